@@ -1,0 +1,52 @@
+/**
+ * The leakscan command line: wires commands to sources, analysis and
+ * output. No parsing or scoring here.
+ */
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { reportError } from './action.js';
+import { registerSnapshot } from './snapshot.js';
+import { registerShow } from './show.js';
+import { ExitCode } from '../util/errors.js';
+
+const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const run = async (action: () => Promise<number | void>) => {
+    try {
+      exitCode = (await action()) ?? ExitCode.ok;
+    } catch (error) {
+      exitCode = reportError(error);
+    }
+  };
+  const program = new Command('leakscan')
+    .description('Find goroutine leaks in Go services and async-resource leaks in Node.js services.')
+    .version(version)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(text),
+      outputError: (text, write) => write(text.startsWith('error:') ? `leakscan: ${text.slice('error: '.length)}` : text),
+    })
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success, 1 leaks found (check), 2 usage or input error,
+3 the target could not be reached or read, 70 a bug in leakscan.`,
+    );
+  registerSnapshot(program, run);
+  registerShow(program, run);
+  for (const command of program.commands) command.exitOverride();
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    return reportError(error);
+  }
+  return exitCode;
+}

@@ -1,0 +1,20 @@
+/** Option parsers shared by commands: each rejects bad values with a usage error. */
+import { InvalidArgumentError } from 'commander';
+import type { GroupBy } from '../model/site.js';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+export function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  return n;
+}
+
+export function groupBy(value: string): GroupBy {
+  if (value !== 'function' && value !== 'line') throw new InvalidArgumentError('expected "function" or "line"');
+  return value;
+}

@@ -1,0 +1,74 @@
+import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './format.js';
+import type { Frame, Runtime, Snapshot, SnapshotSource, Task } from './format.js';
+
+/**
+ * Builds a Snapshot while interning frames and stacks, so that parsers can
+ * add tasks one at a time without ever holding duplicate frames.
+ */
+export class SnapshotBuilder {
+  readonly frames: Frame[] = [];
+  readonly stacks: number[][] = [];
+  readonly tasks: Task[] = [];
+  readonly warnings: string[] = [];
+  private readonly frameIds = new Map<string, number>();
+  private readonly stackIds = new Map<string, number>();
+
+  constructor(
+    readonly runtime: Runtime,
+    public source: SnapshotSource = {},
+  ) {}
+
+  /** Index of the frame (fn, file, line), adding it on first sight. */
+  frame(fn: string, file: string, line: number): number {
+    const key = `${fn}\u0000${file}\u0000${line}`;
+    let id = this.frameIds.get(key);
+    if (id === undefined) {
+      id = this.frames.length;
+      this.frames.push({ fn, file, line });
+      this.frameIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Index of the stack made of these frame indices, innermost first. */
+  stack(frameIds: readonly number[]): number {
+    const key = frameIds.join(',');
+    let id = this.stackIds.get(key);
+    if (id === undefined) {
+      id = this.stacks.length;
+      this.stacks.push(frameIds.slice());
+      this.stackIds.set(key, id);
+    }
+    return id;
+  }
+
+  addTask(task: Task): void {
+    this.tasks.push(task);
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+
+  build(takenAt: number = Date.now()): Snapshot {
+    const snapshot: Snapshot = {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      runtime: this.runtime,
+      takenAt,
+      source: this.source,
+      frames: this.frames,
+      stacks: this.stacks,
+      tasks: this.tasks,
+    };
+    if (this.warnings.length > 0) snapshot.warnings = this.warnings;
+    return snapshot;
+  }
+}
+
+/** Number of tasks a snapshot stands for, counting aggregated entries. */
+export function taskTotal(snapshot: Snapshot): number {
+  let total = 0;
+  for (const task of snapshot.tasks) total += task.count ?? 1;
+  return total;
+}

@@ -1,0 +1,126 @@
+/**
+ * The leakscan snapshot file format, version 1.
+ *
+ * This file is the specification. Every command reads and writes snapshots in
+ * this shape, so a field added here must be explained here.
+ *
+ * A snapshot is what one runtime looked like at one instant: every live task
+ * (a goroutine in Go, an async resource in Node.js) with its stack. Files are
+ * JSON, gzip-compressed when the file name ends in `.gz`.
+ *
+ * Frames and stacks are interned: a snapshot of 100,000 goroutines parked in
+ * the same 30 places holds 30 stacks, not 100,000. Tasks refer to stacks by
+ * index, stacks refer to frames by index.
+ *
+ * Versioning: `version` is a single major number. A reader accepts any file
+ * whose version is at most its own and refuses a newer one with a clear
+ * message. Additive, optional fields do not bump the version; any change
+ * that an older reader would misread does.
+ */
+
+/** The value of `Snapshot.format`: tells a leakscan snapshot from other JSON. */
+export const SNAPSHOT_FORMAT = 'leakscan.snapshot';
+
+/** The newest snapshot version this build reads and the one it writes. */
+export const SNAPSHOT_VERSION = 1;
+
+export type Runtime = 'go' | 'node';
+
+export interface Snapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  version: number;
+  runtime: Runtime;
+  /** When the snapshot was taken, milliseconds since the Unix epoch. */
+  takenAt: number;
+  source: SnapshotSource;
+  /** Interned frames, shared by all stacks. */
+  frames: Frame[];
+  /**
+   * Interned stacks: each an array of indices into `frames`, innermost frame
+   * (where the task is now, or where it was created for Node) first.
+   */
+  stacks: number[][];
+  tasks: Task[];
+  /**
+   * Things the reader should know about this snapshot, in plain words, e.g.
+   * "dump truncated at 64 MiB by the Go runtime; 12,345 goroutines were read".
+   */
+  warnings?: string[];
+}
+
+export interface SnapshotSource {
+  /** Process id of the target, when known. */
+  pid?: number;
+  /** Where the data was fetched from (a pprof endpoint, an inspector URL). */
+  url?: string;
+  /** The file the data was read from, when it came from a file. */
+  file?: string;
+  /** The target's command line, when known. */
+  command?: string;
+  /** e.g. "go1.26.8" or "v20.20.2", when known. */
+  runtimeVersion?: string;
+  /**
+   * Which kind of input the tasks were read from:
+   * "debug=2" (a full goroutine dump: one entry per goroutine, with ids,
+   * wait reasons, minutes and creators), "debug=1" (counts per stack, text),
+   * "debug=0" (counts per stack, profile.proto), "goroutineleak?debug=2",
+   * "goroutineleak?debug=1", "goroutineleak?debug=0", "traceback" (a panic or
+   * runtime.Stack dump), or a Node source name.
+   */
+  profile?: string;
+}
+
+/** One stack frame. Only what survives a rebuild: no addresses, no offsets. */
+export interface Frame {
+  /**
+   * Function name as the runtime names it, without arguments:
+   * "main.(*server).handle", "net/http.(*conn).serve", "main.main.func1".
+   */
+  fn: string;
+  /** Source file path as printed by the runtime; "" when unknown. */
+  file: string;
+  /** 1-based line number; 0 when unknown. */
+  line: number;
+}
+
+/** One live task: a goroutine, or one Node async resource. */
+export interface Task {
+  /** Goroutine id or async id. Absent for aggregated input (see `count`). */
+  id?: string;
+  /** "goroutine", or the Node resource type: "Promise", "Timeout", "TCPWRAP", ... */
+  kind: string;
+  /**
+   * What the task is doing. Go: the wait reason as printed in the dump
+   * ("chan receive", "select", "IO wait", "sync.Mutex.Lock", "running", ...),
+   * or "unknown" for aggregated input, which carries no state.
+   * Node: "pending" or "active".
+   */
+  state: string;
+  /** Index into `stacks`: Go, the current stack; Node, the creation stack. */
+  stack: number;
+  /**
+   * Index into `stacks` of the stack that created this task. For Go this is
+   * the single `created by` frame of the dump.
+   */
+  createdBy?: number;
+  /** Id of the task that created this one (Go: `in goroutine N`, 1.21+). */
+  creatorId?: string;
+  /**
+   * Go: the "N minutes" of the dump header. A lower bound that the runtime
+   * only updates at garbage collections, and only prints from 1 minute on.
+   */
+  waitMinutes?: number;
+  /** Node: milliseconds since the resource was initialised. */
+  ageMs?: number;
+  /** pprof labels (Go) or resource details (Node). */
+  labels?: Record<string, string>;
+  /** Confirmed leaked by the runtime itself (Go's goroutine leak detector). */
+  leaked?: true;
+  /** Go: wired to its OS thread (`runtime.LockOSThread`). */
+  lockedToThread?: true;
+  /**
+   * Aggregated input (debug=1, debug=0): how many tasks share this stack and
+   * labels. Absent means 1.
+   */
+  count?: number;
+}

@@ -1,0 +1,124 @@
+/**
+ * Site keys: how tasks are grouped into "the place in the code where tasks
+ * pile up". Baselines store these keys, so they must be stable across
+ * snapshots, runs, rebuilds and machines:
+ *
+ * - no addresses, pc offsets, argument words, goroutine ids or columns
+ *   (the parsers already drop them);
+ * - no directory paths: a CI checkout and a laptop put the same code in
+ *   different places, so only the file's base name is used, and only when
+ *   grouping by line;
+ * - Go function names carry their full import path, which is stable.
+ *
+ * A site is (anchor frame, creator frame). The anchor is the innermost frame
+ * of the task's own code: for Go the innermost frame outside the standard
+ * library, so the runtime and library frames of a channel wait or a read do
+ * not hide where the user's code is stuck. A stack made only of library code
+ * (an idle net/http connection) is anchored at its outermost frame, the
+ * goroutine's entry function, which says what it is.
+ */
+import type { Frame, Runtime, Snapshot, Task } from './format.js';
+
+export type GroupBy = 'function' | 'line';
+
+export interface Site {
+  key: string;
+  /** The frame the site is named after. */
+  anchor?: Frame;
+  /** Go: the `created by` frame. */
+  createdBy?: Frame;
+}
+
+/** Whether a frame belongs to the runtime or its standard library rather than the user's code. */
+export function isLibraryFrame(runtime: Runtime, frame: Frame): boolean {
+  return runtime === 'go' ? isGoStandardLibrary(frame) : isNodeInternal(frame);
+}
+
+/**
+ * Go standard library: the package path's first element has no dot (unlike
+ * "github.com/...") and the file sits under GOROOT/src/<package path>.
+ * The file check keeps modules named without a dot ("module myservice")
+ * from being taken for the standard library.
+ */
+export function isGoStandardLibrary(frame: Frame): boolean {
+  const pkg = goPackagePath(frame.fn);
+  if (pkg === '' || pkg === 'main') return false;
+  const firstElement = pkg.split('/', 1)[0]!;
+  if (firstElement.includes('.')) return false;
+  if (frame.file === '') return true;
+  const dir = frame.file.slice(0, frame.file.lastIndexOf('/'));
+  // GOROOT/src/net/http/server.go, or net/http/server.go when built with -trimpath.
+  return dir.endsWith(`/src/${pkg}`) || dir === pkg || pkg === 'runtime' || pkg.startsWith('internal/');
+}
+
+/** "github.com/a/b.(*T).M" -> "github.com/a/b"; "main.main.func1" -> "main". */
+export function goPackagePath(fn: string): string {
+  const slash = fn.lastIndexOf('/');
+  const dot = fn.indexOf('.', slash + 1);
+  return dot < 0 ? fn : fn.slice(0, dot);
+}
+
+function isNodeInternal(frame: Frame): boolean {
+  return frame.file === '' || frame.file.startsWith('node:') || frame.file.startsWith('internal/');
+}
+
+/** The base name of a path, for keys that must not depend on where code is checked out. */
+export function baseName(file: string): string {
+  const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
+  return slash < 0 ? file : file.slice(slash + 1);
+}
+
+/** Picks the frame a stack is named after (see the module comment). */
+export function anchorFrame(runtime: Runtime, frames: readonly Frame[], stack: readonly number[]): Frame | undefined {
+  for (const id of stack) {
+    const frame = frames[id]!;
+    if (!isLibraryFrame(runtime, frame)) return frame;
+  }
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const frame = frames[stack[i]!]!;
+    if (frame.fn !== 'runtime.goexit') return frame;
+  }
+  return undefined;
+}
+
+export function frameLabel(frame: Frame, groupBy: GroupBy): string {
+  if (groupBy === 'function' && frame.fn !== '') return frame.fn;
+  const where = frame.line > 0 ? `${baseName(frame.file)}:${frame.line}` : baseName(frame.file);
+  return frame.fn === '' ? where : `${frame.fn} ${where}`;
+}
+
+/**
+ * Computes the site of every task of a snapshot, caching per (stack, creator)
+ * pair: a snapshot of 100k goroutines usually has a few hundred of them.
+ */
+export class SiteResolver {
+  private readonly cache = new Map<string, Site>();
+
+  constructor(
+    private readonly snapshot: Snapshot,
+    private readonly groupBy: GroupBy = 'function',
+  ) {}
+
+  siteOf(task: Task): Site {
+    const cacheKey = `${task.stack},${task.createdBy ?? ''}`;
+    let site = this.cache.get(cacheKey);
+    if (site === undefined) {
+      site = this.compute(task);
+      this.cache.set(cacheKey, site);
+    }
+    return site;
+  }
+
+  private compute(task: Task): Site {
+    const { runtime, frames, stacks } = this.snapshot;
+    const anchor = anchorFrame(runtime, frames, stacks[task.stack] ?? []);
+    const creatorStack = task.createdBy === undefined ? undefined : stacks[task.createdBy];
+    const createdBy = creatorStack && creatorStack.length > 0 ? frames[creatorStack[0]!] : undefined;
+    let key = anchor ? frameLabel(anchor, this.groupBy) : '(no stack)';
+    if (createdBy) key += ` <- ${frameLabel(createdBy, this.groupBy)}`;
+    const site: Site = { key };
+    if (anchor) site.anchor = anchor;
+    if (createdBy) site.createdBy = createdBy;
+    return site;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Turns bytes of unknown kind into a Snapshot, deciding by content, never by
+ * file name: a leakscan snapshot (JSON, maybe gzipped), a Go goroutine dump
+ * (debug=2, a panic or runtime.Stack dump), a debug=1 count profile, or a
+ * gzipped profile.proto (debug=0).
+ */
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { SnapshotBuilder } from '../model/builder.js';
+import type { Snapshot, SnapshotSource } from '../model/format.js';
+import { snapshotFromJson } from '../model/file.js';
+import { InputError } from '../util/errors.js';
+import { TracebackParser } from './go/traceback.js';
+import { parseDebug1, parseProfileProto } from './go/countprofile.js';
+
+/** Inputs bigger than this (after decompression) are refused rather than read. */
+export const MAX_INPUT_BYTES = 2 ** 31;
+
+export interface DetectOptions {
+  /** Where the bytes came from: copied into the snapshot's source. */
+  source: SnapshotSource;
+  /** Used in messages: a file name or URL. */
+  name: string;
+  /** Time the data was taken; defaults to now. */
+  takenAt?: number;
+  maxBytes?: number;
+}
+
+export async function snapshotFromChunks(chunks: AsyncIterable<Buffer>, options: DetectOptions): Promise<Snapshot> {
+  const reader = new PeekReader(chunks[Symbol.asyncIterator](), options.maxBytes ?? MAX_INPUT_BYTES, options.name);
+  const head = await reader.peek(2);
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    return snapshotFromChunks(gunzip(reader.rest(), options.name), options);
+  }
+  return fromPlainBytes(reader, options);
+}
+
+async function fromPlainBytes(reader: PeekReader, options: DetectOptions): Promise<Snapshot> {
+  const head = await reader.peek(512);
+  const text = head.toString('latin1').replace(/^\uFEFF/, '').trimStart();
+  const { name } = options;
+  if (head.length === 0) throw new InputError(`${name}: the input is empty`);
+  if (text.startsWith('{')) {
+    const all = await reader.readAll();
+    let value: unknown;
+    try {
+      value = JSON.parse(all.toString('utf8'));
+    } catch {
+      throw new InputError(`${name}: not valid JSON (a truncated or damaged snapshot file?)`);
+    }
+    return snapshotFromJson(value, name);
+  }
+  if (/^<(!doctype|html|\?xml|head|body)/i.test(text)) {
+    throw new InputError(`${name}: this is an HTML page, not a goroutine dump (is the URL a pprof endpoint?)`);
+  }
+  const countHeader = /^(goroutine|goroutineleak) profile: total \d+/.exec(text);
+  if (countHeader) {
+    const builder = new SnapshotBuilder('go', { ...options.source, profile: `${countHeader[1] === 'goroutine' ? '' : 'goroutineleak?'}debug=1` });
+    parseDebug1((await reader.readAll()).toString('utf8'), builder);
+    return builder.build(options.takenAt);
+  }
+  if (looksBinary(head)) {
+    const builder = new SnapshotBuilder('go', { ...options.source });
+    const summary = parseProfileProto(await reader.readAll(), builder);
+    builder.source.profile = `${summary.profileName === 'goroutine' ? '' : 'goroutineleak?'}debug=0`;
+    return builder.build(options.takenAt);
+  }
+  const builder = new SnapshotBuilder('go', { ...options.source });
+  const parser = new TracebackParser(builder);
+  for await (const chunk of reader.rest()) parser.push(chunk);
+  let summary;
+  try {
+    summary = parser.end();
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`);
+    throw error;
+  }
+  builder.source.profile ??= summary.isCrash ? 'traceback' : 'debug=2';
+  return builder.build(options.takenAt);
+}
+
+/** Text dumps are ASCII/UTF-8; a NUL or many control bytes mean binary data. */
+function looksBinary(head: Buffer): boolean {
+  let control = 0;
+  for (const byte of head) {
+    if (byte === 0) return true;
+    if (byte < 0x09 || (byte > 0x0d && byte < 0x20)) control++;
+  }
+  return control > head.length / 10;
+}
+
+async function* gunzip(chunks: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
+  const stream = Readable.from(chunks).pipe(createGunzip());
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`${name}: truncated or corrupt gzip data`);
+  }
+}
+
+/** Reads ahead of an async byte stream without losing what it read. */
+class PeekReader {
+  private buffered: Buffer[] = [];
+  private bufferedBytes = 0;
+  private total = 0;
+  private done = false;
+
+  constructor(
+    private readonly source: AsyncIterator<Buffer>,
+    private readonly maxBytes: number,
+    private readonly name: string,
+  ) {}
+
+  private async pull(): Promise<boolean> {
+    if (this.done) return false;
+    const next = await this.source.next();
+    if (next.done) {
+      this.done = true;
+      return false;
+    }
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    this.total += chunk.length;
+    if (this.total > this.maxBytes) {
+      throw new InputError(`${this.name}: input is larger than ${Math.round(this.maxBytes / 2 ** 20)} MiB; refusing to read it`);
+    }
+    this.buffered.push(chunk);
+    this.bufferedBytes += chunk.length;
+    return true;
+  }
+
+  async peek(bytes: number): Promise<Buffer> {
+    while (this.bufferedBytes < bytes && (await this.pull()));
+    return Buffer.concat(this.buffered).subarray(0, bytes);
+  }
+
+  async readAll(): Promise<Buffer> {
+    while (await this.pull());
+    return Buffer.concat(this.buffered);
+  }
+
+  async *rest(): AsyncGenerator<Buffer> {
+    for (;;) {
+      while (this.buffered.length > 0) {
+        const chunk = this.buffered.shift()!;
+        this.bufferedBytes -= chunk.length;
+        yield chunk;
+      }
+      if (!(await this.pull())) return;
+    }
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Fetches goroutine dumps from a Go process's net/http/pprof endpoint.
+ *
+ * Order of preference for one snapshot:
+ *  1. /debug/pprof/goroutineleak?debug=2 (Go 1.26 with
+ *     GOEXPERIMENT=goroutineleakprofile, default from 1.27): every goroutine,
+ *     as debug=2 prints it, with the ones the GC proved leaked marked
+ *     "(leaked)". It runs one leak-detecting GC cycle first.
+ *  2. /debug/pprof/goroutine?debug=2: every goroutine, no leak marks.
+ * When the dump carries no pprof labels (Go before 1.26, or 1.26 without
+ * GODEBUG=tracebacklabels=1), the labels are taken from ?debug=0 and
+ * matched to goroutines by stack (labels.ts).
+ */
+import type { Snapshot } from '../../model/format.js';
+import { TargetError, InputError } from '../../util/errors.js';
+import { snapshotFromChunks } from '../detect.js';
+import { attachProfileLabels } from './labels.js';
+
+export interface PprofOptions {
+  /** Whole-request timeout for each fetch, body included. */
+  timeoutMs: number;
+  /** Skip the goroutineleak profile (it costs the target one extra GC cycle). */
+  leakProfile: boolean;
+  /** Fetch ?debug=0 for labels when the dump has none. */
+  labels: boolean;
+  pid?: number;
+}
+
+export const defaultPprofOptions: PprofOptions = { timeoutMs: 30_000, leakProfile: true, labels: true };
+
+/**
+ * The pprof base ("http://host:port/debug/pprof/") of what the user typed:
+ * "host:port", "http://host:port", ".../debug/pprof", or a profile URL.
+ */
+export function pprofBase(input: string): URL {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `http://${input}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new InputError(`not a URL: ${input}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError(`not an http(s) URL: ${input}`);
+  const at = url.pathname.indexOf('/debug/pprof');
+  const prefix = at >= 0 ? url.pathname.slice(0, at) : url.pathname.replace(/\/+$/, '');
+  return new URL(`${prefix}/debug/pprof/`, url.origin);
+}
+
+export async function snapshotFromPprof(input: string, options: PprofOptions = defaultPprofOptions): Promise<Snapshot> {
+  const base = pprofBase(input);
+  const source = (url: URL, profile: string) => ({
+    url: url.href,
+    profile,
+    ...(options.pid !== undefined ? { pid: options.pid } : {}),
+  });
+  let snapshot: Snapshot | undefined;
+  if (options.leakProfile) {
+    const leakUrl = new URL('goroutineleak?debug=2', base);
+    const response = await get(leakUrl, options.timeoutMs, { allowNotFound: true });
+    if (response !== null) snapshot = await readDump(response, leakUrl, source(leakUrl, 'goroutineleak?debug=2'), options);
+  }
+  if (snapshot === undefined) {
+    const url = new URL('goroutine?debug=2', base);
+    const response = await get(url, options.timeoutMs, { allowNotFound: false });
+    snapshot = await readDump(response!, url, source(url, 'debug=2'), options);
+  }
+  if (options.labels && !snapshot.tasks.some((task) => task.labels !== undefined)) {
+    const url = new URL('goroutine?debug=0', base);
+    const response = await get(url, options.timeoutMs, { allowNotFound: true });
+    if (response !== null) {
+      const profile = await readDump(response, url, { url: url.href }, options);
+      attachProfileLabels(snapshot, profile);
+    }
+  }
+  return snapshot;
+}
+
+async function readDump(response: Response, url: URL, src: Snapshot['source'], options: PprofOptions): Promise<Snapshot> {
+  const takenAt = Date.now();
+  try {
+    return await snapshotFromChunks(bodyChunks(response), { name: url.href, source: src, takenAt });
+  } catch (error) {
+    if (error instanceof InputError) throw new TargetError(error.message);
+    throw asTargetError(error, url, options.timeoutMs);
+  }
+}
+
+async function* bodyChunks(response: Response): AsyncGenerator<Buffer> {
+  if (response.body === null) return;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+}
+
+/** GET with a whole-request timeout. Returns null on 404 when allowed. */
+async function get(url: URL, timeoutMs: number, { allowNotFound }: { allowNotFound: boolean }): Promise<Response | null> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+  } catch (error) {
+    throw asTargetError(error, url, timeoutMs);
+  }
+  if (response.status === 404) {
+    await response.body?.cancel();
+    if (allowNotFound) return null;
+    throw new TargetError(
+      `${url.href} answered 404: no pprof endpoint there (the service needs import _ "net/http/pprof" and an HTTP listener)`,
+    );
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new TargetError(`${url.href} answered ${response.status} ${response.statusText}`.trimEnd());
+  }
+  return response;
+}
+
+function asTargetError(error: unknown, url: URL, timeoutMs: number): TargetError {
+  const e = error as Error & { cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+    return new TargetError(`no complete answer from ${url.href} within ${timeoutMs / 1000}s (raise --timeout?)`);
+  }
+  const code = e.cause?.code;
+  if (code === 'ECONNREFUSED') return new TargetError(`cannot connect to ${url.host}: connection refused`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new TargetError(`cannot resolve host ${url.hostname}`);
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return new TargetError(`${url.host} closed the connection before the dump was complete`);
+  if (e instanceof TargetError) return e;
+  return new TargetError(`cannot read ${url.href}: ${e.cause?.message ?? e.message}`);
+}

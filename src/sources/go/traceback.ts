@@ -1,0 +1,500 @@
+/**
+ * Streaming parser for Go goroutine tracebacks: `/debug/pprof/goroutine?debug=2`,
+ * `/debug/pprof/goroutineleak?debug=2`, `runtime.Stack(buf, true)` output and
+ * the goroutine part of a panic or fatal-error dump.
+ *
+ * The format is printed by the Go runtime (runtime/traceback.go, functions
+ * goroutineheader, traceback2, printcreatedby1, tracebackothers). One block
+ * per goroutine, blocks separated by a blank line:
+ *
+ *   goroutine 42 [chan receive, 3 minutes, locked to thread]: {handler: checkout}
+ *   main.(*server).wait(0xc000010000, {0x0, 0x0})
+ *   	/src/app/server.go:88 +0x5c
+ *   ...12 frames elided...
+ *   created by main.(*server).start in goroutine 1
+ *   	/src/app/server.go:40 +0x1b4
+ *
+ * Input arrives in chunks and is consumed line by line; only the bytes of one
+ * unfinished line are carried between chunks, so a 64 MiB dump is never
+ * copied whole. Each distinct frame is decoded to a string once: lines are
+ * read as latin1 (a byte-for-byte copy, cheap) and only first-seen frames are
+ * re-decoded as UTF-8.
+ */
+import type { Frame, Task } from '../../model/format.js';
+import { SnapshotBuilder } from '../../model/builder.js';
+import { InputError } from '../../util/errors.js';
+
+/** `writeGoroutineStacks` in runtime/pprof gives up growing its buffer here. */
+export const GO_DUMP_LIMIT_BYTES = 64 << 20;
+
+/** A line longer than this is not something the Go runtime prints. */
+const MAX_LINE_BYTES = 1 << 20;
+
+const NEWLINE = 0x0a;
+const TAB = 0x09;
+const CR = 0x0d;
+
+export interface TracebackSummary {
+  goroutines: number;
+  /** The input ended inside a goroutine block (a cut dump). */
+  truncated: boolean;
+  /** Saw `panic:` or `fatal error:` before the goroutines. */
+  isCrash: boolean;
+  bytes: number;
+}
+
+interface PendingGoroutine {
+  id: string;
+  state: string;
+  waitMinutes?: number;
+  leaked?: true;
+  lockedToThread?: true;
+  labels?: Record<string, string>;
+  bubble?: string;
+  frames: number[];
+  createdBy?: number;
+  creatorId?: string;
+  elided: number;
+  stackUnavailable?: true;
+}
+
+const enum Expect {
+  /** Between blocks, or in the text before the first goroutine. */
+  Header,
+  /** Inside a block: a function line, `created by`, an elision marker or a blank line. */
+  FrameOrEnd,
+  /** The tab-indented `file:line` line after a function line. */
+  Location,
+  /** The tab-indented `file:line` line after `created by`. */
+  CreatorLocation,
+  /** Inside an `[originating from goroutine N]` ancestor section: skipped. */
+  Ancestor,
+}
+
+export class TracebackParser {
+  private readonly builder: SnapshotBuilder;
+  private carry: Buffer | null = null;
+  private expect: Expect = Expect.Header;
+  private current: PendingGoroutine | null = null;
+  private pendingFn = '';
+  private pendingCreatorFn = '';
+  private readonly frameCache = new Map<string, number>();
+  private readonly stackFrames: number[] = [];
+  private goroutines = 0;
+  private bytes = 0;
+  private sawCrashPreamble = false;
+  private finished = false;
+
+  constructor(builder: SnapshotBuilder) {
+    this.builder = builder;
+  }
+
+  push(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    let start = 0;
+    if (this.carry !== null) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl < 0) {
+        this.carry = Buffer.concat([this.carry, chunk]);
+        this.checkLineLength(this.carry.length);
+        return;
+      }
+      const joined = Buffer.concat([this.carry, chunk.subarray(0, nl)]);
+      this.carry = null;
+      this.line(joined, 0, joined.length);
+      start = nl + 1;
+    }
+    for (;;) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      if (nl < 0) break;
+      this.line(chunk, start, nl);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      // Copy: the caller may reuse its chunk buffer.
+      this.carry = Buffer.from(chunk.subarray(start));
+      this.checkLineLength(this.carry.length);
+    }
+  }
+
+  /** Finish the input; returns what was read. Throws InputError when nothing was. */
+  end(): TracebackSummary {
+    if (this.finished) throw new Error('TracebackParser.end called twice');
+    this.finished = true;
+    // The runtime's own cut (runtime/pprof writeGoroutineStacks) is exact.
+    let truncated = this.bytes === GO_DUMP_LIMIT_BYTES;
+    if (this.carry !== null) {
+      // Go ends every line with a newline: a last line without one, inside a
+      // goroutine block, means the dump was cut.
+      const rest = this.carry;
+      this.carry = null;
+      if (this.expect !== Expect.Header) truncated = true;
+      this.line(rest, 0, rest.length);
+    }
+    if (this.expect === Expect.Location || this.expect === Expect.CreatorLocation) truncated = true;
+    if (this.current !== null) {
+      if (truncated) {
+        this.current = null; // its stack is incomplete: a wrong site is worse than none
+      } else {
+        this.finishGoroutine();
+      }
+    }
+    if (this.goroutines === 0) {
+      throw new InputError(
+        this.bytes === 0 ? 'the input is empty' : 'no goroutine found: this is not a Go goroutine dump',
+      );
+    }
+    if (truncated) {
+      this.builder.warn(
+        this.bytes === GO_DUMP_LIMIT_BYTES
+          ? `dump truncated at 64 MiB by the Go runtime: ${this.goroutines} goroutines were read, the rest are missing`
+          : `dump ends mid-goroutine: ${this.goroutines} complete goroutines were read, the last one was dropped`,
+      );
+    }
+    return { goroutines: this.goroutines, truncated, isCrash: this.sawCrashPreamble, bytes: this.bytes };
+  }
+
+  private checkLineLength(length: number): void {
+    if (length > MAX_LINE_BYTES) {
+      throw new InputError('not a goroutine dump: a line is longer than 1 MiB');
+    }
+  }
+
+  private line(buf: Buffer, start: number, end: number): void {
+    if (end > start && buf[end - 1] === CR) end--;
+    if (end - start > MAX_LINE_BYTES) this.checkLineLength(end - start);
+    switch (this.expect) {
+      case Expect.Location:
+        if (buf[start] === TAB) {
+          this.addFrame(buf, start + 1, end);
+          this.expect = Expect.FrameOrEnd;
+          return;
+        }
+        // A function line without its location: keep the frame, unlocated.
+        this.addFrameWithoutLocation();
+        this.expect = Expect.FrameOrEnd;
+        this.blockLine(buf, start, end);
+        return;
+      case Expect.CreatorLocation:
+        if (buf[start] === TAB) {
+          this.current!.createdBy = this.builder.stack([this.internFrame(this.pendingCreatorFn, buf, start + 1, end)]);
+          this.expect = Expect.FrameOrEnd;
+          return;
+        }
+        this.expect = Expect.FrameOrEnd;
+        this.blockLine(buf, start, end);
+        return;
+      case Expect.FrameOrEnd:
+        this.blockLine(buf, start, end);
+        return;
+      case Expect.Ancestor:
+        if (start === end) {
+          this.finishGoroutine();
+          this.expect = Expect.Header;
+        } else if (startsWith(buf, start, end, 'goroutine ')) {
+          this.finishGoroutine();
+          this.expect = Expect.Header;
+          this.headerLine(buf, start, end);
+        }
+        return;
+      case Expect.Header:
+        this.headerLine(buf, start, end);
+        return;
+    }
+  }
+
+  private headerLine(buf: Buffer, start: number, end: number): void {
+    if (startsWith(buf, start, end, 'goroutine ')) {
+      const header = parseHeader(buf.toString('latin1', start, end));
+      if (header !== null) {
+        this.current = header;
+        this.stackFrames.length = 0;
+        this.expect = Expect.FrameOrEnd;
+        return;
+      }
+    }
+    if (startsWith(buf, start, end, 'panic: ') || startsWith(buf, start, end, 'fatal error: ')) {
+      this.sawCrashPreamble = true;
+    }
+    // Anything else outside a block (a panic message, register dumps, the
+    // "goroutine profile: total N" of other formats) is not ours to read.
+  }
+
+  private blockLine(buf: Buffer, start: number, end: number): void {
+    if (start === end) {
+      this.finishGoroutine();
+      this.expect = Expect.Header;
+      return;
+    }
+    const first = buf[start];
+    if (first === TAB) {
+      // The one tab line that stands without a function line before it.
+      if (startsWith(buf, start + 1, end, 'goroutine running on other thread')) {
+        this.current!.stackUnavailable = true;
+      }
+      return;
+    }
+    if (startsWith(buf, start, end, 'created by ')) {
+      this.parseCreatedBy(buf.toString('latin1', start + 'created by '.length, end));
+      this.expect = Expect.CreatorLocation;
+      return;
+    }
+    if (first === 0x2e /* . */ && startsWith(buf, start, end, '...')) {
+      // "...N frames elided..." or "...additional frames elided..."
+      const n = Number.parseInt(buf.toString('latin1', start + 3, end), 10);
+      this.current!.elided += Number.isFinite(n) ? n : 1;
+      return;
+    }
+    if (first === 0x5b /* [ */ && startsWith(buf, start, end, '[originating from goroutine')) {
+      // GODEBUG=tracebackancestors: the stacks of the creators, not of this goroutine.
+      this.expect = Expect.Ancestor;
+      return;
+    }
+    if (startsWith(buf, start, end, 'goroutine ')) {
+      // A new header without the blank line: treat the previous block as complete.
+      const header = parseHeader(buf.toString('latin1', start, end));
+      if (header !== null) {
+        this.finishGoroutine();
+        this.current = header;
+        this.stackFrames.length = 0;
+        return;
+      }
+    }
+    // A function line: "pkg.fn(args)" or "pkg.fn(...)"; the arguments are the
+    // last parenthesised group (method receivers like "(*T)" come before it).
+    let nameEnd = end;
+    if (buf[end - 1] === 0x29 /* ) */) {
+      const open = buf.lastIndexOf(0x28 /* ( */, end - 1);
+      if (open > start) nameEnd = open;
+    }
+    this.pendingFn = buf.toString('latin1', start, nameEnd);
+    this.expect = Expect.Location;
+  }
+
+  private parseCreatedBy(rest: string): void {
+    // "main.start in goroutine 1" (Go 1.21+) or "main.start" (older).
+    const marker = rest.lastIndexOf(' in goroutine ');
+    if (marker >= 0) {
+      this.current!.creatorId = rest.slice(marker + ' in goroutine '.length).trim();
+      this.pendingCreatorFn = rest.slice(0, marker);
+    } else {
+      this.pendingCreatorFn = rest;
+    }
+  }
+
+  private addFrame(buf: Buffer, start: number, end: number): void {
+    this.stackFrames.push(this.internFrame(this.pendingFn, buf, start, end));
+  }
+
+  private addFrameWithoutLocation(): void {
+    this.stackFrames.push(this.builder.frame(decodeLatin1AsUtf8(normalizeFunctionName(this.pendingFn)), '', 0));
+  }
+
+  /**
+   * Frame index for function `fn` at the location line buf[start, end):
+   * "/path/file.go:123 +0x1d" or "/path/file.go:123" (inlined) or
+   * "/path/file.go:123 +0x1d fp=0x... sp=0x... pc=0x..." (GOTRACEBACK=system).
+   */
+  private internFrame(fn: string, buf: Buffer, start: number, end: number): number {
+    let locEnd = end;
+    const offset = buf.indexOf(' +0x', start, 'latin1');
+    if (offset >= 0 && offset < end) {
+      locEnd = offset;
+    } else {
+      const fp = buf.indexOf(' fp=', start, 'latin1');
+      if (fp >= 0 && fp < end) locEnd = fp;
+    }
+    const location = buf.toString('latin1', start, locEnd);
+    const key = fn + '\n' + location;
+    let id = this.frameCache.get(key);
+    if (id === undefined) {
+      const frame = parseFrame(fn, location);
+      id = this.builder.frame(frame.fn, frame.file, frame.line);
+      this.frameCache.set(key, id);
+    }
+    return id;
+  }
+
+  private finishGoroutine(): void {
+    const g = this.current;
+    if (g === null) return;
+    this.current = null;
+    this.goroutines++;
+    const task: Task = {
+      id: g.id,
+      kind: 'goroutine',
+      state: g.state,
+      stack: this.builder.stack(this.stackFrames),
+    };
+    if (g.createdBy !== undefined) task.createdBy = g.createdBy;
+    if (g.creatorId !== undefined) task.creatorId = g.creatorId;
+    if (g.waitMinutes !== undefined) task.waitMinutes = g.waitMinutes;
+    if (g.labels !== undefined) task.labels = g.labels;
+    if (g.bubble !== undefined) task.labels = { ...task.labels, 'synctest.bubble': g.bubble };
+    if (g.leaked) task.leaked = true;
+    if (g.lockedToThread) task.lockedToThread = true;
+    this.builder.addTask(task);
+    this.stackFrames.length = 0;
+  }
+}
+
+/** Function names as the model stores them: generic type arguments folded. */
+export function normalizeFunctionName(fn: string): string {
+  // Go prints "pkg.F[...]" in tracebacks but "pkg.F[go.shape.int]" in
+  // profiles; both mean the same code site.
+  if (fn.indexOf('[') < 0) return fn;
+  return fn.replace(/\[[^\]]*\]/g, '[...]');
+}
+
+function parseFrame(fnLatin1: string, locationLatin1: string): Frame {
+  const fn = normalizeFunctionName(decodeLatin1AsUtf8(fnLatin1));
+  const location = decodeLatin1AsUtf8(locationLatin1);
+  const colon = location.lastIndexOf(':');
+  if (colon > 0) {
+    const line = Number.parseInt(location.slice(colon + 1), 10);
+    if (Number.isFinite(line)) return { fn, file: location.slice(0, colon), line };
+  }
+  return { fn, file: location, line: 0 };
+}
+
+/** Strings were read byte-for-byte as latin1; reinterpret them as the UTF-8 Go wrote. */
+function decodeLatin1AsUtf8(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'latin1').toString('utf8');
+  }
+  return s;
+}
+
+function startsWith(buf: Buffer, start: number, end: number, prefix: string): boolean {
+  if (end - start < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    if (buf[start + i] !== prefix.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * Parses a goroutine header (runtime.goroutineheader):
+ *   goroutine ID[ gp=0x.. m=N mp=0x..| m=nil] [STATUS[ (leaked)][ (scan)][ (durable)]
+ *     [, N minutes][, locked to thread][, synctest bubble N]][ {k: v, ...}]:
+ * Returns null for a line that only looks like one.
+ */
+export function parseHeader(line: string): PendingGoroutine | null {
+  let i = 'goroutine '.length;
+  const idStart = i;
+  while (i < line.length && line.charCodeAt(i) >= 0x30 && line.charCodeAt(i) <= 0x39) i++;
+  if (i === idStart) return null;
+  const id = line.slice(idStart, i);
+  const open = line.indexOf(' [', i);
+  if (open < 0) return null;
+  const close = line.indexOf(']', open);
+  if (close < 0) return null;
+  const tail = line.slice(close + 1);
+  if (!tail.endsWith(':')) return null;
+
+  const parts = line.slice(open + 2, close).split(', ');
+  let state = parts[0]!;
+  const g: PendingGoroutine = { id, state: '', frames: [], elided: 0 };
+  for (;;) {
+    if (state.endsWith(' (leaked)')) {
+      g.leaked = true;
+      state = state.slice(0, -' (leaked)'.length);
+    } else if (state.endsWith(' (scan)')) {
+      state = state.slice(0, -' (scan)'.length);
+    } else {
+      break;
+    }
+  }
+  g.state = state;
+  for (let p = 1; p < parts.length; p++) {
+    const part = parts[p]!;
+    if (part.endsWith(' minutes')) {
+      const minutes = Number.parseInt(part, 10);
+      if (Number.isFinite(minutes)) g.waitMinutes = minutes;
+    } else if (part === 'locked to thread') {
+      g.lockedToThread = true;
+    } else if (part.startsWith('synctest bubble ')) {
+      g.bubble = part.slice('synctest bubble '.length);
+    }
+  }
+  const labelsText = tail.slice(0, -1).trim();
+  if (labelsText.startsWith('{') && labelsText.endsWith('}')) {
+    const labels = parseTracebackLabels(decodeLatin1AsUtf8(labelsText.slice(1, -1)));
+    if (labels !== null) g.labels = labels;
+  }
+  return g;
+}
+
+/**
+ * Labels as Go 1.26+ prints them after the header (GODEBUG=tracebacklabels=1):
+ * `key: value, key2: "quoted value"`. A key or value is Go-quoted only when it
+ * needs to be (runtime.tracebackStringNeedsQuoting).
+ */
+export function parseTracebackLabels(text: string): Record<string, string> | null {
+  const labels: Record<string, string> = {};
+  let i = 0;
+  const readToken = (stops: string): string | null => {
+    if (text[i] === '"') {
+      const end = findClosingQuote(text, i);
+      if (end < 0) return null;
+      const value = unquoteGo(text.slice(i, end + 1));
+      i = end + 1;
+      return value;
+    }
+    let j = i;
+    while (j < text.length && !stops.includes(text[j]!)) j++;
+    const value = text.slice(i, j);
+    i = j;
+    return value;
+  };
+  while (i < text.length) {
+    const key = readToken(':');
+    if (key === null || text.slice(i, i + 2) !== ': ') return null;
+    i += 2;
+    const value = readToken(',');
+    if (value === null) return null;
+    labels[key] = value;
+    if (i >= text.length) break;
+    if (text.slice(i, i + 2) !== ', ') return null;
+    i += 2;
+  }
+  return labels;
+}
+
+function findClosingQuote(text: string, open: number): number {
+  for (let j = open + 1; j < text.length; j++) {
+    const c = text[j];
+    if (c === '\\') j++;
+    else if (c === '"') return j;
+  }
+  return -1;
+}
+
+/** Unquotes a Go double-quoted string literal (strconv.Quote's escapes). */
+export function unquoteGo(quoted: string): string {
+  const body = quoted.slice(1, -1);
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const e = body[++i];
+    switch (e) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'a': out += '\x07'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'v': out += '\v'; break;
+      case 'x': out += String.fromCharCode(Number.parseInt(body.slice(i + 1, i + 3), 16)); i += 2; break;
+      case 'u': out += String.fromCodePoint(Number.parseInt(body.slice(i + 1, i + 5), 16)); i += 4; break;
+      case 'U': out += String.fromCodePoint(Number.parseInt(body.slice(i + 1, i + 9), 16)); i += 8; break;
+      case undefined: break;
+      default: out += e;
+    }
+  }
+  return out;
+}
