@@ -3,7 +3,7 @@
  * This is what `leakscan show` prints; analysis over time lives in diff.ts.
  */
 import type { Snapshot } from '../model/format.js';
-import { SiteResolver, isLibraryFrame } from '../model/site.js';
+import { SiteResolver } from '../model/site.js';
 import type { GroupBy, Site } from '../model/site.js';
 
 export interface SiteGroup {
@@ -49,7 +49,7 @@ export function summarizeSnapshot(snapshot: Snapshot, groupBy: GroupBy = 'functi
           count: 0,
           states: [],
           leaked: 0,
-          userCode: site.anchor !== undefined && !isLibraryFrame(snapshot.runtime, site.anchor),
+          userCode: site.anchor !== undefined && !resolver.code.isLibrary(site.anchor),
           exampleStack: task.stack,
           labels: [],
         },

@@ -29,26 +29,53 @@ export interface Site {
   createdBy?: Frame;
 }
 
-/** Whether a frame belongs to the runtime or its standard library rather than the user's code. */
-export function isLibraryFrame(runtime: Runtime, frame: Frame): boolean {
-  return runtime === 'go' ? isGoStandardLibrary(frame) : isNodeInternal(frame);
+/**
+ * Tells the user's code from the runtime and standard library, for the
+ * frames of one snapshot.
+ *
+ * Go: a frame is standard library when its package path's first element has
+ * no dot (unlike "github.com/...") and its file lies under GOROOT/src. GOROOT
+ * is learned from the snapshot itself (where runtime.* functions live), so a
+ * module named without a dot ("module myservice") is still user code, and a
+ * linknamed function (os/signal.signal_recv in runtime/sigqueue.go) is still
+ * library. Without a runtime frame to learn from, the file must sit under
+ * ".../src/<package path>/".
+ */
+export class CodeClassifier {
+  private readonly goSourceRoots: string[];
+
+  constructor(
+    private readonly runtime: Runtime,
+    frames: readonly Frame[],
+  ) {
+    this.goSourceRoots = runtime === 'go' ? findGoSourceRoots(frames) : [];
+  }
+
+  isLibrary(frame: Frame): boolean {
+    return this.runtime === 'go' ? this.isGoStandardLibrary(frame) : isNodeInternal(frame);
+  }
+
+  private isGoStandardLibrary(frame: Frame): boolean {
+    const pkg = goPackagePath(frame.fn);
+    if (pkg === '' || pkg === 'main') return false;
+    if (pkg.split('/', 1)[0]!.includes('.')) return false;
+    if (frame.file === '') return true;
+    if (this.goSourceRoots.some((root) => frame.file.startsWith(root))) return true;
+    const dir = frame.file.slice(0, frame.file.lastIndexOf('/'));
+    // GOROOT/src/net/http/server.go, or net/http/server.go when built with -trimpath.
+    return dir.endsWith(`/src/${pkg}`) || dir === pkg;
+  }
 }
 
-/**
- * Go standard library: the package path's first element has no dot (unlike
- * "github.com/...") and the file sits under GOROOT/src/<package path>.
- * The file check keeps modules named without a dot ("module myservice")
- * from being taken for the standard library.
- */
-export function isGoStandardLibrary(frame: Frame): boolean {
-  const pkg = goPackagePath(frame.fn);
-  if (pkg === '' || pkg === 'main') return false;
-  const firstElement = pkg.split('/', 1)[0]!;
-  if (firstElement.includes('.')) return false;
-  if (frame.file === '') return true;
-  const dir = frame.file.slice(0, frame.file.lastIndexOf('/'));
-  // GOROOT/src/net/http/server.go, or net/http/server.go when built with -trimpath.
-  return dir.endsWith(`/src/${pkg}`) || dir === pkg || pkg === 'runtime' || pkg.startsWith('internal/');
+/** "/usr/local/go/src/" from "/usr/local/go/src/runtime/proc.go" of a runtime.* frame. */
+function findGoSourceRoots(frames: readonly Frame[]): string[] {
+  const roots = new Set<string>();
+  for (const frame of frames) {
+    if (!frame.fn.startsWith('runtime.')) continue;
+    const at = frame.file.lastIndexOf('/src/runtime/');
+    if (at >= 0) roots.add(frame.file.slice(0, at + '/src/'.length));
+  }
+  return [...roots];
 }
 
 /** "github.com/a/b.(*T).M" -> "github.com/a/b"; "main.main.func1" -> "main". */
@@ -69,10 +96,10 @@ export function baseName(file: string): string {
 }
 
 /** Picks the frame a stack is named after (see the module comment). */
-export function anchorFrame(runtime: Runtime, frames: readonly Frame[], stack: readonly number[]): Frame | undefined {
+export function anchorFrame(code: CodeClassifier, frames: readonly Frame[], stack: readonly number[]): Frame | undefined {
   for (const id of stack) {
     const frame = frames[id]!;
-    if (!isLibraryFrame(runtime, frame)) return frame;
+    if (!code.isLibrary(frame)) return frame;
   }
   for (let i = stack.length - 1; i >= 0; i--) {
     const frame = frames[stack[i]!]!;
@@ -93,11 +120,14 @@ export function frameLabel(frame: Frame, groupBy: GroupBy): string {
  */
 export class SiteResolver {
   private readonly cache = new Map<string, Site>();
+  readonly code: CodeClassifier;
 
   constructor(
     private readonly snapshot: Snapshot,
     private readonly groupBy: GroupBy = 'function',
-  ) {}
+  ) {
+    this.code = new CodeClassifier(snapshot.runtime, snapshot.frames);
+  }
 
   siteOf(task: Task): Site {
     const cacheKey = `${task.stack},${task.createdBy ?? ''}`;
@@ -110,8 +140,8 @@ export class SiteResolver {
   }
 
   private compute(task: Task): Site {
-    const { runtime, frames, stacks } = this.snapshot;
-    const anchor = anchorFrame(runtime, frames, stacks[task.stack] ?? []);
+    const { frames, stacks } = this.snapshot;
+    const anchor = anchorFrame(this.code, frames, stacks[task.stack] ?? []);
     const creatorStack = task.createdBy === undefined ? undefined : stacks[task.createdBy];
     const createdBy = creatorStack && creatorStack.length > 0 ? frames[creatorStack[0]!] : undefined;
     let key = anchor ? frameLabel(anchor, this.groupBy) : '(no stack)';

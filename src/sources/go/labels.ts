@@ -12,35 +12,37 @@
 import type { Snapshot } from '../../model/format.js';
 
 export function attachProfileLabels(dump: Snapshot, profile: Snapshot): void {
-  const labelSetsBySignature = new Map<string, Set<string>>();
+  const labelsBySignature = new Map<string, { common: Record<string, string>; partial: boolean }>();
   const profileSignature = signatures(profile);
   for (const task of profile.tasks) {
     const signature = profileSignature(task.stack);
-    let sets = labelSetsBySignature.get(signature);
-    if (sets === undefined) labelSetsBySignature.set(signature, (sets = new Set()));
-    sets.add(task.labels ? JSON.stringify(sortedEntries(task.labels)) : '');
-  }
-  const dumpSignature = signatures(dump);
-  let ambiguous = 0;
-  for (const task of dump.tasks) {
-    const sets = labelSetsBySignature.get(dumpSignature(task.stack));
-    if (sets === undefined) continue;
-    if (sets.size > 1) {
-      if ([...sets].some((s) => s !== '')) ambiguous++;
+    const labels = task.labels ?? {};
+    const seen = labelsBySignature.get(signature);
+    if (seen === undefined) {
+      labelsBySignature.set(signature, { common: { ...labels }, partial: false });
       continue;
     }
-    const only = sets.values().next().value as string;
-    if (only !== '') task.labels = Object.fromEntries(JSON.parse(only) as [string, string][]);
+    for (const [key, value] of Object.entries(seen.common)) {
+      if (labels[key] !== value) {
+        delete seen.common[key];
+        seen.partial = true;
+      }
+    }
+    if (Object.keys(labels).some((key) => !(key in seen.common))) seen.partial = true;
   }
-  if (ambiguous > 0) {
+  const dumpSignature = signatures(dump);
+  let partial = 0;
+  for (const task of dump.tasks) {
+    const match = labelsBySignature.get(dumpSignature(task.stack));
+    if (match === undefined) continue;
+    if (match.partial) partial++;
+    if (Object.keys(match.common).length > 0) task.labels = { ...match.common };
+  }
+  if (partial > 0) {
     (dump.warnings ??= []).push(
-      `${ambiguous} goroutines share a stack with goroutines of other pprof labels; their labels are unknown`,
+      `${partial} goroutines share their stack with goroutines of other pprof labels: only their common labels are known (Go 1.26+ with GODEBUG=tracebacklabels=1 prints every goroutine's own)`,
     );
   }
-}
-
-function sortedEntries(labels: Record<string, string>): [string, string][] {
-  return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Stack signature without runtime frames, cached per stack index. */

@@ -377,7 +377,10 @@ function startsWith(buf: Buffer, start: number, end: number, prefix: string): bo
  * Parses a goroutine header (runtime.goroutineheader):
  *   goroutine ID[ gp=0x.. m=N mp=0x..| m=nil] [STATUS[ (leaked)][ (scan)][ (durable)]
  *     [, N minutes][, locked to thread][, synctest bubble N]][ {k: v, ...}]:
- * Returns null for a line that only looks like one.
+ * Labels are printed with GODEBUG=tracebacklabels=1, in two shapes:
+ *   Go 1.26: inside the brackets, always quoted: [select labels:{"k": "v"}]
+ *   Go 1.27: after the brackets, quoted when needed: [select] {k: v}
+ * Returns null for a line that only looks like a header.
  */
 export function parseHeader(line: string): PendingGoroutine | null {
   let i = 'goroutine '.length;
@@ -387,12 +390,32 @@ export function parseHeader(line: string): PendingGoroutine | null {
   const id = line.slice(idStart, i);
   const open = line.indexOf(' [', i);
   if (open < 0) return null;
-  const close = line.indexOf(']', open);
-  if (close < 0) return null;
-  const tail = line.slice(close + 1);
-  if (!tail.endsWith(':')) return null;
 
-  const parts = line.slice(open + 2, close).split(', ');
+  let labels: Record<string, string> | undefined;
+  let statusEnd: number;
+  let close: number;
+  const inner = line.indexOf(' labels:{', open);
+  if (inner >= 0) {
+    const block = parseLabelBlock(line, inner + ' labels:'.length);
+    if (block === null || line[block.end + 1] !== ']') return null;
+    labels = block.labels;
+    statusEnd = inner;
+    close = block.end + 1;
+  } else {
+    close = line.indexOf(']', open);
+    if (close < 0) return null;
+    statusEnd = close;
+  }
+  let tail = close + 1;
+  if (line.startsWith(' {', tail)) {
+    const block = parseLabelBlock(line, tail + 1);
+    if (block === null) return null;
+    labels = block.labels;
+    tail = block.end + 1;
+  }
+  if (tail !== line.length - 1 || line[tail] !== ':') return null;
+
+  const parts = line.slice(open + 2, statusEnd).split(', ');
   let state = parts[0]!;
   const g: PendingGoroutine = { id, state: '', frames: [], elided: 0 };
   for (;;) {
@@ -417,48 +440,44 @@ export function parseHeader(line: string): PendingGoroutine | null {
       g.bubble = part.slice('synctest bubble '.length);
     }
   }
-  const labelsText = tail.slice(0, -1).trim();
-  if (labelsText.startsWith('{') && labelsText.endsWith('}')) {
-    const labels = parseTracebackLabels(decodeLatin1AsUtf8(labelsText.slice(1, -1)));
-    if (labels !== null) g.labels = labels;
-  }
+  if (labels !== undefined) g.labels = labels;
   return g;
 }
 
 /**
- * Labels as Go 1.26+ prints them after the header (GODEBUG=tracebacklabels=1):
- * `key: value, key2: "quoted value"`. A key or value is Go-quoted only when it
- * needs to be (runtime.tracebackStringNeedsQuoting).
+ * Parses `{key: value, "quoted key": "quoted value"}` starting at the `{`.
+ * An unquoted key or value holds only [A-Za-z0-9./_]
+ * (runtime.tracebackStringNeedsQuoting); anything else is Go-quoted.
+ * Returns the labels and the index of the closing `}`.
  */
-export function parseTracebackLabels(text: string): Record<string, string> | null {
+export function parseLabelBlock(text: string, brace: number): { labels: Record<string, string>; end: number } | null {
+  if (text[brace] !== '{') return null;
   const labels: Record<string, string> = {};
-  let i = 0;
-  const readToken = (stops: string): string | null => {
+  let i = brace + 1;
+  const readToken = (): string | null => {
     if (text[i] === '"') {
       const end = findClosingQuote(text, i);
       if (end < 0) return null;
-      const value = unquoteGo(text.slice(i, end + 1));
+      const value = decodeLatin1AsUtf8(unquoteGo(text.slice(i, end + 1)));
       i = end + 1;
       return value;
     }
-    let j = i;
-    while (j < text.length && !stops.includes(text[j]!)) j++;
-    const value = text.slice(i, j);
-    i = j;
-    return value;
+    const start = i;
+    while (i < text.length && /[A-Za-z0-9./_]/.test(text[i]!)) i++;
+    return i > start ? text.slice(start, i) : null;
   };
-  while (i < text.length) {
-    const key = readToken(':');
-    if (key === null || text.slice(i, i + 2) !== ': ') return null;
+  if (text[i] === '}') return { labels, end: i };
+  for (;;) {
+    const key = readToken();
+    if (key === null || !text.startsWith(': ', i)) return null;
     i += 2;
-    const value = readToken(',');
+    const value = readToken();
     if (value === null) return null;
     labels[key] = value;
-    if (i >= text.length) break;
-    if (text.slice(i, i + 2) !== ', ') return null;
+    if (text[i] === '}') return { labels, end: i };
+    if (!text.startsWith(', ', i)) return null;
     i += 2;
   }
-  return labels;
 }
 
 function findClosingQuote(text: string, open: number): number {

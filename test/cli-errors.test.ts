@@ -1,0 +1,177 @@
+/**
+ * Bad input and unreachable targets: one clear line on stderr, the
+ * documented exit code, no stack trace, and no output file left behind.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { existsSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { runCli } from './helpers/cli.js';
+import type { CliResult } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+import { dumpsDir } from './helpers/paths.js';
+
+const dir = tempDir();
+const servers: Server[] = [];
+
+function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    const address = server.address() as { port: number };
+    resolve(`http://127.0.0.1:${address.port}`);
+  }));
+}
+
+after(() => {
+  for (const server of servers) server.closeAllConnections?.(), server.close();
+});
+
+function assertOneLineError(result: CliResult, exitCode: number, pattern: RegExp): void {
+  assert.equal(result.code, exitCode, `exit code; stderr: ${result.stderr}`);
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${result.stderr}`);
+  assert.match(lines[0]!, /^leakscan: /);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  assert.equal(result.stdout, '');
+}
+
+function assertNoOutput(name: string): void {
+  assert.equal(existsSync(join(dir, name)), false, `${name} must not be written`);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.includes(name)), [], 'no temporary file left behind');
+}
+
+let realDump: Buffer;
+before(() => {
+  realDump = readFileSync(join(dumpsDir, 'go1.26.8-debug2.txt'));
+});
+
+test('a file that is not a dump: exit 2', async () => {
+  const file = join(dir, 'notes.txt');
+  writeFileSync(file, 'shopping list\neggs\nmilk\n');
+  const result = await runCli(['snapshot', file, '-o', join(dir, 'out1.json')]);
+  assertOneLineError(result, 2, /not a Go goroutine dump/);
+  assertNoOutput('out1.json');
+});
+
+test('an empty file: exit 2', async () => {
+  const file = join(dir, 'empty.txt');
+  writeFileSync(file, '');
+  assertOneLineError(await runCli(['show', file]), 2, /empty/);
+});
+
+test('an HTML file: exit 2, says it is HTML', async () => {
+  const file = join(dir, 'page.html');
+  writeFileSync(file, '<!DOCTYPE html><html><body>goroutine 1 [running]:</body></html>');
+  assertOneLineError(await runCli(['show', file]), 2, /HTML page/);
+});
+
+test('a truncated gzip file: exit 2', async () => {
+  const file = join(dir, 'cut.txt.gz');
+  const gz = gzipSync(realDump);
+  writeFileSync(file, gz.subarray(0, gz.length >> 1));
+  const result = await runCli(['snapshot', file, '-o', join(dir, 'out2.json')]);
+  assertOneLineError(result, 2, /truncated or corrupt gzip/);
+  assertNoOutput('out2.json');
+});
+
+test('random binary garbage: exit 2', async () => {
+  const file = join(dir, 'garbage.bin');
+  const bytes = Buffer.alloc(4096);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) % 251;
+  writeFileSync(file, bytes);
+  assertOneLineError(await runCli(['show', file]), 2, /profile\.proto|not a/);
+});
+
+test('a snapshot from a newer leakscan: exit 2, says to upgrade', async () => {
+  const file = join(dir, 'future.json');
+  writeFileSync(file, JSON.stringify({ format: 'leakscan.snapshot', version: 99, runtime: 'go', takenAt: 0, source: {}, frames: [], stacks: [], tasks: [] }));
+  assertOneLineError(await runCli(['show', file]), 2, /version 99 is newer.*upgrade/);
+});
+
+test('a damaged snapshot (dangling stack index): exit 2', async () => {
+  const file = join(dir, 'dangling.json');
+  writeFileSync(file, JSON.stringify({ format: 'leakscan.snapshot', version: 1, runtime: 'go', takenAt: 0, source: {}, frames: [], stacks: [], tasks: [{ kind: 'goroutine', state: 'select', stack: 3 }] }));
+  assertOneLineError(await runCli(['show', file]), 2, /malformed task/);
+});
+
+test('a missing file and a directory: exit 2', async () => {
+  assertOneLineError(await runCli(['show', join(dir, 'nope.json')]), 2, /no such file/);
+  assertOneLineError(await runCli(['show', dir]), 2, /is a directory/);
+});
+
+test('an output path that cannot be written: exit 2', async () => {
+  const file = join(dir, 'ok-dump.txt');
+  writeFileSync(file, realDump);
+  assertOneLineError(await runCli(['snapshot', file, '-o', join(dir, 'missing-dir', 'out.json')]), 2, /cannot write .*no such file/);
+});
+
+test('usage errors: exit 2', async () => {
+  assertOneLineError(await runCli(['snapshot']), 2, /missing required argument/);
+  assertOneLineError(await runCli(['show', 'x', '--top', 'many']), 2, /positive whole number/);
+  assertOneLineError(await runCli(['snapshot', 'not a url or file']), 2, /no such file, and not a URL/);
+});
+
+test('a port where nothing listens: exit 3', async () => {
+  const url = await serve(() => {});
+  servers.pop()!.close();
+  const result = await runCli(['snapshot', url, '-o', join(dir, 'out3.json')]);
+  assertOneLineError(result, 3, /connection refused/);
+  assertNoOutput('out3.json');
+});
+
+test('a web server that is not pprof (404): exit 3, says how to enable pprof', async () => {
+  const url = await serve((_req, res) => res.writeHead(404).end('404 page not found'));
+  const result = await runCli(['snapshot', url, '-o', join(dir, 'out4.json')]);
+  assertOneLineError(result, 3, /404.*net\/http\/pprof/);
+  assertNoOutput('out4.json');
+});
+
+test('an endpoint that answers with an HTML page: exit 3', async () => {
+  const url = await serve((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>login</body></html>'));
+  const result = await runCli(['snapshot', url, '-o', join(dir, 'out5.json')]);
+  assertOneLineError(result, 3, /HTML page/);
+  assertNoOutput('out5.json');
+});
+
+test('an endpoint that answers 500: exit 3', async () => {
+  const url = await serve((_req, res) => res.writeHead(500).end('boom'));
+  assertOneLineError(await runCli(['snapshot', url, '-o', join(dir, 'out6.json')]), 3, /500/);
+  assertNoOutput('out6.json');
+});
+
+test('an endpoint that hangs: gives up after --timeout, exit 3', async () => {
+  const url = await serve(() => {
+    /* never answers */
+  });
+  const result = await runCli(['snapshot', url, '--timeout', '1', '-o', join(dir, 'out7.json')]);
+  assertOneLineError(result, 3, /no complete answer .* within 1s/);
+  assertNoOutput('out7.json');
+});
+
+test('an endpoint that stalls mid-body: exit 3, nothing written', async () => {
+  const url = await serve((req, res) => {
+    if (!req.url?.startsWith('/debug/pprof/goroutine?')) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.write(realDump.subarray(0, realDump.length >> 1));
+    // ...and never ends the body.
+  });
+  const result = await runCli(['snapshot', url, '--timeout', '1', '-o', join(dir, 'out8.json')]);
+  assertOneLineError(result, 3, /no complete answer/);
+  assertNoOutput('out8.json');
+});
+
+test('an endpoint that closes the socket mid-body: exit 3, nothing written', async () => {
+  const url = await serve((req, res) => {
+    if (!req.url?.startsWith('/debug/pprof/goroutine?')) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(realDump.length) });
+    res.write(realDump.subarray(0, realDump.length >> 1), () => res.socket?.destroy());
+  });
+  const result = await runCli(['snapshot', url, '-o', join(dir, 'out9.json')]);
+  assertOneLineError(result, 3, /closed the connection|terminated|cannot read/);
+  assertNoOutput('out9.json');
+});

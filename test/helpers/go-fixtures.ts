@@ -1,0 +1,100 @@
+/**
+ * Builds the Go fixtures in fixtures/go with the machine's `go` and runs
+ * them as real processes. A fixture prints "pprof http://127.0.0.1:PORT" as
+ * its first line once its pprof endpoint is up.
+ */
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createInterface } from 'node:readline';
+import { cacheDir, fixturesDir } from './paths.js';
+
+const execFileAsync = promisify(execFile);
+const binDir = join(cacheDir, 'go-fixtures');
+let built: Promise<void> | undefined;
+
+/** Builds every Go fixture once per test process (go's own cache makes repeats cheap). */
+export function buildGoFixtures(): Promise<void> {
+  built ??= (async () => {
+    mkdirSync(binDir, { recursive: true });
+    await execFileAsync('go', ['build', '-o', `${binDir}/`, './...'], {
+      cwd: join(fixturesDir, 'go'),
+      env: { ...process.env, GOFLAGS: '-buildvcs=false' },
+      maxBuffer: 16 << 20,
+    });
+  })();
+  return built;
+}
+
+/** Builds one fixture with extra environment (e.g. GOEXPERIMENT) under its own name. */
+export async function buildGoFixtureVariant(name: string, variant: string, env: NodeJS.ProcessEnv): Promise<string> {
+  mkdirSync(binDir, { recursive: true });
+  const output = join(binDir, `${name}-${variant}`);
+  await execFileAsync('go', ['build', '-o', output, `./${name}`], {
+    cwd: join(fixturesDir, 'go'),
+    env: { ...process.env, GOFLAGS: '-buildvcs=false', ...env },
+    maxBuffer: 16 << 20,
+  });
+  return output;
+}
+
+export interface RunningFixture {
+  name: string;
+  pid: number;
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startGoFixture(
+  name: string,
+  options: { args?: string[]; env?: NodeJS.ProcessEnv; binary?: string; startTimeoutMs?: number } = {},
+): Promise<RunningFixture> {
+  await buildGoFixtures();
+  const binary = options.binary ?? join(binDir, name);
+  const child = spawn(binary, options.args ?? [], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d.slice(0, 4096)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`fixture ${name} printed no pprof line in time\n${stderr}`));
+    }, options.startTimeoutMs ?? 30_000);
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      const match = /^pprof (http:\/\/\S+)$/.exec(line);
+      if (match) resolve(match[1]!);
+      else reject(new Error(`fixture ${name} printed ${JSON.stringify(line)} instead of its pprof line`));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`fixture ${name} exited with ${code} before serving\n${stderr}`));
+    });
+  });
+  child.stdout!.resume();
+  return {
+    name,
+    pid: child.pid!,
+    url,
+    process: child,
+    stop: () => stopProcess(child),
+  };
+}
+
+export function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,15 @@
+// Runs every compiled test file under dist/test with Node's test runner.
+// (Node 20's --test takes files, not globs, so they are listed here.)
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = new URL('../dist/test/', import.meta.url).pathname;
+const only = process.argv.slice(2);
+const files = readdirSync(root, { recursive: true })
+  .filter((f) => f.endsWith('.test.js'))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort()
+  .map((f) => join(root, f));
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+process.exit(result.status ?? 1);
