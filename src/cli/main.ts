@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { reportError } from './action.js';
 import { registerSnapshot } from './snapshot.js';
 import { registerShow } from './show.js';
+import { registerDiff } from './diff.js';
 import { ExitCode } from '../util/errors.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
@@ -37,6 +38,7 @@ Exit codes: 0 success, 1 leaks found (check), 2 usage or input error,
     );
   registerSnapshot(program, run);
   registerShow(program, run);
+  registerDiff(program, run);
   for (const command of program.commands) command.exitOverride();
 
   try {

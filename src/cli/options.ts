@@ -18,3 +18,9 @@ export function groupBy(value: string): GroupBy {
   if (value !== 'function' && value !== 'line') throw new InvalidArgumentError('expected "function" or "line"');
   return value;
 }
+
+export function score(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError('expected a score from 0 to 100');
+  return n;
+}

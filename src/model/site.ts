@@ -67,13 +67,18 @@ export class CodeClassifier {
   }
 }
 
-/** "/usr/local/go/src/" from "/usr/local/go/src/runtime/proc.go" of a runtime.* frame. */
+/**
+ * GOROOT/src as the snapshot shows it: "/usr/local/go/src/" from a frame
+ * like "net/http.(*conn).serve" in "/usr/local/go/src/net/http/server.go".
+ */
 function findGoSourceRoots(frames: readonly Frame[]): string[] {
   const roots = new Set<string>();
   for (const frame of frames) {
-    if (!frame.fn.startsWith('runtime.')) continue;
-    const at = frame.file.lastIndexOf('/src/runtime/');
-    if (at >= 0) roots.add(frame.file.slice(0, at + '/src/'.length));
+    const pkg = goPackagePath(frame.fn);
+    if (pkg === '' || pkg === 'main' || pkg.split('/', 1)[0]!.includes('.')) continue;
+    const suffix = `/src/${pkg}/`;
+    const at = frame.file.lastIndexOf(suffix);
+    if (at >= 0 && frame.file.indexOf('/', at + suffix.length) < 0) roots.add(frame.file.slice(0, at + '/src/'.length));
   }
   return [...roots];
 }

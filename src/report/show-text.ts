@@ -1,7 +1,7 @@
 /** Terminal output of `leakscan show`: what one snapshot holds. */
 import chalk from 'chalk';
-import type { Frame, Snapshot } from '../model/format.js';
-import { baseName } from '../model/site.js';
+import type { Snapshot } from '../model/format.js';
+import { describeFrame } from './frame-text.js';
 import type { SnapshotSummary } from '../analysis/summary.js';
 import { formatCount, formatTime, padEnd, padStart, plural, safeText } from './format.js';
 
@@ -46,7 +46,3 @@ export function renderShow(snapshot: Snapshot, summary: SnapshotSummary, top: nu
   return out.join('\n') + '\n';
 }
 
-function describeFrame(frame: Frame): string {
-  const where = frame.file ? `${baseName(frame.file)}${frame.line ? `:${frame.line}` : ''}` : '';
-  return `${chalk.cyan(safeText(frame.fn || '(anonymous)'))}${where ? chalk.dim(`  ${safeText(where)}`) : ''}`;
-}

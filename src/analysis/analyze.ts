@@ -1,0 +1,54 @@
+/**
+ * Analysis entry point: a series of snapshots in, ranked suspects out.
+ */
+import type { Snapshot } from '../model/format.js';
+import type { GroupBy } from '../model/site.js';
+import { IgnoreRules } from './ignore.js';
+import type { IgnoreRuleSet } from './ignore.js';
+import { SeriesBuilder } from './series.js';
+import type { SeriesResult } from './series.js';
+import { scoreSites } from './score.js';
+import type { Suspect } from './score.js';
+
+export interface AnalysisOptions {
+  groupBy: GroupBy;
+  /** Use the built-in ignore list (runtime, signal and test goroutines). */
+  defaultIgnores: boolean;
+  ignore: IgnoreRuleSet;
+}
+
+export const defaultAnalysisOptions: AnalysisOptions = { groupBy: 'function', defaultIgnores: true, ignore: {} };
+
+export interface Analysis {
+  series: SeriesResult;
+  /** Every site, highest score first. */
+  suspects: Suspect[];
+}
+
+export function ignoreRulesFor(options: AnalysisOptions): IgnoreRules {
+  return (options.defaultIgnores ? IgnoreRules.defaults() : IgnoreRules.none()).with(options.ignore);
+}
+
+/** Incremental analysis: add snapshots as they are taken or loaded, then finish. */
+export class Analyzer {
+  private readonly builder: SeriesBuilder;
+
+  constructor(options: AnalysisOptions = defaultAnalysisOptions) {
+    this.builder = new SeriesBuilder(options.groupBy, ignoreRulesFor(options));
+  }
+
+  add(snapshot: Snapshot, name: string): void {
+    this.builder.add(snapshot, name);
+  }
+
+  finish(): Analysis {
+    const series = this.builder.result();
+    return { series, suspects: scoreSites(series) };
+  }
+}
+
+export function analyze(snapshots: readonly Snapshot[], options: AnalysisOptions = defaultAnalysisOptions): Analysis {
+  const analyzer = new Analyzer(options);
+  snapshots.forEach((s, i) => analyzer.add(s, `snapshot ${i + 1}`));
+  return analyzer.finish();
+}

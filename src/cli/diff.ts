@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { Analyzer } from '../analysis/analyze.js';
+import { expandInputs, forEachSnapshot } from '../sources/inputs.js';
+import { renderDiff } from '../report/diff-text.js';
+import { diffJson } from '../report/diff-json.js';
+import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
+import type { AnalysisFlags } from './analysis-options.js';
+import { positiveInt, score } from './options.js';
+import { Progress } from './progress.js';
+
+interface DiffFlags extends AnalysisFlags {
+  top: number;
+  minScore?: number;
+  json: boolean;
+  frames: number;
+}
+
+export function registerDiff(program: Command, run: (action: () => Promise<number | void>) => Promise<void>): void {
+  const command = program
+    .command('diff')
+    .description('rank leak suspects across snapshots taken over time: growth, lifetime and blocking per code site')
+    .argument('<snapshots...>', 'snapshot or dump files in time order, or directories of them (as attach writes)')
+    .option('-n, --top <n>', 'how many suspects to list', positiveInt, 10)
+    .option('--min-score <score>', 'list only suspects scoring at least this (0-100; default 0, or minScore of the config)', score)
+    .option('--frames <n>', 'user frames to print under each suspect', (v) => (v === '0' ? 0 : positiveInt(v)), 3)
+    .option('--json', 'print the result as JSON (schema leakscan.diff, docs/json-schema.md)', false);
+  addAnalysisOptions(command)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  leakscan diff s1.json.gz s2.json.gz s3.json.gz
+  leakscan diff leakscan-1234-20261122-101500/ --top 5 --min-score 30
+  leakscan diff before.txt after.txt --ignore-function 'main.(*pool).worker'
+
+Scores: 0-100, growth first, confirmed by lifetime and blocking (docs/scoring.md).`,
+    )
+    .action((inputs: string[], flags: DiffFlags) => run(() => diffCommand(inputs, flags)));
+}
+
+async function diffCommand(inputs: string[], flags: DiffFlags): Promise<void> {
+  const options = await resolveAnalysisOptions(flags);
+  const files = await expandInputs(inputs);
+  const analyzer = new Analyzer(options);
+  const progress = new Progress();
+  await forEachSnapshot(files, (snapshot, file) => analyzer.add(snapshot, file), (done, total, file) => {
+    progress.update(`reading ${done + 1}/${total}: ${file}`);
+  });
+  progress.done();
+  const analysis = analyzer.finish();
+  const minScore = flags.minScore ?? options.minScore ?? 0;
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(diffJson(analysis, { top: flags.top, minScore }), null, 2) + '\n');
+  } else {
+    process.stdout.write(renderDiff(analysis, { top: flags.top, minScore, frames: flags.frames }));
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The `--json` output of `leakscan diff` (and of the analysis part of
+ * attach). Documented in docs/json-schema.md; `schema` and `version` let a
+ * consumer refuse what it does not know. Additive fields keep the version.
+ */
+import type { Analysis } from '../analysis/analyze.js';
+import type { Frame } from '../model/format.js';
+
+export const DIFF_SCHEMA = 'leakscan.diff';
+export const DIFF_SCHEMA_VERSION = 1;
+
+export interface DiffJson {
+  schema: typeof DIFF_SCHEMA;
+  version: number;
+  runtime: string;
+  snapshots: { takenAt: number; total: number; ignored: number; source: Record<string, unknown> }[];
+  /** Whether lifetime could be measured (tasks carry ids). */
+  lifetimeKnown: boolean;
+  suspects: {
+    rank: number;
+    key: string;
+    score: number;
+    confirmedLeak: boolean;
+    explanation: string;
+    counts: number[];
+    growth: null | { first: number; last: number; net: number; perMinute: number; up: number; down: number; steps: number; monotonicity: number };
+    survival: number | null;
+    blocking: number | null;
+    state: string;
+    stateShare: number;
+    states: Record<string, number>;
+    userCode: boolean;
+    anchor: Frame | null;
+    createdBy: Frame | null;
+    stack: Frame[];
+    maxWaitMinutes: number | null;
+    labels: { labels: Record<string, string>; count: number }[];
+  }[];
+  warnings: string[];
+}
+
+export function diffJson(analysis: Analysis, options: { top: number; minScore: number }): DiffJson {
+  const { series } = analysis;
+  return {
+    schema: DIFF_SCHEMA,
+    version: DIFF_SCHEMA_VERSION,
+    runtime: series.runtime,
+    snapshots: series.times.map((takenAt, i) => ({
+      takenAt,
+      total: series.totals[i]!,
+      ignored: series.ignored[i]!,
+      source: { ...series.sources[i] },
+    })),
+    lifetimeKnown: series.hasIds,
+    suspects: analysis.suspects
+      .filter((s) => s.score >= options.minScore)
+      .slice(0, options.top)
+      .map((s, i) => ({
+        rank: i + 1,
+        key: s.key,
+        score: s.score,
+        confirmedLeak: s.confirmed,
+        explanation: s.explanation,
+        counts: s.site.counts,
+        growth: s.growth ?? null,
+        survival: s.survival ?? null,
+        blocking: s.blocking ?? null,
+        state: s.mainState,
+        stateShare: s.mainStateShare,
+        states: Object.fromEntries(s.site.states),
+        userCode: s.site.userCode,
+        anchor: s.site.anchor ?? null,
+        createdBy: s.site.createdBy ?? null,
+        stack: s.site.exampleStack,
+        maxWaitMinutes: s.site.maxWaitMinutes ?? null,
+        labels: [...s.site.labels]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 5)
+          .map(([key, count]) => ({ labels: JSON.parse(key) as Record<string, string>, count })),
+      })),
+    warnings: series.warnings,
+  };
+}

@@ -1,0 +1,74 @@
+/** Terminal output of `leakscan diff`: ranked suspects, most likely leak first. */
+import chalk from 'chalk';
+import type { Analysis } from '../analysis/analyze.js';
+import type { Suspect } from '../analysis/score.js';
+import type { Frame } from '../model/format.js';
+import { describeFrame } from './frame-text.js';
+import { formatTime, padStart, plural, safeText } from './format.js';
+import { sparkline } from './sparkline.js';
+
+export interface DiffTextOptions {
+  top: number;
+  minScore: number;
+  /** How many user frames of the example stack to print under each suspect. */
+  frames: number;
+}
+
+export function renderDiff(analysis: Analysis, options: DiffTextOptions): string {
+  const { series } = analysis;
+  const out: string[] = [];
+  const n = series.times.length;
+  const taskWord = series.runtime === 'go' ? 'goroutine' : 'async resource';
+  const span = n > 1 ? ` over ${formatDuration(series.times[n - 1]! - series.times[0]!)}` : '';
+  out.push(chalk.bold(`${series.runtime}: ${plural(n, 'snapshot')}${span}`) +
+    chalk.dim(` (${formatTime(series.times[0]!)} to ${formatTime(series.times[n - 1]!)})`));
+  out.push(`${plural(series.totals[0]!, taskWord)} at first, ${series.totals[n - 1]!.toLocaleString('en-US')} at last ${sparkline(series.totals)}`);
+  if (n < 2) out.push(chalk.yellow('one snapshot: growth is unknown, so scores are capped at 50; take more snapshots over time'));
+  for (const warning of series.warnings) out.push(chalk.yellow(`warning: ${safeText(warning)}`));
+
+  const shown = analysis.suspects.filter((s) => s.score >= options.minScore).slice(0, options.top);
+  if (shown.length === 0) {
+    out.push('', chalk.green(`no suspect scores ${options.minScore} or more`));
+    return out.join('\n') + '\n';
+  }
+  out.push('', chalk.bold(`Suspects (${shown.length} of ${analysis.suspects.length} sites)`));
+  for (const [i, suspect] of shown.entries()) {
+    out.push('', renderSuspect(i + 1, suspect, options.frames));
+  }
+  return out.join('\n') + '\n';
+}
+
+function renderSuspect(rank: number, s: Suspect, frameCount: number): string {
+  const lines: string[] = [];
+  const scoreText = padStart(String(s.score), 3);
+  const coloured = s.score >= 70 ? chalk.red.bold(scoreText) : s.score >= 30 ? chalk.yellow(scoreText) : chalk.dim(scoreText);
+  const last = s.site.counts[s.site.counts.length - 1]!;
+  const site = s.site.anchor ? describeFrame(s.site.anchor) : '(no stack)';
+  lines.push(`${padStart(`#${rank}`, 4)} ${coloured}  ${sparkline(s.site.counts)} ${padStart(last.toLocaleString('en-US'), 6)}  ${site}${s.confirmed ? chalk.red.bold('  LEAKED') : ''}`);
+  const indent = '      ';
+  lines.push(`${indent}${safeText(s.explanation)}`);
+  if (s.site.createdBy) lines.push(`${indent}${chalk.dim('created by')} ${describeFrame(s.site.createdBy)}`);
+  const anchor = s.site.anchor;
+  const isAnchor = (f: Frame) => anchor !== undefined && f.fn === anchor.fn && f.file === anchor.file && f.line === anchor.line;
+  const userFrames = s.site.exampleStack.filter((f) => !isAnchor(f) && !isRuntimeFrame(f)).slice(0, frameCount);
+  for (const frame of userFrames) lines.push(`${indent}${chalk.dim('  in')} ${describeFrame(frame)}`);
+  const topLabels = [...s.site.labels].sort((a, b) => b[1] - a[1])[0];
+  if (topLabels) {
+    const text = Object.entries(JSON.parse(topLabels[0]) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(' ');
+    lines.push(`${indent}${chalk.dim('labels')} ${safeText(text)}`);
+  }
+  return lines.join('\n');
+}
+
+function isRuntimeFrame(frame: Frame): boolean {
+  return frame.fn.startsWith('runtime.') || frame.fn.startsWith('internal/');
+}
+
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 120) return `${minutes} min`;
+  return `${(minutes / 60).toFixed(1)} h`;
+}
