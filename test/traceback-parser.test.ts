@@ -76,7 +76,7 @@ test('a dump of exactly 64 MiB is reported as cut by the Go runtime', () => {
 });
 
 test('headers: every field the runtime prints', () => {
-  assert.deepEqual(parseHeader('goroutine 7 [chan receive, 12 minutes, locked to thread, synctest bubble 3]: {a: b}'), {
+  assert.deepEqual(parseHeader('goroutine 7 [chan receive, 12 minutes, locked to thread, synctest bubble 3] {a: b}:'), {
     id: '7', state: 'chan receive', frames: [], elided: 0, waitMinutes: 12, lockedToThread: true, bubble: '3', labels: { a: 'b' },
   });
   const crash = parseHeader('goroutine 1 gp=0xc000002380 m=0 mp=0x5c4ee0 [running]:');
@@ -95,7 +95,7 @@ test('labels in headers: Go 1.26 inside the brackets, Go 1.27 after them', () =>
   assert.equal(go126?.state, 'chan send');
   assert.equal(go126?.waitMinutes, 3);
   assert.deepEqual(go126?.labels, { handler: 'quote', tenant: 'a]b' });
-  const go127 = parseHeader('goroutine 49 [chan send]: {handler: quote, "the key": "a, \\"b\\""}:');
+  const go127 = parseHeader('goroutine 49 [chan send] {handler: quote, "the key": "a, \\"b\\""}:');
   assert.deepEqual(go127?.labels, { handler: 'quote', 'the key': 'a, "b"' });
 });
 

@@ -23,6 +23,7 @@
 import type { Frame, Task } from '../../model/format.js';
 import { SnapshotBuilder } from '../../model/builder.js';
 import { InputError } from '../../util/errors.js';
+import { FrameTable } from './frame-table.js';
 
 /** `writeGoroutineStacks` in runtime/pprof gives up growing its buffer here. */
 export const GO_DUMP_LIMIT_BYTES = 64 << 20;
@@ -33,6 +34,13 @@ const MAX_LINE_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 const TAB = 0x09;
 const CR = 0x0d;
+const IN_GOROUTINE = ' in goroutine ';
+
+interface ByteRange {
+  buf: Buffer;
+  start: number;
+  end: number;
+}
 
 export interface TracebackSummary {
   goroutines: number;
@@ -76,9 +84,9 @@ export class TracebackParser {
   private carry: Buffer | null = null;
   private expect: Expect = Expect.Header;
   private current: PendingGoroutine | null = null;
-  private pendingFn = '';
-  private pendingCreatorFn = '';
-  private readonly frameCache = new Map<string, number>();
+  /** Where the name of the function line just read lies: its location line comes next. */
+  private pendingFn: ByteRange = { buf: Buffer.alloc(0), start: 0, end: 0 };
+  private readonly frameTable: FrameTable;
   private readonly stackFrames: number[] = [];
   private goroutines = 0;
   private bytes = 0;
@@ -87,6 +95,10 @@ export class TracebackParser {
 
   constructor(builder: SnapshotBuilder) {
     this.builder = builder;
+    this.frameTable = new FrameTable((fn, location) => {
+      const frame = parseFrame(fn, location);
+      return builder.frame(frame.fn, frame.file, frame.line);
+    });
   }
 
   push(chunk: Buffer): void {
@@ -177,7 +189,7 @@ export class TracebackParser {
         return;
       case Expect.CreatorLocation:
         if (buf[start] === TAB) {
-          this.current!.createdBy = this.builder.stack([this.internFrame(this.pendingCreatorFn, buf, start + 1, end)]);
+          this.current!.createdBy = this.builder.stack([this.internFrame(buf, start + 1, end)]);
           this.expect = Expect.FrameOrEnd;
           return;
         }
@@ -235,7 +247,7 @@ export class TracebackParser {
       return;
     }
     if (startsWith(buf, start, end, 'created by ')) {
-      this.parseCreatedBy(buf.toString('latin1', start + 'created by '.length, end));
+      this.parseCreatedBy(buf, start + 'created by '.length, end);
       this.expect = Expect.CreatorLocation;
       return;
     }
@@ -267,52 +279,51 @@ export class TracebackParser {
       const open = buf.lastIndexOf(0x28 /* ( */, end - 1);
       if (open > start) nameEnd = open;
     }
-    this.pendingFn = buf.toString('latin1', start, nameEnd);
+    this.pendingFn = { buf, start, end: nameEnd };
     this.expect = Expect.Location;
   }
 
-  private parseCreatedBy(rest: string): void {
-    // "main.start in goroutine 1" (Go 1.21+) or "main.start" (older).
-    const marker = rest.lastIndexOf(' in goroutine ');
-    if (marker >= 0) {
-      this.current!.creatorId = rest.slice(marker + ' in goroutine '.length).trim();
-      this.pendingCreatorFn = rest.slice(0, marker);
+  /** "main.start in goroutine 1" (Go 1.21+) or "main.start" (older), from `start`. */
+  private parseCreatedBy(buf: Buffer, start: number, end: number): void {
+    let digits = end;
+    while (digits > start && buf[digits - 1]! >= 0x30 && buf[digits - 1]! <= 0x39) digits--;
+    const marker = digits - IN_GOROUTINE.length;
+    if (digits < end && marker > start && startsWith(buf, marker, digits, IN_GOROUTINE)) {
+      this.current!.creatorId = buf.toString('latin1', digits, end);
+      this.pendingFn = { buf, start, end: marker };
     } else {
-      this.pendingCreatorFn = rest;
+      this.pendingFn = { buf, start, end };
     }
   }
 
   private addFrame(buf: Buffer, start: number, end: number): void {
-    this.stackFrames.push(this.internFrame(this.pendingFn, buf, start, end));
+    this.stackFrames.push(this.internFrame(buf, start, end));
   }
 
   private addFrameWithoutLocation(): void {
-    this.stackFrames.push(this.builder.frame(decodeLatin1AsUtf8(normalizeFunctionName(this.pendingFn)), '', 0));
+    const { buf, start, end } = this.pendingFn;
+    this.stackFrames.push(this.builder.frame(decodeLatin1AsUtf8(normalizeFunctionName(buf.toString('latin1', start, end))), '', 0));
   }
 
   /**
-   * Frame index for function `fn` at the location line buf[start, end):
+   * Frame index for the pending function at the location line buf[start, end):
    * "/path/file.go:123 +0x1d" or "/path/file.go:123" (inlined) or
    * "/path/file.go:123 +0x1d fp=0x... sp=0x... pc=0x..." (GOTRACEBACK=system).
    */
-  private internFrame(fn: string, buf: Buffer, start: number, end: number): number {
+  private internFrame(buf: Buffer, start: number, end: number): number {
+    // The line number follows the line's last colon (what comes after it,
+    // " +0x1d fp=0x.. sp=0x.. pc=0x..", has none); file paths may hold
+    // colons and spaces of their own. Scanned by hand: a native indexOf would
+    // run past the line to the end of the chunk.
+    let colon = end - 1;
+    while (colon >= start && buf[colon] !== 0x3a) colon--;
     let locEnd = end;
-    const offset = buf.indexOf(' +0x', start, 'latin1');
-    if (offset >= 0 && offset < end) {
-      locEnd = offset;
-    } else {
-      const fp = buf.indexOf(' fp=', start, 'latin1');
-      if (fp >= 0 && fp < end) locEnd = fp;
+    if (colon >= start) {
+      locEnd = colon + 1;
+      while (locEnd < end && buf[locEnd]! >= 0x30 && buf[locEnd]! <= 0x39) locEnd++;
     }
-    const location = buf.toString('latin1', start, locEnd);
-    const key = fn + '\n' + location;
-    let id = this.frameCache.get(key);
-    if (id === undefined) {
-      const frame = parseFrame(fn, location);
-      id = this.builder.frame(frame.fn, frame.file, frame.line);
-      this.frameCache.set(key, id);
-    }
-    return id;
+    const fn = this.pendingFn;
+    return this.frameTable.intern(fn.buf, fn.start, fn.end, buf, start, locEnd);
   }
 
   private finishGoroutine(): void {
