@@ -8,6 +8,7 @@ import { reportError } from './action.js';
 import { registerSnapshot } from './snapshot.js';
 import { registerShow } from './show.js';
 import { registerDiff } from './diff.js';
+import { registerDemo } from './demo.js';
 import { ExitCode } from '../util/errors.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
@@ -39,6 +40,7 @@ Exit codes: 0 success, 1 leaks found (check), 2 usage or input error,
   registerSnapshot(program, run);
   registerShow(program, run);
   registerDiff(program, run);
+  registerDemo(program, run);
   for (const command of program.commands) command.exitOverride();
 
   try {

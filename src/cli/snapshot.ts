@@ -8,6 +8,7 @@ import { snapshotFromPprof } from '../sources/go/pprof-client.js';
 import { InputError } from '../util/errors.js';
 import { plural } from '../report/format.js';
 import { positiveSeconds } from './options.js';
+import { timestampName } from './names.js';
 
 interface SnapshotOptions {
   output?: string;
@@ -60,6 +61,5 @@ async function takeSnapshot(target: string, options: SnapshotOptions): Promise<S
 }
 
 function defaultOutputName(snapshot: Snapshot): string {
-  const stamp = new Date(snapshot.takenAt).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-');
-  return `snapshot-${stamp}.json.gz`;
+  return `${timestampName('snapshot', new Date(snapshot.takenAt))}.json.gz`;
 }

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { Analyzer, defaultAnalysisOptions } from '../analysis/analyze.js';
+import { sampleSeries } from '../sources/sampler.js';
+import { buildBundledGoProgram, launchBundledGoProgram } from '../sources/go/launch.js';
+import { snapshotFromPprof, defaultPprofOptions } from '../sources/go/pprof-client.js';
+import { renderDiff } from '../report/diff-text.js';
+import { positiveInt, positiveSeconds } from './options.js';
+import { snapshotProgressLine } from './sampling-progress.js';
+import { timestampName } from './names.js';
+
+interface DemoFlags {
+  count: number;
+  interval: number;
+  out?: string;
+}
+
+/** The bundled target: a session gateway whose heartbeat goroutines are never stopped. */
+const DEMO_TARGET = 'heartbeat';
+
+export function registerDemo(program: Command, run: (action: () => Promise<number | void>) => Promise<void>): void {
+  program
+    .command('demo')
+    .description('run leakscan end to end on a bundled leaky Go service: start it, take snapshots, rank suspects')
+    .option('--count <n>', 'snapshots to take', positiveInt, 6)
+    .option('--interval <seconds>', 'time between snapshots', positiveSeconds, 2)
+    .option('--out <dir>', 'where to save the snapshots (default: a new ./leakscan-demo-<time> directory)')
+    .addHelpText('after', '\nThe demo target is fixtures/go/heartbeat, built with your `go`; it is stopped when the demo ends.')
+    .action((flags: DemoFlags) => run(() => demoCommand(flags)));
+}
+
+async function demoCommand(flags: DemoFlags): Promise<void> {
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  say(`building the demo target (fixtures/go/${DEMO_TARGET}, a Go service that leaks goroutines)...`);
+  const binary = await buildBundledGoProgram(DEMO_TARGET);
+  const target = await launchBundledGoProgram(binary);
+  const outDir = flags.out ?? join(process.cwd(), timestampName('leakscan-demo'));
+  try {
+    say(`started it as pid ${target.pid}, pprof at ${target.url}; taking ${flags.count} snapshots ${flags.interval}s apart into ${outDir}`);
+    const analyzer = new Analyzer(defaultAnalysisOptions);
+    const result = await sampleSeries({
+      count: flags.count,
+      intervalMs: flags.interval * 1000,
+      outDir,
+      take: () => snapshotFromPprof(target.url, { ...defaultPprofOptions, pid: target.pid }),
+      onSnapshot: (i, snapshot, file) => {
+        analyzer.add(snapshot, file);
+        say(snapshotProgressLine(i, flags.count, snapshot, analyzer));
+      },
+    });
+    if (result.stoppedBy instanceof Error) throw result.stoppedBy;
+    process.stdout.write(renderDiff(analyzer.finish(), { top: 3, minScore: 0, frames: 3 }));
+    say(`snapshots saved in ${outDir}; analyse them again with: leakscan diff ${outDir}`);
+  } finally {
+    await target.stop();
+  }
+}

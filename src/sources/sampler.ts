@@ -1,0 +1,74 @@
+/**
+ * Takes a series of snapshots at an interval and saves each as soon as it is
+ * taken, so nothing is lost if the target dies or the user presses Ctrl-C.
+ * What was taken is always returned; the caller analyses it.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Snapshot } from '../model/format.js';
+import { writeSnapshotFile } from '../model/file.js';
+import { LeakscanError, InputError } from '../util/errors.js';
+import { describeFsError } from '../util/atomic-write.js';
+
+export interface SampleOptions {
+  count: number;
+  intervalMs: number;
+  outDir: string;
+  take: () => Promise<Snapshot>;
+  /** Called after each snapshot is saved. */
+  onSnapshot?: (index: number, snapshot: Snapshot, file: string) => void;
+  /** Aborting ends sampling early (Ctrl-C); what was taken is kept. */
+  signal?: AbortSignal;
+}
+
+export interface SampleResult {
+  files: string[];
+  /** Why sampling ended before `count`, if it did. */
+  stoppedBy?: 'aborted' | LeakscanError;
+}
+
+export async function sampleSeries(options: SampleOptions): Promise<SampleResult> {
+  try {
+    await mkdir(options.outDir, { recursive: true });
+  } catch (error) {
+    throw new InputError(`cannot create ${options.outDir}: ${describeFsError(error)}`);
+  }
+  const files: string[] = [];
+  const width = String(options.count).length;
+  for (let i = 0; i < options.count; i++) {
+    if (options.signal?.aborted) return { files, stoppedBy: 'aborted' };
+    const started = Date.now();
+    let snapshot: Snapshot;
+    try {
+      snapshot = await options.take();
+    } catch (error) {
+      if (error instanceof LeakscanError) return { files, stoppedBy: error };
+      throw error;
+    }
+    const file = join(options.outDir, `snapshot-${String(i + 1).padStart(width, '0')}.json.gz`);
+    await writeSnapshotFile(file, snapshot);
+    files.push(file);
+    options.onSnapshot?.(i, snapshot, file);
+    if (i < options.count - 1) {
+      const aborted = await sleep(Math.max(0, options.intervalMs - (Date.now() - started)), options.signal);
+      if (aborted) return { files, stoppedBy: 'aborted' };
+    }
+  }
+  return { files };
+}
+
+/** Resolves true when aborted before the time was up. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(true);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
