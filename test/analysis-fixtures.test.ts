@@ -45,7 +45,7 @@ async function diffOf(name: string): Promise<DiffJson> {
   return JSON.parse(result.stdout) as DiffJson;
 }
 
-test('a minute of every fixture: leaks rank first with >= 70, healthy sites stay under 30', { timeout: 240_000 }, async () => {
+test('a minute of every fixture: leaks rank first with >= 70, healthy sites stay under 30', { timeout: 240_000 }, async (t) => {
   const names = [...Object.keys(leaky), ...healthy];
   const fixtures = await Promise.all(names.map((name) => startGoFixture(name)));
   running.push(...fixtures);
@@ -65,6 +65,7 @@ test('a minute of every fixture: leaks rank first with >= 70, healthy sites stay
   for (const [name, leakFn] of Object.entries(leaky)) {
     const diff = await diffOf(name);
     const [top] = diff.suspects;
+    t.diagnostic(`${name}: #1 ${top?.key} score ${top?.score}: ${top?.explanation}`);
     assert.equal(top?.anchor?.fn, leakFn, `${name}: ranked first is ${top?.key}`);
     assert.ok(top!.score >= 70, `${name}: score ${top!.score} (${top!.explanation})`);
     assert.ok(diff.suspects.slice(1).every((s) => s.score < 30), `${name}: only the leak scores high: ${diff.suspects.slice(1, 3).map((s) => `${s.key}=${s.score}`).join(', ')}`);
@@ -73,6 +74,7 @@ test('a minute of every fixture: leaks rank first with >= 70, healthy sites stay
   for (const name of healthy) {
     const diff = await diffOf(name);
     const high = diff.suspects.filter((s) => s.score >= 30);
+    t.diagnostic(`${name}: highest ${diff.suspects[0]?.key} score ${diff.suspects[0]?.score}: ${diff.suspects[0]?.explanation}`);
     assert.deepEqual(high.map((s) => `${s.key}: ${s.score} ${s.explanation}`), [], `${name}: no site scores 30 or more`);
   }
 });

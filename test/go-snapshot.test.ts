@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from './helpers/cli.js';
-import { buildGoFixtureVariant, startGoFixture } from './helpers/go-fixtures.js';
+import { buildGoFixtureVariant, goroutineLeakProfileEnv, startGoFixture } from './helpers/go-fixtures.js';
 import type { RunningFixture } from './helpers/go-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -123,7 +123,7 @@ test('labels printed by the runtime itself (Go 1.26, GODEBUG=tracebacklabels=1)'
 });
 
 test('goroutineleak profile: goroutines the Go runtime proved leaked are marked', async () => {
-  const binary = await buildGoFixtureVariant('unreachable', 'leakprofile', { GOEXPERIMENT: 'goroutineleakprofile' });
+  const binary = await buildGoFixtureVariant('unreachable', 'leakprofile', await goroutineLeakProfileEnv());
   const fixture = await startGoFixture('unreachable', { binary });
   running.push(fixture);
   await sleep(4000);

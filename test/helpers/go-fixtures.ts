@@ -98,3 +98,14 @@ export function stopProcess(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+/**
+ * Environment that turns on Go's goroutineleak profile: an experiment in Go
+ * 1.26 (GOEXPERIMENT=goroutineleakprofile), on by default from 1.27.
+ */
+export async function goroutineLeakProfileEnv(): Promise<NodeJS.ProcessEnv> {
+  const { stdout } = await execFileAsync('go', ['env', 'GOVERSION']);
+  const [, major, minor] = /^go(\d+)\.(\d+)/.exec(stdout.trim()) ?? [];
+  if (Number(major) === 1 && Number(minor) < 26) throw new Error(`the goroutineleak profile needs Go 1.26 or newer, not ${stdout.trim()}`);
+  return Number(major) === 1 && Number(minor) === 26 ? { GOEXPERIMENT: 'goroutineleakprofile' } : {};
+}
