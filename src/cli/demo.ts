@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { Analyzer, defaultAnalysisOptions } from '../analysis/analyze.js';
-import { sampleSeries } from '../sources/sampler.js';
+import { defaultAnalysisOptions } from '../analysis/analyze.js';
 import { buildBundledGoProgram, launchBundledGoProgram } from '../sources/go/launch.js';
-import { snapshotFromPprof, defaultPprofOptions } from '../sources/go/pprof-client.js';
-import { renderDiff } from '../report/diff-text.js';
+import { goSnapshotTaker } from '../sources/go/target.js';
+import { defaultPprofOptions } from '../sources/go/pprof-client.js';
 import { positiveInt, positiveSeconds } from './options.js';
-import { snapshotProgressLine } from './sampling-progress.js';
+import { runSamplingSession } from './sampling-session.js';
 import { timestampName } from './names.js';
 
 interface DemoFlags {
@@ -29,7 +28,7 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
     .action((flags: DemoFlags) => run(() => demoCommand(flags)));
 }
 
-async function demoCommand(flags: DemoFlags): Promise<void> {
+async function demoCommand(flags: DemoFlags): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   say(`building the demo target (fixtures/go/${DEMO_TARGET}, a Go service that leaks goroutines)...`);
   const binary = await buildBundledGoProgram(DEMO_TARGET);
@@ -37,20 +36,14 @@ async function demoCommand(flags: DemoFlags): Promise<void> {
   const outDir = flags.out ?? join(process.cwd(), timestampName('leakscan-demo'));
   try {
     say(`started it as pid ${target.pid}, pprof at ${target.url}; taking ${flags.count} snapshots ${flags.interval}s apart into ${outDir}`);
-    const analyzer = new Analyzer(defaultAnalysisOptions);
-    const result = await sampleSeries({
+    return await runSamplingSession({
+      take: goSnapshotTaker(target.url, { ...defaultPprofOptions, pid: target.pid, maxConsecutiveFailures: 3, retryDelayMs: 500, onSkip: say }),
       count: flags.count,
-      intervalMs: flags.interval * 1000,
       outDir,
-      take: () => snapshotFromPprof(target.url, { ...defaultPprofOptions, pid: target.pid }),
-      onSnapshot: (i, snapshot, file) => {
-        analyzer.add(snapshot, file);
-        say(snapshotProgressLine(i, flags.count, snapshot, analyzer));
-      },
+      flags: { interval: flags.interval, top: 3, json: false, frames: 3 },
+      analysis: defaultAnalysisOptions,
+      say,
     });
-    if (result.stoppedBy instanceof Error) throw result.stoppedBy;
-    process.stdout.write(renderDiff(analyzer.finish(), { top: 3, minScore: 0, frames: 3 }));
-    say(`snapshots saved in ${outDir}; analyse them again with: leakscan diff ${outDir}`);
   } finally {
     await target.stop();
   }

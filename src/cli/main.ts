@@ -9,6 +9,8 @@ import { registerSnapshot } from './snapshot.js';
 import { registerShow } from './show.js';
 import { registerDiff } from './diff.js';
 import { registerDemo } from './demo.js';
+import { registerAttach } from './attach.js';
+import { registerRun } from './run.js';
 import { ExitCode } from '../util/errors.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
@@ -37,6 +39,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 Exit codes: 0 success, 1 leaks found (check), 2 usage or input error,
 3 the target could not be reached or read, 70 a bug in leakscan.`,
     );
+  registerAttach(program, run);
+  registerRun(program, run);
   registerSnapshot(program, run);
   registerShow(program, run);
   registerDiff(program, run);

@@ -14,7 +14,8 @@ export interface SampleOptions {
   count: number;
   intervalMs: number;
   outDir: string;
-  take: () => Promise<Snapshot>;
+  /** Takes one snapshot; null skips this turn (the reason is the caller's to tell). */
+  take: () => Promise<Snapshot | null>;
   /** Called after each snapshot is saved. */
   onSnapshot?: (index: number, snapshot: Snapshot, file: string) => void;
   /** Aborting ends sampling early (Ctrl-C); what was taken is kept. */
@@ -38,17 +39,19 @@ export async function sampleSeries(options: SampleOptions): Promise<SampleResult
   for (let i = 0; i < options.count; i++) {
     if (options.signal?.aborted) return { files, stoppedBy: 'aborted' };
     const started = Date.now();
-    let snapshot: Snapshot;
+    let snapshot: Snapshot | null;
     try {
       snapshot = await options.take();
     } catch (error) {
       if (error instanceof LeakscanError) return { files, stoppedBy: error };
       throw error;
     }
-    const file = join(options.outDir, `snapshot-${String(i + 1).padStart(width, '0')}.json.gz`);
-    await writeSnapshotFile(file, snapshot);
-    files.push(file);
-    options.onSnapshot?.(i, snapshot, file);
+    if (snapshot !== null) {
+      const file = join(options.outDir, `snapshot-${String(i + 1).padStart(width, '0')}.json.gz`);
+      await writeSnapshotFile(file, snapshot);
+      files.push(file);
+      options.onSnapshot?.(i, snapshot, file);
+    }
     if (i < options.count - 1) {
       const aborted = await sleep(Math.max(0, options.intervalMs - (Date.now() - started)), options.signal);
       if (aborted) return { files, stoppedBy: 'aborted' };

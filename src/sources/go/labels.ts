@@ -40,7 +40,8 @@ export function attachProfileLabels(dump: Snapshot, profile: Snapshot): void {
   }
   if (partial > 0) {
     (dump.warnings ??= []).push(
-      `${partial} goroutines share their stack with goroutines of other pprof labels: only their common labels are known (Go 1.26+ with GODEBUG=tracebacklabels=1 prints every goroutine's own)`,
+      // No count in the text: a series of snapshots repeats it once, not once per count.
+      'some goroutines share their stack with goroutines of other pprof labels: only the labels they have in common are known (Go 1.26+ with GODEBUG=tracebacklabels=1 prints each goroutine\'s own)',
     );
   }
 }

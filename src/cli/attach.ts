@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { inspectProcess } from '../sources/proc.js';
+import { discoverPprof } from '../sources/go/discover.js';
+import { goSnapshotTaker } from '../sources/go/target.js';
+import { TargetError, InputError } from '../util/errors.js';
+import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
+import type { AnalysisFlags } from './analysis-options.js';
+import { addSamplingOptions, runSamplingSession, snapshotCount } from './sampling-session.js';
+import type { SamplingFlags } from './sampling-session.js';
+import { positiveSeconds } from './options.js';
+import { timestampName } from './names.js';
+
+interface AttachFlags extends SamplingFlags, AnalysisFlags {
+  url?: string;
+  timeout: number;
+  leakProfile: boolean;
+  labels: boolean;
+}
+
+export const ATTACH_DEFAULTS = { interval: 5, count: 12 };
+
+export function registerAttach(program: Command, run: (action: () => Promise<number | void>) => Promise<void>): void {
+  const command = program
+    .command('attach')
+    .description('sample a running Go process by pid over time and rank leak suspects')
+    .argument('<pid>', 'process id of the target')
+    .option('--url <url>', 'the pprof endpoint to use instead of finding it from the pid')
+    .option('--timeout <seconds>', 'give up on a snapshot request after this long', positiveSeconds, 30)
+    .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak (one extra GC cycle per snapshot)')
+    .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels when dumps have none');
+  addSamplingOptions(command, ATTACH_DEFAULTS);
+  addAnalysisOptions(command)
+    .addHelpText(
+      'after',
+      `
+leakscan finds the pprof endpoint by asking each TCP port the process listens
+on for /debug/pprof/; it never sends a signal to a Go process. Snapshots are
+saved as they are taken; Ctrl-C stops early and still analyses them.
+
+Examples:
+  leakscan attach 4242
+  leakscan attach 4242 --interval 10 --duration 300 --out before-fix/
+  leakscan attach 4242 --url http://127.0.0.1:6060 --json > suspects.json`,
+    )
+    .action((pid: string, flags: AttachFlags) => run(() => attachCommand(pid, flags)));
+}
+
+async function attachCommand(pidText: string, flags: AttachFlags): Promise<number> {
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  if (!/^\d+$/.test(pidText) || Number(pidText) <= 0) throw new InputError(`not a pid: ${pidText}`);
+  const pid = Number(pidText);
+  const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
+  const analysis = await resolveAnalysisOptions(flags);
+  const info = await inspectProcess(pid);
+  if (info.runtime.kind === 'node') {
+    throw new TargetError(`pid ${pid} is a Node.js process; attaching to Node.js is not supported yet (only Go)`);
+  }
+  if (info.runtime.kind === 'unknown') {
+    throw new TargetError(`pid ${pid} (${info.runtime.description}) is neither a Go nor a Node.js program; nothing was sent to it`);
+  }
+  const url = flags.url ?? (await discoverPprof(pid));
+  say(`attached to Go process ${pid} (${info.runtime.version}${info.exe ? `, ${info.exe}` : ''}); pprof at ${url}`);
+  const outDir = flags.out ?? join(process.cwd(), timestampName(`leakscan-${pid}`));
+  say(`taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
+  return runSamplingSession({
+    take: goSnapshotTaker(url, {
+      pid,
+      timeoutMs: flags.timeout * 1000,
+      leakProfile: flags.leakProfile,
+      labels: flags.labels,
+      maxConsecutiveFailures: 3,
+      retryDelayMs: 1000,
+      onSkip: say,
+    }),
+    count,
+    outDir,
+    flags,
+    analysis,
+    say,
+  });
+}

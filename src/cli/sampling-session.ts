@@ -1,0 +1,108 @@
+/**
+ * The part attach, run and demo share: sample a target at an interval into a
+ * directory, show progress on stderr, handle Ctrl-C, then print the ranked
+ * suspects. Whatever was taken is analysed, even when the target dies.
+ */
+import type { Command } from 'commander';
+import { Analyzer } from '../analysis/analyze.js';
+import type { AnalysisOptions } from '../analysis/analyze.js';
+import type { Snapshot } from '../model/format.js';
+import { sampleSeries } from '../sources/sampler.js';
+import { renderDiff } from '../report/diff-text.js';
+import { diffJson } from '../report/diff-json.js';
+import { ExitCode, LeakscanError, TargetError } from '../util/errors.js';
+import { positiveInt, positiveSeconds, score } from './options.js';
+import { snapshotProgressLine } from './sampling-progress.js';
+
+export interface SamplingFlags {
+  interval: number;
+  count?: number;
+  duration?: number;
+  out?: string;
+  top: number;
+  minScore?: number;
+  json: boolean;
+  frames: number;
+}
+
+/** Sampling and output options, shared by attach and run. */
+export function addSamplingOptions(command: Command, defaults: { interval: number; count: number }): Command {
+  return command
+    .option('--interval <seconds>', 'time between snapshots', positiveSeconds, defaults.interval)
+    .option('--count <n>', `snapshots to take (default ${defaults.count}, unless --duration)`, positiveInt)
+    .option('--duration <seconds>', 'sample for this long instead of a fixed count', positiveSeconds)
+    .option('--out <dir>', 'where to save the snapshots (default: a new directory named after the pid and time)')
+    .option('-n, --top <n>', 'how many suspects to list', positiveInt, 10)
+    .option('--min-score <score>', 'list only suspects scoring at least this', score)
+    .option('--frames <n>', 'user frames to print under each suspect', (v) => (v === '0' ? 0 : positiveInt(v)), 3)
+    .option('--json', 'print the result as JSON (schema leakscan.diff) instead of text', false);
+}
+
+export function snapshotCount(flags: SamplingFlags, defaultCount: number): number {
+  if (flags.count !== undefined && flags.duration !== undefined) {
+    throw new LeakscanError('give --count or --duration, not both', ExitCode.usage);
+  }
+  if (flags.duration !== undefined) return Math.max(2, Math.floor(flags.duration / flags.interval) + 1);
+  return flags.count ?? defaultCount;
+}
+
+export interface SessionOptions {
+  take: () => Promise<Snapshot | null>;
+  count: number;
+  outDir: string;
+  flags: SamplingFlags;
+  analysis: AnalysisOptions & { minScore?: number };
+  say: (line: string) => void;
+}
+
+/** Runs the sampling and prints the result; returns the exit code. */
+export async function runSamplingSession(options: SessionOptions): Promise<number> {
+  const { flags, say, count } = options;
+  const analyzer = new Analyzer(options.analysis);
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    say('stopping after the current snapshot (Ctrl-C again to quit at once)');
+    abort.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  let taken = 0;
+  let result;
+  try {
+    result = await sampleSeries({
+      count,
+      intervalMs: flags.interval * 1000,
+      outDir: options.outDir,
+      take: options.take,
+      signal: abort.signal,
+      onSnapshot: (i, snapshot, file) => {
+        taken++;
+        analyzer.add(snapshot, file);
+        say(snapshotProgressLine(i, count, snapshot, analyzer));
+      },
+    });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+  const stopped = result.stoppedBy;
+  if (taken === 0) {
+    if (stopped instanceof LeakscanError) throw stopped;
+    throw new TargetError('no snapshot was taken');
+  }
+  const analysis = analyzer.finish();
+  const minScore = flags.minScore ?? options.analysis.minScore ?? 0;
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(diffJson(analysis, { top: flags.top, minScore }), null, 2) + '\n');
+  } else {
+    process.stdout.write(renderDiff(analysis, { top: flags.top, minScore, frames: flags.frames }));
+  }
+  say(`${taken} snapshot${taken === 1 ? '' : 's'} saved in ${options.outDir}; analyse them again with: leakscan diff ${options.outDir}`);
+  if (stopped instanceof LeakscanError) {
+    say(`leakscan: ${stopped.message}; the ranking above uses the ${taken} taken`);
+    return stopped.exitCode;
+  }
+  if (stopped === 'aborted') say(`interrupted: analysed the ${taken} snapshot${taken === 1 ? '' : 's'} taken`);
+  return ExitCode.ok;
+}

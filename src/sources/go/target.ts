@@ -1,0 +1,57 @@
+/**
+ * A Go process being sampled by pid: each snapshot checks that the pid is
+ * still alive (a port can be taken over by another process), retries a
+ * failed fetch once, and skips a snapshot rather than ending the attach
+ * when the target is alive but slow.
+ */
+import type { Snapshot } from '../../model/format.js';
+import { LeakscanError, TargetError } from '../../util/errors.js';
+import { processExists } from '../proc.js';
+import { snapshotFromPprof } from './pprof-client.js';
+import type { PprofOptions } from './pprof-client.js';
+
+/** The target went away: the attach ends, and says when. */
+export class TargetExitedError extends TargetError {
+  constructor(pid: number, taken: number) {
+    super(`the target (pid ${pid}) exited after ${taken} snapshot${taken === 1 ? '' : 's'}`);
+    this.name = 'TargetExitedError';
+  }
+}
+
+export interface GoTargetOptions extends PprofOptions {
+  pid?: number;
+  /** Failed snapshots in a row before the attach gives up. */
+  maxConsecutiveFailures: number;
+  retryDelayMs: number;
+  onSkip?: (message: string) => void;
+}
+
+export function goSnapshotTaker(url: string, options: GoTargetOptions): () => Promise<Snapshot | null> {
+  let taken = 0;
+  let failuresInARow = 0;
+  const alive = async () => options.pid === undefined || (await processExists(options.pid));
+  return async () => {
+    if (!(await alive())) throw new TargetExitedError(options.pid!, taken);
+    let lastError: LeakscanError | undefined;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const snapshot = await snapshotFromPprof(url, options);
+        if (options.pid !== undefined) snapshot.source.pid = options.pid;
+        taken++;
+        failuresInARow = 0;
+        return snapshot;
+      } catch (error) {
+        if (!(error instanceof LeakscanError)) throw error;
+        lastError = error;
+        if (!(await alive())) throw new TargetExitedError(options.pid!, taken);
+        if (attempt === 0) await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs));
+      }
+    }
+    failuresInARow++;
+    if (failuresInARow >= options.maxConsecutiveFailures) {
+      throw new TargetError(`${lastError!.message} (${failuresInARow} snapshots in a row failed; giving up)`);
+    }
+    options.onSkip?.(`snapshot skipped: ${lastError!.message}`);
+    return null;
+  };
+}
