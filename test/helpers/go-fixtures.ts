@@ -68,7 +68,8 @@ export async function startGoFixture(
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (line) => {
       clearTimeout(timer);
-      const match = /^pprof (http:\/\/\S+)$/.exec(line);
+      // "pprof http://..." for fixtures that serve pprof, "api http://..." for nopprof.
+      const match = /^(?:pprof|api) (http:\/\/\S+)$/.exec(line);
       if (match) resolve(match[1]!);
       else reject(new Error(`fixture ${name} printed ${JSON.stringify(line)} instead of its pprof line`));
     });
