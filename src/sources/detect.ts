@@ -75,7 +75,9 @@ async function fromPlainBytes(reader: PeekReader, options: DetectOptions): Promi
     if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`);
     throw error;
   }
-  builder.source.profile ??= summary.isCrash ? 'traceback' : 'debug=2';
+  // A debug=2 dump with "(leaked)" marks came from the goroutineleak profile.
+  const leakMarked = builder.tasks.some((task) => task.leaked);
+  builder.source.profile ??= summary.isCrash ? 'traceback' : leakMarked ? 'goroutineleak?debug=2' : 'debug=2';
   return builder.build(options.takenAt);
 }
 

@@ -46,23 +46,36 @@ export function pprofBase(input: string): URL {
   return new URL(`${prefix}/debug/pprof/`, url.origin);
 }
 
+/**
+ * An explicit goroutine profile URL ("/debug/pprof/goroutine?debug=1",
+ * ".../goroutineleak?debug=0"): the user chose the format, so it is fetched
+ * as it is, with nothing added.
+ */
+export function explicitProfileUrl(input: string): URL | undefined {
+  if (!/^https?:\/\//i.test(input)) return undefined;
+  const url = new URL(input);
+  return /\/debug\/pprof\/(goroutine|goroutineleak)$/.test(url.pathname) ? url : undefined;
+}
+
 export async function snapshotFromPprof(input: string, options: PprofOptions = defaultPprofOptions): Promise<Snapshot> {
+  const explicit = explicitProfileUrl(input);
+  if (explicit !== undefined) {
+    const response = await get(explicit, options.timeoutMs, { allowNotFound: false });
+    const debug = explicit.searchParams.get('debug') ?? '0';
+    const name = explicit.pathname.endsWith('goroutineleak') ? 'goroutineleak?' : '';
+    return readDump(response!, explicit, source(explicit, `${name}debug=${debug}`, options.pid), options);
+  }
   const base = pprofBase(input);
-  const source = (url: URL, profile: string) => ({
-    url: url.href,
-    profile,
-    ...(options.pid !== undefined ? { pid: options.pid } : {}),
-  });
   let snapshot: Snapshot | undefined;
   if (options.leakProfile) {
     const leakUrl = new URL('goroutineleak?debug=2', base);
     const response = await get(leakUrl, options.timeoutMs, { allowNotFound: true });
-    if (response !== null) snapshot = await readDump(response, leakUrl, source(leakUrl, 'goroutineleak?debug=2'), options);
+    if (response !== null) snapshot = await readDump(response, leakUrl, source(leakUrl, 'goroutineleak?debug=2', options.pid), options);
   }
   if (snapshot === undefined) {
     const url = new URL('goroutine?debug=2', base);
     const response = await get(url, options.timeoutMs, { allowNotFound: false });
-    snapshot = await readDump(response!, url, source(url, 'debug=2'), options);
+    snapshot = await readDump(response!, url, source(url, 'debug=2', options.pid), options);
   }
   if (options.labels && !snapshot.tasks.some((task) => task.labels !== undefined)) {
     const url = new URL('goroutine?debug=0', base);
@@ -73,6 +86,10 @@ export async function snapshotFromPprof(input: string, options: PprofOptions = d
     }
   }
   return snapshot;
+}
+
+function source(url: URL, profile: string, pid?: number): Snapshot['source'] {
+  return { url: url.href, profile, ...(pid !== undefined ? { pid } : {}) };
 }
 
 async function readDump(response: Response, url: URL, src: Snapshot['source'], options: PprofOptions): Promise<Snapshot> {
