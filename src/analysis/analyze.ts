@@ -23,6 +23,9 @@ export interface Analysis {
   series: SeriesResult;
   /** Every site, highest score first. */
   suspects: Suspect[];
+  /** The first and last snapshots, kept whole for the report's flamegraphs; the others are dropped. */
+  first: Snapshot;
+  last: Snapshot;
 }
 
 export function ignoreRulesFor(options: AnalysisOptions): IgnoreRules {
@@ -32,6 +35,8 @@ export function ignoreRulesFor(options: AnalysisOptions): IgnoreRules {
 /** Incremental analysis: add snapshots as they are taken or loaded, then finish. */
 export class Analyzer {
   private readonly builder: SeriesBuilder;
+  private first: Snapshot | undefined;
+  private last: Snapshot | undefined;
 
   constructor(options: AnalysisOptions = defaultAnalysisOptions) {
     this.builder = new SeriesBuilder(options.groupBy, ignoreRulesFor(options));
@@ -39,11 +44,13 @@ export class Analyzer {
 
   add(snapshot: Snapshot, name: string): void {
     this.builder.add(snapshot, name);
+    this.first ??= snapshot;
+    this.last = snapshot;
   }
 
   finish(): Analysis {
     const series = this.builder.result();
-    return { series, suspects: scoreSites(series) };
+    return { series, suspects: scoreSites(series), first: this.first!, last: this.last! };
   }
 }
 

@@ -7,8 +7,10 @@ import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.j
 import type { AnalysisFlags } from './analysis-options.js';
 import { positiveInt, score } from './options.js';
 import { Progress } from './progress.js';
+import { writeHtmlReport } from './html-output.js';
 
 interface DiffFlags extends AnalysisFlags {
+  html?: string;
   top: number;
   minScore?: number;
   json: boolean;
@@ -23,7 +25,8 @@ export function registerDiff(program: Command, run: (action: () => Promise<numbe
     .option('-n, --top <n>', 'how many suspects to list', positiveInt, 10)
     .option('--min-score <score>', 'list only suspects scoring at least this (0-100; default 0, or minScore of the config)', score)
     .option('--frames <n>', 'user frames to print under each suspect', (v) => (v === '0' ? 0 : positiveInt(v)), 3)
-    .option('--json', 'print the result as JSON (schema leakscan.diff, docs/json-schema.md)', false);
+    .option('--json', 'print the result as JSON (schema leakscan.diff, docs/json-schema.md)', false)
+    .option('--html <file>', 'also write the HTML report (flamegraphs) to this file');
   addAnalysisOptions(command)
     .addHelpText(
       'after',
@@ -48,6 +51,7 @@ async function diffCommand(inputs: string[], flags: DiffFlags): Promise<void> {
   });
   progress.done();
   const analysis = analyzer.finish();
+  if (flags.html !== undefined) await writeHtmlReport(flags.html, analysis, options.groupBy, (line) => process.stderr.write(`${line}\n`));
   const minScore = flags.minScore ?? options.minScore ?? 0;
   if (flags.json) {
     process.stdout.write(JSON.stringify(diffJson(analysis, { top: flags.top, minScore }), null, 2) + '\n');

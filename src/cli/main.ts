@@ -11,6 +11,7 @@ import { registerDiff } from './diff.js';
 import { registerDemo } from './demo.js';
 import { registerAttach } from './attach.js';
 import { registerRun } from './run.js';
+import { registerReport } from './report.js';
 import { ExitCode } from '../util/errors.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
@@ -44,6 +45,7 @@ Exit codes: 0 success, 1 leaks found (check), 2 usage or input error,
   registerSnapshot(program, run);
   registerShow(program, run);
   registerDiff(program, run);
+  registerReport(program, run);
   registerDemo(program, run);
   for (const command of program.commands) command.exitOverride();
 

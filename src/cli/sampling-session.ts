@@ -13,8 +13,12 @@ import { diffJson } from '../report/diff-json.js';
 import { ExitCode, LeakscanError, TargetError } from '../util/errors.js';
 import { positiveInt, positiveSeconds, score } from './options.js';
 import { snapshotProgressLine } from './sampling-progress.js';
+import { writeHtmlReport } from './html-output.js';
+import { join } from 'node:path';
 
 export interface SamplingFlags {
+  /** Where to write the HTML report; false for none. Default: report.html in the snapshot directory. */
+  html?: string | false;
   interval: number;
   count?: number;
   duration?: number;
@@ -35,7 +39,9 @@ export function addSamplingOptions(command: Command, defaults: { interval: numbe
     .option('-n, --top <n>', 'how many suspects to list', positiveInt, 10)
     .option('--min-score <score>', 'list only suspects scoring at least this', score)
     .option('--frames <n>', 'user frames to print under each suspect', (v) => (v === '0' ? 0 : positiveInt(v)), 3)
-    .option('--json', 'print the result as JSON (schema leakscan.diff) instead of text', false);
+    .option('--json', 'print the result as JSON (schema leakscan.diff) instead of text', false)
+    .option('--html <file>', 'where to write the HTML report (default: report.html beside the snapshots)')
+    .option('--no-html', 'do not write the HTML report');
 }
 
 export function snapshotCount(flags: SamplingFlags, defaultCount: number): number {
@@ -99,6 +105,9 @@ export async function runSamplingSession(options: SessionOptions): Promise<numbe
     process.stdout.write(renderDiff(analysis, { top: flags.top, minScore, frames: flags.frames }));
   }
   say(`${taken} snapshot${taken === 1 ? '' : 's'} saved in ${options.outDir}; analyse them again with: leakscan diff ${options.outDir}`);
+  if (flags.html !== false) {
+    await writeHtmlReport(flags.html ?? join(options.outDir, 'report.html'), analysis, options.analysis.groupBy, say);
+  }
   if (stopped instanceof LeakscanError) {
     say(`leakscan: ${stopped.message}; the ranking above uses the ${taken} taken`);
     return stopped.exitCode;

@@ -137,11 +137,12 @@ export class TracebackParser {
     let truncated = this.bytes === GO_DUMP_LIMIT_BYTES;
     if (this.carry !== null) {
       // Go ends every line with a newline: a last line without one, inside a
-      // goroutine block, means the dump was cut.
+      // goroutine block, means the dump was cut there, and the line is a
+      // fragment not worth reading.
       const rest = this.carry;
       this.carry = null;
       if (this.expect !== Expect.Header) truncated = true;
-      this.line(rest, 0, rest.length);
+      else this.line(rest, 0, rest.length);
     }
     if (this.expect === Expect.Location || this.expect === Expect.CreatorLocation) truncated = true;
     if (this.current !== null) {
@@ -225,7 +226,12 @@ export class TracebackParser {
         return;
       }
     }
-    if (startsWith(buf, start, end, 'panic: ') || startsWith(buf, start, end, 'fatal error: ')) {
+    if (
+      startsWith(buf, start, end, 'panic: ') ||
+      startsWith(buf, start, end, 'fatal error: ') ||
+      // "SIGQUIT: quit", "SIGSEGV: segmentation violation"
+      (buf[start] === 0x53 /* S */ && /^SIG[A-Z]+: /.test(buf.toString('latin1', start, Math.min(end, start + 16))))
+    ) {
       this.sawCrashPreamble = true;
     }
     // Anything else outside a block (a panic message, register dumps, the
@@ -272,13 +278,20 @@ export class TracebackParser {
         return;
       }
     }
-    // A function line: "pkg.fn(args)" or "pkg.fn(...)"; the arguments are the
-    // last parenthesised group (method receivers like "(*T)" come before it).
-    let nameEnd = end;
-    if (buf[end - 1] === 0x29 /* ) */) {
-      const open = buf.lastIndexOf(0x28 /* ( */, end - 1);
-      if (open > start) nameEnd = open;
+    // A function line always ends with its arguments: "pkg.fn(args)" or
+    // "pkg.fn(...)". Anything else (a register dump, a "-----" thread
+    // separator of a crash dump) means the block ended without a blank line.
+    if (buf[end - 1] !== 0x29 /* ) */) {
+      this.finishGoroutine();
+      this.expect = Expect.Header;
+      this.headerLine(buf, start, end);
+      return;
     }
+    // The arguments are the last parenthesised group (method receivers like
+    // "(*T)" come before it).
+    let nameEnd = end;
+    const open = buf.lastIndexOf(0x28 /* ( */, end - 1);
+    if (open > start) nameEnd = open;
     this.pendingFn = { buf, start, end: nameEnd };
     this.expect = Expect.Location;
   }
@@ -388,6 +401,7 @@ function startsWith(buf: Buffer, start: number, end: number, prefix: string): bo
  * Parses a goroutine header (runtime.goroutineheader):
  *   goroutine ID[ gp=0x.. m=N mp=0x..| m=nil] [STATUS[ (leaked)][ (scan)][ (durable)]
  *     [, N minutes][, locked to thread][, synctest bubble N]][ {k: v, ...}]:
+ * (Go 1.24 says "synctest group N" for the bubble.)
  * Labels are printed with GODEBUG=tracebacklabels=1, in two shapes:
  *   Go 1.26: inside the brackets, always quoted: [select labels:{"k": "v"}]
  *   Go 1.27: after the brackets, quoted when needed: [select] {k: v}
@@ -449,6 +463,8 @@ export function parseHeader(line: string): PendingGoroutine | null {
       g.lockedToThread = true;
     } else if (part.startsWith('synctest bubble ')) {
       g.bubble = part.slice('synctest bubble '.length);
+    } else if (part.startsWith('synctest group ')) {
+      g.bubble = part.slice('synctest group '.length); // Go 1.24's name for a bubble
     }
   }
   if (labels !== undefined) g.labels = labels;

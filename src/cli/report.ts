@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { Analyzer } from '../analysis/analyze.js';
+import { expandInputs, forEachSnapshot } from '../sources/inputs.js';
+import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
+import type { AnalysisFlags } from './analysis-options.js';
+import { writeHtmlReport } from './html-output.js';
+import { Progress } from './progress.js';
+
+interface ReportFlags extends AnalysisFlags {
+  output: string;
+  title?: string;
+}
+
+export function registerReport(program: Command, run: (action: () => Promise<number | void>) => Promise<void>): void {
+  const command = program
+    .command('report')
+    .description('write a self-contained HTML report: suspects, a flamegraph of live tasks, and a differential flamegraph first → last')
+    .argument('<snapshots...>', 'snapshot or dump files in time order, or directories of them')
+    .requiredOption('-o, --output <file>', 'the HTML file to write')
+    .option('--title <text>', 'the report title (default: names the target)');
+  addAnalysisOptions(command)
+    .addHelpText(
+      'after',
+      `
+The report is one HTML file with everything inlined (d3, d3-flame-graph): it
+opens offline and can be attached to a ticket.
+
+Examples:
+  leakscan report leakscan-4242-20261122-101500/ -o leak.html
+  leakscan report before.json.gz after.json.gz -o report.html --title "checkout after load test"`,
+    )
+    .action((inputs: string[], flags: ReportFlags) => run(() => reportCommand(inputs, flags)));
+}
+
+async function reportCommand(inputs: string[], flags: ReportFlags): Promise<void> {
+  const options = await resolveAnalysisOptions(flags);
+  const files = await expandInputs(inputs);
+  const analyzer = new Analyzer(options);
+  const progress = new Progress();
+  await forEachSnapshot(files, (snapshot, file) => analyzer.add(snapshot, file), (done, total, file) => progress.update(`reading ${done + 1}/${total}: ${file}`));
+  progress.done();
+  await writeHtmlReport(flags.output, analyzer.finish(), options.groupBy, (line) => process.stderr.write(`${line}\n`), flags.title);
+}

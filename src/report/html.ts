@@ -1,0 +1,198 @@
+/**
+ * The HTML report: one self-contained file that works offline. d3 7 and
+ * d3-flame-graph 5.0.0 are read from node_modules and inlined, with the
+ * report's own script and styles (src/report/client/).
+ *
+ * Safety: every string from the target travels inside one JSON block and is
+ * put in the page by the client as text only. The JSON is made safe to sit in
+ * a <script> element by escaping "<" (so no "</script>" or "<!--" can appear),
+ * and U+2028/U+2029.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Analysis } from '../analysis/analyze.js';
+import type { Snapshot } from '../model/format.js';
+import type { GroupBy } from '../model/site.js';
+import { taskTotal } from '../model/builder.js';
+import { buildFlameTree, differentialTree } from './flame-tree.js';
+import type { FlameNode } from './flame-tree.js';
+import { formatDuration } from './diff-text.js';
+import { formatTime, plural } from './format.js';
+
+export interface ReportInput {
+  analysis: Analysis;
+  first: Snapshot;
+  last: Snapshot;
+  groupBy: GroupBy;
+  title?: string;
+  /** How many suspects the table lists. */
+  top?: number;
+}
+
+export interface ReportData {
+  title: string;
+  header: {
+    runtime: string;
+    runtimeVersion?: string;
+    target: string;
+    snapshots: number;
+    from: string;
+    to: string;
+    span: string;
+    totalsText: string;
+  };
+  suspects: {
+    rank: number;
+    key: string;
+    score: number;
+    confirmed: boolean;
+    explanation: string;
+    state: string;
+    counts: number[];
+    anchor: { fn: string; file: string; line: number } | null;
+    createdBy: { fn: string; file: string; line: number } | null;
+  }[];
+  trees: { stack: FlameNode; creator: FlameNode; diff: FlameNode; diffCreator: FlameNode };
+  warnings: string[];
+}
+
+const TREE_LIMITS = { maxChildren: 60, maxNodes: 20_000 };
+
+export function reportData(input: ReportInput): ReportData {
+  const { analysis, first, last } = input;
+  const { series } = analysis;
+  const suspects = analysis.suspects.filter((s) => s.score > 0 || s.confirmed).slice(0, input.top ?? 25);
+  const ranks = new Map(suspects.map((s, i) => [s.key, i + 1]));
+  const tree = (snapshot: Snapshot, root: 'stack' | 'creator') =>
+    buildFlameTree(snapshot, { root, groupBy: input.groupBy, ranks, ...TREE_LIMITS });
+  const stack = tree(last, 'stack');
+  const creator = tree(last, 'creator');
+  const n = series.times.length;
+  const src = last.source;
+  const target = [src.pid !== undefined ? `pid ${src.pid}` : '', src.url ?? src.file ?? ''].filter(Boolean).join(', ') || 'unknown target';
+  const byState = new Map<string, number>();
+  for (const task of last.tasks) byState.set(task.state, (byState.get(task.state) ?? 0) + (task.count ?? 1));
+  const states = [...byState].sort((a, b) => b[1] - a[1]).map(([s, c]) => `${c} ${s}`).join(', ');
+  const taskWord = series.runtime === 'go' ? 'goroutine' : 'async resource';
+  const header: ReportData['header'] = {
+    runtime: series.runtime === 'go' ? 'Go' : 'Node.js',
+    target,
+    snapshots: n,
+    from: formatTime(series.times[0]!),
+    to: formatTime(series.times[n - 1]!),
+    span: formatDuration(series.times[n - 1]! - series.times[0]!),
+    totalsText: `${plural(taskTotal(first), taskWord)} in the first snapshot, ${plural(taskTotal(last), taskWord)} in the last${states ? `: ${states}` : ''}`,
+  };
+  if (src.runtimeVersion !== undefined) header.runtimeVersion = src.runtimeVersion;
+  return {
+    title: input.title ?? `leakscan report: ${target}`,
+    header,
+    suspects: suspects.map((s, i) => ({
+      rank: i + 1,
+      key: s.key,
+      score: s.score,
+      confirmed: s.confirmed,
+      explanation: s.explanation,
+      state: s.mainState,
+      counts: s.site.counts,
+      anchor: s.site.anchor ?? null,
+      createdBy: s.site.createdBy ?? null,
+    })),
+    trees: {
+      stack,
+      creator,
+      diff: differentialTree(tree(first, 'stack'), stack),
+      diffCreator: differentialTree(tree(first, 'creator'), creator),
+    },
+    warnings: series.warnings,
+  };
+}
+
+/** JSON that can sit inside <script>: no "<" (so no "</script>", "<!--"), no line separators. */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+/** Escapes text for an HTML text or attribute context. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Inlined scripts must not close their own element early. */
+function inlineScript(source: string): string {
+  return source.replace(/<\/script/gi, '<\\/script');
+}
+
+let assets: { d3: string; flamegraph: string; css: string; client: string; clientCss: string } | undefined;
+
+function loadAssets(): NonNullable<typeof assets> {
+  if (assets === undefined) {
+    // Both packages keep their browser builds in dist/, next to their entry points
+    // (their "exports" do not list the files themselves).
+    const require = createRequire(import.meta.url);
+    const d3Dist = dirname(require.resolve('d3'));
+    const flamegraphDist = dirname(require.resolve('d3-flame-graph'));
+    const clientDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'report', 'client');
+    assets = {
+      d3: readFileSync(join(d3Dist, 'd3.min.js'), 'utf8'),
+      flamegraph: readFileSync(join(flamegraphDist, 'd3-flamegraph.umd.min.js'), 'utf8'),
+      css: readFileSync(join(flamegraphDist, 'd3-flamegraph.css'), 'utf8'),
+      client: readFileSync(join(clientDir, 'report.js'), 'utf8'),
+      clientCss: readFileSync(join(clientDir, 'report.css'), 'utf8'),
+    };
+  }
+  return assets;
+}
+
+export function renderHtmlReport(input: ReportInput): string {
+  const data = reportData(input);
+  const a = loadAssets();
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(data.title)}</title>
+<style>${a.css}</style>
+<style>${a.clientCss}</style>
+</head>
+<body>
+<header>
+  <h1 id="title"></h1>
+  <div id="meta"></div>
+</header>
+<main>
+  <h2>Suspects</h2>
+  <table class="suspects" id="suspects">
+    <thead><tr><th>#</th><th>score</th><th>trend</th><th>now</th><th>state</th><th>site</th><th>why</th></tr></thead>
+    <tbody id="suspects-body"></tbody>
+  </table>
+  <h2>Where tasks are</h2>
+  <div class="controls">
+    <button type="button" data-view="live" aria-pressed="true">Live tasks (last snapshot)</button>
+    <button type="button" data-view="diff" aria-pressed="false">Growth (first → last)</button>
+    <label>root at <select id="root"><option value="stack">outermost frame</option><option value="creator">creator (created by)</option></select></label>
+    <input type="search" id="search" placeholder="search functions" aria-label="search functions">
+    <span id="search-result"></span>
+    <button type="button" id="reset">reset zoom</button>
+    <span id="zoomed"></span>
+  </div>
+  <div class="legend" id="legend-live"><span style="--swatch: rgb(214,48,39)">leak site, score ≥ 70</span><span style="--swatch: rgb(244,140,50)">suspect, score 30–69</span><span style="--swatch: hsl(215,25%,76%)">other frames</span><span style="--swatch: #e600e6">search match</span></div>
+  <div class="legend" id="legend-diff" hidden><span style="--swatch: rgb(255,190,90)">new since the first snapshot</span><span style="--swatch: rgb(220,80,80)">more tasks than in the first snapshot (the redder, the larger the share that is new)</span><span style="--swatch: rgb(80,80,220)">fewer tasks</span><span style="--swatch: rgb(220,220,220)">unchanged</span></div>
+  <div id="chart"></div>
+  <div id="details">Click a frame or a suspect to see its tasks, states, ids, creators, labels and full stack.</div>
+</main>
+<script id="leakscan-data" type="application/json">${jsonForScript(data)}</script>
+<script>${inlineScript(a.d3)}</script>
+<script>${inlineScript(a.flamegraph)}</script>
+<script>${inlineScript(a.client)}</script>
+</body>
+</html>
+`;
+}
