@@ -66,6 +66,7 @@ async function attachCommand(pidText: string, flags: AttachFlags): Promise<numbe
   return runSamplingSession({
     take: goSnapshotTaker(url, {
       pid,
+      runtimeVersion: info.runtime.version,
       timeoutMs: flags.timeout * 1000,
       leakProfile: flags.leakProfile,
       labels: flags.labels,

@@ -71,11 +71,12 @@ async function runCommand(argv: string[], flags: RunFlags): Promise<number> {
   let stopProgram = flags.stop;
   try {
     say(`started ${argv.join(' ')} as pid ${child.pid}; its output goes to ${logFile}`);
-    const { pid, url } = await waitForPprof(child, exited, flags, logFile);
+    const { pid, url, runtimeVersion } = await waitForPprof(child, exited, flags, logFile);
     say(`pprof at ${url} (pid ${pid}); taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
     return await runSamplingSession({
       take: goSnapshotTaker(url, {
         pid,
+        runtimeVersion,
         timeoutMs: flags.timeout * 1000,
         leakProfile: flags.leakProfile,
         labels: flags.labels,
@@ -103,7 +104,12 @@ async function runCommand(argv: string[], flags: RunFlags): Promise<number> {
 }
 
 /** Polls the program's process tree until one of its Go processes serves pprof. */
-async function waitForPprof(child: ChildProcess, exited: Promise<number | string>, flags: RunFlags, logFile: string): Promise<{ pid: number; url: string }> {
+async function waitForPprof(
+  child: ChildProcess,
+  exited: Promise<number | string>,
+  flags: RunFlags,
+  logFile: string,
+): Promise<{ pid: number; url: string; runtimeVersion: string }> {
   const deadline = Date.now() + flags.wait * 1000;
   let exitStatus: number | string | undefined;
   void exited.then((status) => (exitStatus = status));
@@ -114,9 +120,10 @@ async function waitForPprof(child: ChildProcess, exited: Promise<number | string
     for (const pid of await processTree(child.pid!)) {
       const info = await inspectProcess(pid).catch(() => undefined);
       if (info?.runtime.kind !== 'go') continue;
-      if (flags.url !== undefined) return { pid, url: flags.url };
+      const runtimeVersion = info.runtime.version;
+      if (flags.url !== undefined) return { pid, url: flags.url, runtimeVersion };
       const url = await discoverPprof(pid, 1000).catch(() => undefined);
-      if (url !== undefined) return { pid, url };
+      if (url !== undefined) return { pid, url, runtimeVersion };
     }
     if (Date.now() > deadline) {
       throw new TargetError(`the program served no pprof endpoint within ${flags.wait}s (it needs import _ "net/http/pprof" and a listener; see --wait, --url)`);

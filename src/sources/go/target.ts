@@ -20,6 +20,8 @@ export class TargetExitedError extends TargetError {
 
 export interface GoTargetOptions extends PprofOptions {
   pid?: number;
+  /** The target's Go version, from its build info, recorded in each snapshot. */
+  runtimeVersion?: string;
   /** Failed snapshots in a row before the attach gives up. */
   maxConsecutiveFailures: number;
   retryDelayMs: number;
@@ -37,6 +39,7 @@ export function goSnapshotTaker(url: string, options: GoTargetOptions): () => Pr
       try {
         const snapshot = await snapshotFromPprof(url, options);
         if (options.pid !== undefined) snapshot.source.pid = options.pid;
+        if (options.runtimeVersion !== undefined) snapshot.source.runtimeVersion = options.runtimeVersion;
         taken++;
         failuresInARow = 0;
         return snapshot;

@@ -1,0 +1,145 @@
+/**
+ * The HTML report, opened in real headless Chromium as a user opens it:
+ * it renders offline without errors, the leak site is in the flamegraph,
+ * clicking a suspect zooms to it, the differential view shows it grown,
+ * search finds it, and nothing from the target can run as code.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { runCli } from './helpers/cli.js';
+import { startGoFixture } from './helpers/go-fixtures.js';
+import { tempDir } from './helpers/tmp.js';
+import { launchBrowser, openFile } from './helpers/browser.js';
+import { SnapshotBuilder } from '../src/model/builder.js';
+import { writeSnapshotFile } from '../src/model/file.js';
+
+const dir = tempDir();
+
+/** Code to run in the page (the tests compile without DOM types), applied to a JSON argument. */
+const inPage = (fn: string, arg: unknown) => `(${fn})(${JSON.stringify(arg)})`;
+const LEAK = 'main.(*quoteService).priceWorker';
+let browser: Browser;
+let reportFile: string;
+
+before(async () => {
+  browser = await launchBrowser();
+  const fixture = await startGoFixture('earlyreturn');
+  try {
+    const out = join(dir, 'attach');
+    const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '4', '--out', out]);
+    assert.equal(result.code, 0, result.stderr);
+    reportFile = join(out, 'report.html');
+    assert.match(result.stderr, new RegExp(`report: ${reportFile}`), 'attach writes the report beside the snapshots and says where');
+  } finally {
+    await fixture.stop();
+  }
+});
+after(() => browser?.close());
+
+test('the report is one file that needs nothing from the network', () => {
+  const html = readFileSync(reportFile, 'utf8');
+  assert.doesNotMatch(html, /<(script|link|img)[^>]+(src|href)=["']?https?:/i);
+  assert.match(html, /Content-Security-Policy/);
+  assert.ok(html.length < 2_000_000, `${html.length} bytes`);
+});
+
+test('renders without errors, with the leak site in the flamegraph', async () => {
+  const { page, errors, requests } = await openFile(browser, reportFile);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(requests.filter((url) => !url.startsWith('file://')), [], 'no network requests');
+  assert.match(await page.locator('#title').textContent() ?? '', /leakscan report: pid \d+/);
+  assert.match(await page.locator('#meta').textContent() ?? '', /Go go1\.\d+.*4 snapshots/s);
+  const labels = await page.locator('#chart .d3-flame-graph-label').allTextContents();
+  assert.ok(labels.includes(LEAK), 'the leak site is a frame of the flamegraph');
+  const firstRow = page.locator('#suspects-body tr').first();
+  assert.match(await firstRow.textContent() ?? '', new RegExp(`#1\\s*\\d+.*${LEAK.replace(/[().*]/g, '\\$&')}`));
+  await page.close();
+});
+
+test('clicking the top suspect zooms the flamegraph to its site and shows its details', async () => {
+  const { page, errors } = await openFile(browser, reportFile);
+  await page.locator('#suspects-body tr[data-rank="1"]').click();
+  await page.waitForTimeout(600); // the zoom transition
+  assert.equal(await page.locator('#zoomed').textContent(), `zoomed to ${LEAK}`);
+  const widths = (await page.evaluate(inPage(`(name) => {
+    const svg = document.querySelector('#chart svg');
+    const g = [...svg.querySelectorAll('g')].find((node) => node.querySelector('.d3-flame-graph-label')?.textContent === name);
+    return { node: Number(g.querySelector('rect').getAttribute('width')), chart: Number(svg.getAttribute('width')) };
+  }`, LEAK))) as { node: number; chart: number };
+  assert.ok(widths.node >= widths.chart * 0.95, `the site fills the chart: ${widths.node} of ${widths.chart}`);
+  const details = await page.locator('#details').textContent() ?? '';
+  assert.match(details, new RegExp(`function${LEAK.replace(/[().*]/g, '\\$&')}`));
+  assert.match(details, /main\.go:\d+/);
+  assert.match(details, /statesschan send \d+|stateschan send \d+/);
+  assert.match(details, /created bymain\.\(\*quoteService\)\.quote/);
+  assert.match(details, /labels.*handler=quote/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the differential view shows the leak site as grown, with a legend', async () => {
+  const { page, errors } = await openFile(browser, reportFile);
+  await page.locator('button[data-view="diff"]').click();
+  await page.waitForTimeout(400);
+  assert.equal(await page.locator('#legend-diff').isVisible(), true);
+  assert.match(await page.locator('#legend-diff').textContent() ?? '', /new since the first snapshot.*more tasks.*fewer tasks/s);
+  const fill = (await page.evaluate(inPage(`(name) => {
+    const g = [...document.querySelectorAll('#chart svg g')].find((node) => node.querySelector('.d3-flame-graph-label')?.textContent === name);
+    return g.querySelector('rect').getAttribute('fill');
+  }`, LEAK))) as string;
+  const [r, g, b] = fill.match(/\d+/g)!.map(Number);
+  assert.ok(r! > 200 && b! < 200 && g! <= 190, `grown frames are red or orange, got ${fill}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('search finds a function and reports how many tasks match', async () => {
+  const { page } = await openFile(browser, reportFile);
+  await page.locator('#search').fill('priceworker');
+  await page.waitForTimeout(300);
+  const found = /^(\d+) frames? match, (\d+) of (\d+) tasks$/.exec(await page.locator('#search-result').textContent() ?? '');
+  assert.ok(found && Number(found[1]) >= 1 && Number(found[2]) >= 1, `search result: ${found?.[0]}`);
+  await page.locator('#search').fill('(unbalanced[regex');
+  await page.waitForTimeout(200);
+  assert.match(await page.locator('#search-result').textContent() ?? '', /^0 frames match/);
+  await page.close();
+});
+
+test('names and labels from the target cannot run as code in the report', async () => {
+  const attacks = [
+    '</script><script>window.__pwned = 1</script>',
+    '<img src=x onerror="window.__pwned = 2">',
+    '<script>window.__pwned = 3</script>',
+    '"><svg onload="window.__pwned = 4">',
+    '<!--',
+  ];
+  const series = join(dir, 'hostile');
+  mkdirSync(series);
+  for (let i = 0; i < 3; i++) {
+    const builder = new SnapshotBuilder('go', { url: attacks[0]!, file: attacks[1]! });
+    const leak = builder.stack([builder.frame(attacks[0]!, `/src/${attacks[1]}.go`, 10), builder.frame('main.main', '/src/main.go', 5)]);
+    const creatorStack = builder.stack([builder.frame(attacks[2]!, attacks[3]!, 7)]);
+    for (let n = 0; n < 10 * (i + 1); n++) {
+      builder.addTask({ id: String(100 + n), kind: 'goroutine', state: attacks[3]!, stack: leak, createdBy: creatorStack, labels: { [attacks[4]!]: attacks[0]!, tenant: attacks[2]! } });
+    }
+    await writeSnapshotFile(join(series, `s-${i}.json`), builder.build(1_000_000 + i * 60_000));
+  }
+  const file = join(dir, 'hostile.html');
+  const result = await runCli(['report', series, '-o', file, '--title', attacks[0]!]);
+  assert.equal(result.code, 0, result.stderr);
+  const { page, errors } = await openFile(browser, file);
+  await page.locator('#suspects-body tr[data-rank="1"]').click();
+  await page.locator('button[data-view="diff"]').click();
+  await page.locator('#search').fill('script');
+  await page.waitForTimeout(500);
+  assert.equal(await page.evaluate('window.__pwned'), undefined, 'nothing ran');
+  assert.deepEqual(errors, []);
+  assert.equal(await page.locator('#title').textContent(), attacks[0], 'shown as text, exactly');
+  assert.match(await page.locator('#suspects-body').textContent() ?? '', /<\/script><script>window\.__pwned = 1<\/script>/);
+  assert.equal(await page.locator('#chart img, #chart script, #suspects img, #details img').count(), 0);
+  await page.close();
+  writeFileSync(join(dir, 'done'), '');
+});
