@@ -56,10 +56,19 @@ const LABEL_SETS = 3;
 export function buildFlameTree(snapshot: Snapshot, options: TreeOptions): FlameNode {
   const root: Building = { name: snapshot.runtime === 'go' ? 'all goroutines' : 'all async resources', value: 0 };
   const resolver = new SiteResolver(snapshot, options.groupBy);
-  let nodes = 1;
+  // Tasks sharing a stack and a creator share a path: walk each path once.
+  const groups = new Map<string, Task[]>();
   for (const task of snapshot.tasks) {
-    const path = pathOf(snapshot, task, options.root);
-    const site = resolver.siteOf(task);
+    const key = `${task.stack},${task.createdBy ?? ''}`;
+    const group = groups.get(key);
+    if (group) group.push(task);
+    else groups.set(key, [task]);
+  }
+  let nodes = 1;
+  for (const tasks of groups.values()) {
+    const first = tasks[0]!;
+    const path = pathOf(snapshot, first, options.root);
+    const site = resolver.siteOf(first);
     const rank = options.ranks.get(site.key);
     let node = root;
     for (const frame of path) {
@@ -75,7 +84,7 @@ export function buildFlameTree(snapshot: Snapshot, options: TreeOptions): FlameN
       node = child;
       if (rank !== undefined && site.anchor !== undefined && sameFrame(frame, site.anchor)) node.s = rank;
     }
-    addTask(node, task, snapshot);
+    for (const task of tasks) addTask(node, task, snapshot);
   }
   return finish(root, options.maxChildren);
 }

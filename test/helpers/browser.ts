@@ -34,5 +34,8 @@ export async function openFile(browser: Browser, file: string): Promise<OpenedPa
   page.on('request', (request) => requests.push(request.url()));
   await page.goto(`file://${file}`);
   await page.waitForSelector('#chart svg g');
+  // d3-flame-graph writes frame labels after its transition. (A locator, not
+  // waitForFunction: the report's Content-Security-Policy forbids eval.)
+  await page.locator('#chart .d3-flame-graph-label', { hasText: /\S/ }).first().waitFor();
   return { page, errors, requests };
 }
