@@ -155,8 +155,8 @@ test('run --no-stop leaves the program running; a program that never serves ppro
 
   const none = await runCli(['run', '--wait', '2', '--out', join(dir, 'run-none'), '--', join(cacheDir, 'go-fixtures', 'nopprof')]);
   assert.equal(none.code, 3);
-  assert.match(none.stderr, /served no pprof endpoint within 2s/);
+  assert.match(none.stderr, /served no pprof endpoint \(Go\) or inspector \(Node\.js\) within 2s/);
   const early = await runCli(['run', '--out', join(dir, 'run-exit'), '--', 'false']);
   assert.equal(early.code, 3);
-  assert.match(early.stderr, /the program exited \(1\) before it served pprof/);
+  assert.match(early.stderr, /the program exited \(1\) before leakscan could reach it/);
 });

@@ -61,7 +61,7 @@ export const SINGLE_SNAPSHOT_CAP = 50;
 export function blockingWeight(state: string): number | undefined {
   const s = state.toLowerCase();
   if (s === 'unknown') return undefined;
-  if (s === 'running' || s === 'runnable' || s === 'active' || s.startsWith('gc ') || s === 'preempted') return 0;
+  if (s === 'running' || s === 'runnable' || s.startsWith('gc ') || s === 'preempted') return 0;
   if (s.startsWith('chan receive') || s.startsWith('chan send') || s.startsWith('select') || s.startsWith('sync.') ||
       s.startsWith('semacquire') || s === 'sync.cond.wait' || s.startsWith('synctest') || s === 'pending') {
     return 1;
@@ -209,7 +209,8 @@ export function explain(s: Suspect, series: SeriesResult): string {
     parts.push('lifetime unknown (no task ids in this input)');
   }
   if (s.mainState !== '' && s.mainState !== 'unknown') {
-    const blockedWord = (blockingWeight(s.mainState) ?? 0) > 0 ? 'blocked on ' : '';
+    // Go states are wait reasons ("blocked on chan receive"); Node's are "pending" or "active".
+    const blockedWord = series.runtime === 'go' && (blockingWeight(s.mainState) ?? 0) > 0 ? 'blocked on ' : '';
     const share = s.mainStateShare >= 0.995 ? 'all' : formatPercent(s.mainStateShare);
     parts.push(`${share} ${blockedWord}${s.mainState}`);
   }

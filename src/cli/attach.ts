@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { inspectProcess } from '../sources/proc.js';
+import type { ProcessInfo } from '../sources/proc.js';
+import { NodeTarget, defaultNodeAttachOptions } from '../sources/node/target.js';
 import { discoverPprof } from '../sources/go/discover.js';
 import { goSnapshotTaker } from '../sources/go/target.js';
 import { TargetError, InputError } from '../util/errors.js';
@@ -8,7 +10,7 @@ import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.j
 import type { AnalysisFlags } from './analysis-options.js';
 import { addSamplingOptions, runSamplingSession, snapshotCount } from './sampling-session.js';
 import type { SamplingFlags } from './sampling-session.js';
-import { positiveSeconds } from './options.js';
+import { positiveInt, positiveSeconds } from './options.js';
 import { timestampName } from './names.js';
 
 interface AttachFlags extends SamplingFlags, AnalysisFlags {
@@ -16,6 +18,10 @@ interface AttachFlags extends SamplingFlags, AnalysisFlags {
   timeout: number;
   leakProfile: boolean;
   labels: boolean;
+  promiseCensus: boolean;
+  promiseSample: number;
+  maxTracked: number;
+  stackDepth: number;
 }
 
 export const ATTACH_DEFAULTS = { interval: 5, count: 12 };
@@ -23,20 +29,28 @@ export const ATTACH_DEFAULTS = { interval: 5, count: 12 };
 export function registerAttach(program: Command, run: (action: () => Promise<number | void>) => Promise<void>): void {
   const command = program
     .command('attach')
-    .description('sample a running Go process by pid over time and rank leak suspects')
+    .description('sample a running Go or Node.js process by pid over time and rank leak suspects')
     .argument('<pid>', 'process id of the target')
     .option('--url <url>', 'the pprof endpoint to use instead of finding it from the pid')
     .option('--timeout <seconds>', 'give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak (one extra GC cycle per snapshot)')
-    .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels when dumps have none');
+    .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels when dumps have none')
+    .option('--no-promise-census', 'Node: do not count promises created before attach (it runs a GC in the target per snapshot)')
+    .option('--promise-sample <n>', 'Node: record the creation stack of one promise in n', positiveInt, 1)
+    .option('--max-tracked <n>', 'Node: live resources the agent tracks one by one before folding the oldest into counts', positiveInt, 200_000)
+    .option('--stack-depth <n>', 'Node: frames captured per creation stack', positiveInt, 16);
   addSamplingOptions(command, ATTACH_DEFAULTS);
   addAnalysisOptions(command)
     .addHelpText(
       'after',
       `
-leakscan finds the pprof endpoint by asking each TCP port the process listens
-on for /debug/pprof/; it never sends a signal to a Go process. Snapshots are
-saved as they are taken; Ctrl-C stops early and still analyses them.
+Go: leakscan finds the pprof endpoint by asking each TCP port the process
+listens on for /debug/pprof/; it never sends a signal to a Go process.
+Node.js: leakscan opens the inspector with SIGUSR1 (after checking the pid is
+Node and its inspector port is free), checks process.pid over it, injects an
+async_hooks agent, and on detach removes the agent and closes the inspector
+again. Snapshots are saved as they are taken; Ctrl-C stops early and still
+analyses them.
 
 Examples:
   leakscan attach 4242
@@ -53,9 +67,7 @@ async function attachCommand(pidText: string, flags: AttachFlags): Promise<numbe
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
   const analysis = await resolveAnalysisOptions(flags);
   const info = await inspectProcess(pid);
-  if (info.runtime.kind === 'node') {
-    throw new TargetError(`pid ${pid} is a Node.js process; attaching to Node.js is not supported yet (only Go)`);
-  }
+  if (info.runtime.kind === 'node') return attachNode(pid, info, flags, count, analysis, say);
   if (info.runtime.kind === 'unknown') {
     throw new TargetError(`pid ${pid} (${info.runtime.description}) is neither a Go nor a Node.js program; nothing was sent to it`);
   }
@@ -80,4 +92,30 @@ async function attachCommand(pidText: string, flags: AttachFlags): Promise<numbe
     analysis,
     say,
   });
+}
+
+async function attachNode(
+  pid: number,
+  info: ProcessInfo,
+  flags: AttachFlags,
+  count: number,
+  analysis: Awaited<ReturnType<typeof resolveAnalysisOptions>>,
+  say: (line: string) => void,
+): Promise<number> {
+  const target = await NodeTarget.attach(pid, {
+    ...defaultNodeAttachOptions,
+    timeoutMs: flags.timeout * 1000,
+    promiseCensus: flags.promiseCensus,
+    agent: { maxTracked: flags.maxTracked, stackDepth: flags.stackDepth, promiseSampleEvery: flags.promiseSample },
+    say,
+  }, info);
+  try {
+    say(`attached to Node.js process ${pid} (${target.nodeVersion}); inspector ${target.openedInspector ? 'opened by leakscan' : 'already open'} on port ${target.inspectorPort}`);
+    const outDir = flags.out ?? join(process.cwd(), timestampName(`leakscan-${pid}`));
+    say(`taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
+    return await runSamplingSession({ take: () => target.snapshot(), count, outDir, flags, analysis, say });
+  } finally {
+    await target.detach();
+    say(`detached from pid ${pid}: agent removed${target.openedInspector ? ', inspector closed' : ''}`);
+  }
 }

@@ -3,7 +3,9 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspectProcess, processTree } from '../sources/proc.js';
+import { inspectProcess, listeningSockets, processTree } from '../sources/proc.js';
+import type { ProcessInfo } from '../sources/proc.js';
+import { NodeTarget, agentFile, defaultNodeAttachOptions } from '../sources/node/target.js';
 import { discoverPprof } from '../sources/go/discover.js';
 import { goSnapshotTaker } from '../sources/go/target.js';
 import { InputError, TargetError } from '../util/errors.js';
@@ -27,7 +29,7 @@ interface RunFlags extends SamplingFlags, AnalysisFlags {
 export function registerRun(program: Command, run: (action: () => Promise<number | void>) => Promise<void>): void {
   const command = program
     .command('run')
-    .description('start a program, wait for its pprof endpoint, sample it over time and rank leak suspects')
+    .description('start a Go or Node.js program, sample it over time and rank leak suspects')
     .argument('<command...>', 'the program and its arguments (put them after --)')
     .option('--wait <seconds>', 'how long to wait for the program to serve pprof', positiveSeconds, 30)
     .option('--no-stop', 'leave the program running when sampling ends (default: stop it)')
@@ -41,12 +43,15 @@ export function registerRun(program: Command, run: (action: () => Promise<number
       'after',
       `
 The program's output goes to program.log in the snapshot directory. A program
-started through \`go run\` or a shell is found among the started process's
-descendants.
+started through \`go run\`, npm or a shell is found among the started process's
+descendants. Node.js programs get leakscan's agent preloaded (NODE_OPTIONS
+--require) so it sees every async resource from the first line, and an
+inspector on a random loopback port for leakscan to read it.
 
 Examples:
   leakscan run -- ./bin/api-server --config dev.yaml
-  leakscan run --duration 120 --interval 10 -- go run ./cmd/gateway`,
+  leakscan run --duration 120 --interval 10 -- go run ./cmd/gateway
+  leakscan run --count 6 -- node server.js`,
     )
     .action((argv: string[], flags: RunFlags) => run(() => runCommand(argv, flags)));
 }
@@ -62,7 +67,15 @@ async function runCommand(argv: string[], flags: RunFlags): Promise<number> {
   const log = openSync(logFile, 'a');
   // Its own process group, so Ctrl-C in leakscan's terminal does not reach it
   // and stopping it reaches `go run`'s child too.
-  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', log, log] });
+  // Node programs (and any node they start) get the agent preloaded, from their
+  // first line, and an inspector on a random loopback port for leakscan to
+  // reach it. Go programs ignore NODE_OPTIONS.
+  const nodeOptions = [process.env.NODE_OPTIONS ?? '', `--require ${JSON.stringify(agentFile())}`, '--inspect=127.0.0.1:0'].join(' ').trim();
+  const child = spawn(argv[0]!, argv.slice(1), {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, NODE_OPTIONS: nodeOptions, LEAKSCAN_AGENT_OPTIONS: JSON.stringify({ preloaded: true, watchdogMs: defaultNodeAttachOptions.watchdogMs }) },
+  });
   closeSync(log);
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
@@ -71,7 +84,9 @@ async function runCommand(argv: string[], flags: RunFlags): Promise<number> {
   let stopProgram = flags.stop;
   try {
     say(`started ${argv.join(' ')} as pid ${child.pid}; its output goes to ${logFile}`);
-    const { pid, url, runtimeVersion } = await waitForPprof(child, exited, flags, logFile);
+    const found = await waitForTarget(child, exited, flags, logFile);
+    if (found.kind === 'node') return await sampleNode(found.pid, found.info, count, outDir, flags, analysis, say);
+    const { pid, url, runtimeVersion } = found;
     say(`pprof at ${url} (pid ${pid}); taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
     return await runSamplingSession({
       take: goSnapshotTaker(url, {
@@ -103,32 +118,55 @@ async function runCommand(argv: string[], flags: RunFlags): Promise<number> {
   }
 }
 
-/** Polls the program's process tree until one of its Go processes serves pprof. */
-async function waitForPprof(
-  child: ChildProcess,
-  exited: Promise<number | string>,
-  flags: RunFlags,
-  logFile: string,
-): Promise<{ pid: number; url: string; runtimeVersion: string }> {
+type FoundTarget = { kind: 'go'; pid: number; url: string; runtimeVersion: string } | { kind: 'node'; pid: number; info: ProcessInfo };
+
+/**
+ * Polls the program's process tree until one of its Go processes serves
+ * pprof, or one of its Node processes has its inspector open.
+ */
+async function waitForTarget(child: ChildProcess, exited: Promise<number | string>, flags: RunFlags, logFile: string): Promise<FoundTarget> {
   const deadline = Date.now() + flags.wait * 1000;
   let exitStatus: number | string | undefined;
   void exited.then((status) => (exitStatus = status));
   for (;;) {
     if (exitStatus !== undefined) {
-      throw new TargetError(`the program exited (${exitStatus}) before it served pprof; its output is in ${logFile}`);
+      throw new TargetError(`the program exited (${exitStatus}) before leakscan could reach it; its output is in ${logFile}`);
     }
     for (const pid of await processTree(child.pid!)) {
       const info = await inspectProcess(pid).catch(() => undefined);
+      if (info?.runtime.kind === 'node') {
+        const sockets = await listeningSockets(pid).catch(() => []);
+        if (sockets.length > 0) return { kind: 'node', pid, info };
+        continue;
+      }
       if (info?.runtime.kind !== 'go') continue;
       const runtimeVersion = info.runtime.version;
-      if (flags.url !== undefined) return { pid, url: flags.url, runtimeVersion };
+      if (flags.url !== undefined) return { kind: 'go', pid, url: flags.url, runtimeVersion };
       const url = await discoverPprof(pid, 1000).catch(() => undefined);
-      if (url !== undefined) return { pid, url, runtimeVersion };
+      if (url !== undefined) return { kind: 'go', pid, url, runtimeVersion };
     }
     if (Date.now() > deadline) {
-      throw new TargetError(`the program served no pprof endpoint within ${flags.wait}s (it needs import _ "net/http/pprof" and a listener; see --wait, --url)`);
+      throw new TargetError(`the program served no pprof endpoint (Go) or inspector (Node.js) within ${flags.wait}s (a Go program needs import _ "net/http/pprof" and a listener; see --wait, --url)`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function sampleNode(
+  pid: number,
+  info: ProcessInfo,
+  count: number,
+  outDir: string,
+  flags: RunFlags,
+  analysis: Awaited<ReturnType<typeof resolveAnalysisOptions>>,
+  say: (line: string) => void,
+): Promise<number> {
+  const target = await NodeTarget.attach(pid, { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, say }, info);
+  try {
+    say(`Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
+    return await runSamplingSession({ take: () => target.snapshot(), count, outDir, flags, analysis, say });
+  } finally {
+    await target.detach();
   }
 }
 

@@ -45,14 +45,19 @@ export class CodeClassifier {
   private readonly goSourceRoots: string[];
 
   constructor(
-    private readonly runtime: Runtime,
+    readonly runtime: Runtime,
     frames: readonly Frame[],
   ) {
     this.goSourceRoots = runtime === 'go' ? findGoSourceRoots(frames) : [];
   }
 
   isLibrary(frame: Frame): boolean {
-    return this.runtime === 'go' ? this.isGoStandardLibrary(frame) : isNodeInternal(frame);
+    return this.runtime === 'go' ? this.isGoStandardLibrary(frame) : isNodeLibrary(frame);
+  }
+
+  /** Node's own code (not a dependency): never a creation site worth naming. */
+  isInternal(frame: Frame): boolean {
+    return this.runtime === 'node' && isNodeInternal(frame);
   }
 
   private isGoStandardLibrary(frame: Frame): boolean {
@@ -90,8 +95,14 @@ export function goPackagePath(fn: string): string {
   return dot < 0 ? fn : fn.slice(0, dot);
 }
 
+/** Node's own code: "node:internal/timers", "internal/...", or a frame with no file. */
 function isNodeInternal(frame: Frame): boolean {
   return frame.file === '' || frame.file.startsWith('node:') || frame.file.startsWith('internal/');
+}
+
+/** Node code that is not the user's: Node's own, or a dependency under node_modules. */
+function isNodeLibrary(frame: Frame): boolean {
+  return isNodeInternal(frame) || frame.file.includes('/node_modules/');
 }
 
 /** The base name of a path, for keys that must not depend on where code is checked out. */
@@ -100,11 +111,22 @@ export function baseName(file: string): string {
   return slash < 0 ? file : file.slice(slash + 1);
 }
 
-/** Picks the frame a stack is named after (see the module comment). */
+/**
+ * Picks the frame a stack is named after (see the module comment). Node:
+ * the innermost frame of the user's code, else of a dependency, else the
+ * innermost frame at all (a stack of Node internals only).
+ */
 export function anchorFrame(code: CodeClassifier, frames: readonly Frame[], stack: readonly number[]): Frame | undefined {
   for (const id of stack) {
     const frame = frames[id]!;
     if (!code.isLibrary(frame)) return frame;
+  }
+  if (code.runtime === 'node') {
+    for (const id of stack) {
+      const frame = frames[id]!;
+      if (!code.isInternal(frame)) return frame;
+    }
+    return stack.length > 0 ? frames[stack[0]!] : undefined;
   }
   for (let i = stack.length - 1; i >= 0; i--) {
     const frame = frames[stack[i]!]!;
@@ -113,10 +135,27 @@ export function anchorFrame(code: CodeClassifier, frames: readonly Frame[], stac
   return undefined;
 }
 
-export function frameLabel(frame: Frame, groupBy: GroupBy): string {
+/**
+ * A frame as it appears in a site key. Go functions are named by import
+ * path, so the name alone is stable; with --group-by line the file's base
+ * name and line are added. Node functions are often anonymous, so their
+ * keys always carry the place: the last two path components and the line
+ * ("routes/orders.js:42"), which stay the same across checkouts.
+ */
+export function frameLabel(frame: Frame, groupBy: GroupBy, runtime: Runtime = 'go'): string {
+  if (runtime === 'node') {
+    const where = frame.line > 0 ? `${shortPath(frame.file)}:${frame.line}` : shortPath(frame.file);
+    return where ? `${frame.fn || '(anonymous)'} ${where}` : frame.fn;
+  }
   if (groupBy === 'function' && frame.fn !== '') return frame.fn;
   const where = frame.line > 0 ? `${baseName(frame.file)}:${frame.line}` : baseName(frame.file);
   return frame.fn === '' ? where : `${frame.fn} ${where}`;
+}
+
+/** The last two components of a path: "lib/server.js". */
+export function shortPath(file: string): string {
+  const parts = file.split(/[\\/]/);
+  return parts.slice(-2).join('/');
 }
 
 /**
@@ -135,7 +174,8 @@ export class SiteResolver {
   }
 
   siteOf(task: Task): Site {
-    const cacheKey = `${task.stack},${task.createdBy ?? ''}`;
+    // Stackless tasks are told apart by kind (Node: sockets accepted by native code).
+    const cacheKey = `${task.stack},${task.createdBy ?? ''},${task.kind}`;
     let site = this.cache.get(cacheKey);
     if (site === undefined) {
       site = this.compute(task);
@@ -149,8 +189,9 @@ export class SiteResolver {
     const anchor = anchorFrame(this.code, frames, stacks[task.stack] ?? []);
     const creatorStack = task.createdBy === undefined ? undefined : stacks[task.createdBy];
     const createdBy = creatorStack && creatorStack.length > 0 ? frames[creatorStack[0]!] : undefined;
-    let key = anchor ? frameLabel(anchor, this.groupBy) : '(no stack)';
-    if (createdBy) key += ` <- ${frameLabel(createdBy, this.groupBy)}`;
+    const runtime = this.snapshot.runtime;
+    let key = anchor ? frameLabel(anchor, this.groupBy, runtime) : `(no stack: ${task.kind})`;
+    if (createdBy) key += ` <- ${frameLabel(createdBy, this.groupBy, runtime)}`;
     const site: Site = { key };
     if (anchor) site.anchor = anchor;
     if (createdBy) site.createdBy = createdBy;

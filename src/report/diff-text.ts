@@ -43,7 +43,7 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number): string {
   const scoreText = padStart(String(s.score), 3);
   const coloured = s.score >= 70 ? chalk.red.bold(scoreText) : s.score >= 30 ? chalk.yellow(scoreText) : chalk.dim(scoreText);
   const last = s.site.counts[s.site.counts.length - 1]!;
-  const site = s.site.anchor ? describeFrame(s.site.anchor) : '(no stack)';
+  const site = s.site.anchor ? describeFrame(s.site.anchor) : s.key;
   lines.push(`${padStart(`#${rank}`, 4)} ${coloured}  ${sparkline(s.site.counts)} ${padStart(last.toLocaleString('en-US'), 6)}  ${site}${s.confirmed ? chalk.red.bold('  LEAKED') : ''}`);
   const indent = '      ';
   lines.push(`${indent}${safeText(s.explanation)}`);
@@ -60,8 +60,9 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number): string {
   return lines.join('\n');
 }
 
+/** The runtime's own frames: Go's runtime and internal packages, Node's node: modules. */
 function isRuntimeFrame(frame: Frame): boolean {
-  return frame.fn.startsWith('runtime.') || frame.fn.startsWith('internal/');
+  return frame.fn.startsWith('runtime.') || frame.fn.startsWith('internal/') || frame.file.startsWith('node:') || frame.file === '';
 }
 
 

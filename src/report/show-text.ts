@@ -29,7 +29,7 @@ export function renderShow(snapshot: Snapshot, summary: SnapshotSummary, top: nu
       // The most common state, and how many others the group also has.
       let state = (group.states[0]?.[0] ?? '') + (group.states.length > 1 ? ` +${group.states.length - 1}` : '');
       if (group.maxWaitMinutes !== undefined) state += `, ${group.maxWaitMinutes}m`;
-      const site = group.site.anchor ? describeFrame(group.site.anchor) : '(no stack)';
+      const site = group.site.anchor ? describeFrame(group.site.anchor) : group.site.key;
       const marks = [
         group.leaked > 0 ? chalk.red(`[${formatCount(group.leaked)} leaked]`) : '',
         group.userCode ? '' : chalk.dim('[library]'),
