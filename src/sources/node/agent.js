@@ -91,7 +91,12 @@
     return stackId;
   }
 
+  // Resources that live for one turn of the event loop at most: never a
+  // leak, and the most frequent of all (every process.nextTick).
+  const SHORT_LIVED = new Set(['TickObject', 'Microtask']);
+
   function init(asyncId, type, triggerAsyncId) {
+    if (SHORT_LIVED.has(type)) return;
     if (type === 'PROMISE' && settings.promiseSampleEvery > 1 && ++promiseCounter % settings.promiseSampleEvery !== 0) return;
     if (live.size >= settings.maxTracked) foldOldest();
     live.set(asyncId, [typeId(type), captureStack(), triggerAsyncId, Date.now()]);
