@@ -132,9 +132,11 @@ export class SeriesBuilder {
       if (task.id === undefined) {
         this.hasIds = false;
       } else {
+        // Lifetime follows lineages (see Task.lineage), so a chain of short-lived
+        // resources that keeps re-creating itself counts as surviving.
         let ids = idsNow.get(series);
         if (ids === undefined) idsNow.set(series, (ids = new Set()));
-        ids.add(task.id);
+        ids.add(task.lineage ?? task.id);
       }
       if (task.labels !== undefined) {
         let labels = labelsNow.get(series);

@@ -112,6 +112,13 @@ export interface Task {
   waitMinutes?: number;
   /** Node: milliseconds since the resource was initialised. */
   ageMs?: number;
+  /**
+   * Node: the id of the first resource of a chain in which each resource was
+   * created by the previous one at the same place (a retry loop's timers, a
+   * poller re-arming itself). Lifetime follows the chain: one logical task,
+   * however short each link lives. Absent when the task starts its own chain.
+   */
+  lineage?: string;
   /** pprof labels (Go) or resource details (Node). */
   labels?: Record<string, string>;
   /** Confirmed leaked by the runtime itself (Go's goroutine leak detector). */

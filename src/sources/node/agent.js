@@ -30,7 +30,7 @@
   const frameIds = new Map();
   const stacks = []; // [frameId...], innermost first
   const stackIds = new Map();
-  const live = new Map(); // asyncId -> [typeId, stackId, triggerAsyncId, createdAt]
+  const live = new Map(); // asyncId -> [typeId, stackId, triggerAsyncId, createdAt, lineage links]
   const folded = new Map(); // "typeId,stackId" -> count of records evicted past maxTracked
   let promiseCounter = 0;
   // Preloaded by `leakscan run`, the agent waits up to a minute for leakscan
@@ -99,7 +99,53 @@
     if (SHORT_LIVED.has(type)) return;
     if (type === 'PROMISE' && settings.promiseSampleEvery > 1 && ++promiseCounter % settings.promiseSampleEvery !== 0) return;
     if (live.size >= settings.maxTracked) foldOldest();
-    live.set(asyncId, [typeId(type), captureStack(), triggerAsyncId, Date.now()]);
+    const stackId = captureStack();
+    const place = placeOf(stackId);
+    // Lineage: a resource made at the same place as one of its ancestors (a
+    // retry timer scheduled, after an await, from the previous timer's
+    // callback) continues that ancestor's chain: one logical task, however
+    // short each link lives. Each record keeps a short persistent list of
+    // (place, lineage) links inherited from its trigger.
+    const parent = live.get(triggerAsyncId);
+    let inherited = parent === undefined ? null : parent[4];
+    let lineage = asyncId;
+    for (let link = inherited, depth = 0; link !== null && depth < 8; link = link.next, depth++) {
+      if (place !== -1 && link.place === place) {
+        lineage = link.lineage;
+        break;
+      }
+    }
+    if (depthOf(inherited) >= 8) inherited = null; // keep the lists short
+    live.set(asyncId, [typeId(type), stackId, triggerAsyncId, Date.now(), place === -1 ? inherited : { place, lineage, next: inherited }]);
+  }
+
+  function depthOf(link) {
+    let depth = 0;
+    for (; link !== null && depth < 8; link = link.next) depth++;
+    return depth;
+  }
+
+  function lineageOf(record, asyncId) {
+    const link = record[4];
+    return link !== null && link.place === placeOf(record[1]) ? link.lineage : asyncId;
+  }
+
+  /** The innermost frame outside Node's own code: where in the program a stack was made. */
+  const places = new Map();
+  function placeOf(stackId) {
+    if (stackId < 0) return -1;
+    let place = places.get(stackId);
+    if (place === undefined) {
+      place = -1;
+      for (const frameId of stacks[stackId]) {
+        if (!frames[frameId][1].startsWith('node:')) {
+          place = frameId;
+          break;
+        }
+      }
+      places.set(stackId, place);
+    }
+    return place;
   }
 
   function forget(asyncId) {
@@ -142,7 +188,7 @@
       lastPing = Date.now();
       const now = Date.now();
       const tasks = [];
-      for (const [asyncId, record] of live) tasks.push([asyncId, record[0], record[1], record[2], now - record[3]]);
+      for (const [asyncId, record] of live) tasks.push([asyncId, record[0], record[1], record[2], now - record[3], lineageOf(record, asyncId)]);
       const foldedTasks = [];
       for (const [key, count] of folded) {
         const [t, s] = key.split(',').map(Number);
@@ -161,6 +207,7 @@
       stacks.length = 0;
       frameIds.clear();
       stackIds.clear();
+      places.clear();
       delete globalThis[KEY];
       if (settings.closeInspector) {
         // Later, so the session that asked can get its answer and disconnect first.

@@ -78,7 +78,8 @@ interface AgentSnapshot {
   types: string[];
   frames: [string, string, number][];
   stacks: number[][];
-  tasks: [number, number, number, number, number][];
+  /** [asyncId, typeId, stackId, triggerAsyncId, ageMs, lineage] */
+  tasks: [number, number, number, number, number, number][];
   folded: [number, number, number][];
   promiseSampleEvery: number;
 }
@@ -168,7 +169,7 @@ export class NodeTarget {
     const unknownStack = builder.stack([]);
     const weight = data.promiseSampleEvery > 1 ? data.promiseSampleEvery : 1;
     let trackedPending = 0;
-    for (const [asyncId, typeId, stackId, trigger, age] of data.tasks) {
+    for (const [asyncId, typeId, stackId, trigger, age, lineage] of data.tasks) {
       const kind = data.types[typeId]!;
       const isPromise = kind === 'PROMISE';
       if (isPromise) trackedPending++;
@@ -179,6 +180,7 @@ export class NodeTarget {
         stack: stackId >= 0 ? stackMap[stackId]! : unknownStack,
         creatorId: String(trigger),
         ageMs: age,
+        ...(lineage !== asyncId ? { lineage: String(lineage) } : {}),
         ...(isPromise && weight > 1 ? { count: weight } : {}),
       });
     }

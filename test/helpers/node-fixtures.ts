@@ -1,0 +1,68 @@
+/**
+ * Runs the Node fixtures in fixtures/node as real processes, started with
+ * plain `node` as a user starts a service. A fixture prints
+ * "http http://127.0.0.1:PORT" first; GET /health counts requests served and
+ * GET /debug/resources tells, among other things, whether any async hook is
+ * active in the process (seen from inside, without an inspector).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fixturesDir } from './paths.js';
+import { stopProcess } from './go-fixtures.js';
+
+export interface RunningNodeFixture {
+  name: string;
+  pid: number;
+  url: string;
+  file: string;
+  process: ChildProcess;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
+
+export function nodeFixtureFile(name: string): string {
+  return join(fixturesDir, 'node', `${name}.mjs`);
+}
+
+/** The line a fixture marks with "// LEAK SITE": where its leaking resource is created. */
+export function leakLine(name: string): number {
+  const lines = readFileSync(nodeFixtureFile(name), 'utf8').split('\n');
+  const index = lines.findIndex((line) => /\/\/ LEAK SITE\s*$/.test(line));
+  if (index < 0) throw new Error(`${name} marks no leak site`);
+  return index + 1;
+}
+
+export async function startNodeFixture(name: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunningNodeFixture> {
+  const file = nodeFixtureFile(name);
+  const env = { ...process.env, ...options.env };
+  delete env.NODE_OPTIONS; // a plain `node`, whatever the test runner was started with
+  if (options.env?.NODE_OPTIONS) env.NODE_OPTIONS = options.env.NODE_OPTIONS;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} printed no http line\n${stderr}`)), 15_000);
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(timer);
+      const match = /^http (http:\/\/\S+)$/.exec(line);
+      if (match) resolve(match[1]!);
+      else reject(new Error(`${name} printed ${JSON.stringify(line)}`));
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}\n${stderr}`)));
+  });
+  child.stdout!.resume();
+  return { name, pid: child.pid!, url, file, process: child, stderr: () => stderr, stop: () => stopProcess(child) };
+}
+
+export async function resources(fixture: RunningNodeFixture): Promise<Record<string, unknown>> {
+  const response = await fetch(`${fixture.url}/debug/resources`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+export async function served(fixture: RunningNodeFixture): Promise<number> {
+  const response = await fetch(`${fixture.url}/health`);
+  return ((await response.json()) as { served: number }).served;
+}

@@ -1,0 +1,160 @@
+/**
+ * `leakscan attach <pid>` on real Node.js processes started with plain
+ * `node`: the leak's creation site ranks first, healthy controls stay low,
+ * the target keeps serving, and after detach nothing is left: no async hook,
+ * no agent, and the inspector closed again (checked from outside).
+ * Node fixtures open their inspector on port 9229, so these run one at a time.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runCli } from './helpers/cli.js';
+import { leakLine, nodeFixtureFile, resources, served, startNodeFixture } from './helpers/node-fixtures.js';
+import type { RunningNodeFixture } from './helpers/node-fixtures.js';
+import { tempDir } from './helpers/tmp.js';
+import type { DiffJson } from '../src/report/diff-json.js';
+import { nodeExecArgv, parseInspectorFlags, splitNodeOptions } from '../src/sources/node/inspect-flags.js';
+
+const dir = tempDir();
+const running: RunningNodeFixture[] = [];
+after(() => Promise.all(running.map((f) => f.stop())));
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function attach(fixture: RunningNodeFixture, extra: string[] = []): Promise<DiffJson> {
+  const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '6', '--out', join(dir, fixture.name), '--json', ...extra]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, new RegExp(`attached to Node\\.js process ${fixture.pid} \\(v\\d+`));
+  assert.match(result.stderr, /detached from pid \d+: agent removed, inspector closed/);
+  return JSON.parse(result.stdout) as DiffJson;
+}
+
+/** After detach: no hook in the target, no agent, inspector port closed. */
+async function assertNothingLeftBehind(fixture: RunningNodeFixture): Promise<void> {
+  assert.equal(await portOpen(9229), false, 'the inspector leakscan opened is closed again');
+  const state = await resources(fixture);
+  assert.equal(state.asyncHooksActive, false, 'no async hook is enabled in the target');
+  assert.equal(state.leakscanAgent, false, 'no agent object is left');
+}
+
+const leaky = ['pending-promises', 'interval-leak', 'socket-leak', 'listener-promise', 'retry-timers'];
+
+for (const name of leaky) {
+  test(`${name}: the creation site ranks first with a score of 70 or more; nothing is left after detach`, async () => {
+    const fixture = await startNodeFixture(name);
+    running.push(fixture);
+    await sleep(1500);
+    const before = await served(fixture);
+    const diff = await attach(fixture, name === 'socket-leak' ? ['--interval', '2'] : []);
+    const [top] = diff.suspects;
+    assert.equal(top?.anchor?.file, fixture.file, `${name}: ranked first ${top?.key}`);
+    assert.equal(top?.anchor?.line, leakLine(name));
+    assert.ok(top!.score >= 70, `${name}: score ${top!.score} (${top!.explanation})`);
+    assert.ok((await served(fixture)) > before, 'the target kept serving while attached');
+    await sleep(500);
+    await assertNothingLeftBehind(fixture);
+    assert.match(fixture.stderr(), /Debugger listening on ws:\/\/127\.0\.0\.1:9229\//);
+    await fixture.stop();
+  });
+}
+
+for (const name of ['keepalive-server', 'bounded-queue', 'long-interval']) {
+  test(`${name}: a healthy control has no site scoring 30 or more`, async () => {
+    const fixture = await startNodeFixture(name);
+    running.push(fixture);
+    await sleep(1500);
+    const diff = await attach(fixture);
+    const high = diff.suspects.filter((s) => s.score >= 30);
+    assert.deepEqual(high.map((s) => `${s.key}: ${s.score} ${s.explanation}`), []);
+    await assertNothingLeftBehind(fixture);
+    await fixture.stop();
+  });
+}
+
+test('the CLI killed with SIGKILL: the agent removes itself and closes the inspector within seconds', async () => {
+  const fixture = await startNodeFixture('pending-promises');
+  running.push(fixture);
+  await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '100', '--out', join(dir, 'killed'), '--no-html'], {
+    onSpawn: (cli) => void sleep(3000).then(() => cli.kill('SIGKILL')),
+  });
+  assert.equal((await resources(fixture)).leakscanAgent, true, 'the agent was running when the CLI died');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && (await resources(fixture)).leakscanAgent) await sleep(250);
+  await sleep(500);
+  await assertNothingLeftBehind(fixture);
+  await fixture.stop();
+});
+
+test('inspector flags from the command line and NODE_OPTIONS', () => {
+  // Node 20 has no --disable-sigusr1 (it came in 22.14), so this one is read, not run.
+  const argv = ['/usr/bin/node', '--disable-sigusr1', '--inspect-port=127.0.0.1:9300', 'server.js', '--inspect'];
+  assert.deepEqual(parseInspectorFlags(nodeExecArgv(argv), ''), {
+    openedAtStart: false, host: '127.0.0.1', port: 9300, sigusr1Disabled: true, permissionModel: false,
+  });
+  assert.deepEqual(parseInspectorFlags(nodeExecArgv(['node', 'app.js']), '--inspect=0.0.0.0:9333 --max-old-space-size=512'), {
+    openedAtStart: true, host: '127.0.0.1', port: 9333, sigusr1Disabled: false, permissionModel: false,
+  });
+  assert.equal(parseInspectorFlags(nodeExecArgv(['node', '--experimental-permission', '--allow-fs-read=*', 'a.js']), '').permissionModel, true);
+  assert.deepEqual(splitNodeOptions('--require "/opt/my dir/agent.js" --inspect'), ['--require', '/opt/my dir/agent.js', '--inspect']);
+});
+
+test('a Node process under the permission model: one line saying why, exit 3, no signal', async () => {
+  const fixture = await startNodeFixture('long-interval', { nodeArgs: ['--experimental-permission', '--allow-fs-read=*'] });
+  running.push(fixture);
+  const result = await runCli(['attach', String(fixture.pid)]);
+  assert.equal(result.code, 3);
+  assert.match(result.stderr, /^leakscan: pid \d+ runs under Node's permission model \(--permission\), which disables the inspector/);
+  await sleep(300);
+  assert.doesNotMatch(fixture.stderr(), /Debugger listening/);
+  await fixture.stop();
+});
+
+test('port 9229 held by another Node process: refused before any signal, and the other process is untouched', async () => {
+  const decoy = spawn(process.execPath, ['--inspect=127.0.0.1:9229', '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  try {
+    const deadline = Date.now() + 5000;
+    while (!(await portOpen(9229)) && Date.now() < deadline) await sleep(50);
+    const fixture = await startNodeFixture('long-interval');
+    running.push(fixture);
+    const result = await runCli(['attach', String(fixture.pid)]);
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /port 9229, where pid \d+ would open its inspector, is taken by another process; nothing was sent/);
+    await sleep(300);
+    assert.doesNotMatch(fixture.stderr(), /Debugger listening|Starting inspector/, 'the target got no SIGUSR1');
+    assert.equal(decoy.exitCode, null, 'the other process still runs');
+    await fixture.stop();
+  } finally {
+    decoy.kill('SIGKILL');
+    await new Promise((resolve) => decoy.once('exit', resolve));
+  }
+});
+
+test('an inspector that is already open is used and left open', async () => {
+  const fixture = await startNodeFixture('interval-leak', { nodeArgs: ['--inspect=127.0.0.1:0'] });
+  running.push(fixture);
+  const port = Number(/ws:\/\/127\.0\.0\.1:(\d+)\//.exec(fixture.stderr())?.[1]);
+  const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '3', '--out', join(dir, 'open'), '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, new RegExp(`inspector already open on port ${port}`));
+  assert.equal(await portOpen(port), true, 'left open, as the user had it');
+  assert.equal((await resources(fixture)).asyncHooksActive, false);
+  await fixture.stop();
+});
+
+test('run -- node app.js: the agent is preloaded, the leak ranks first, the program is stopped', async () => {
+  const result = await runCli(['run', '--interval', '1', '--count', '5', '--out', join(dir, 'run'), '--json', '--', process.execPath, nodeFixtureFile('pending-promises')]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /agent loaded at start/);
+  const diff = JSON.parse(result.stdout) as DiffJson;
+  assert.equal(diff.suspects[0]?.anchor?.line, leakLine('pending-promises'));
+  assert.ok(diff.suspects[0]!.score >= 70);
+});
