@@ -115,7 +115,10 @@ async function attachNode(
     say(`taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
     return await runSamplingSession({ take: () => target.snapshot(), count, outDir, flags, analysis, say });
   } finally {
-    await target.detach();
-    say(`detached from pid ${pid}: agent removed${target.openedInspector ? ', inspector closed' : ''}`);
+    const { agentRemoved, inspectorClosed } = await target.detach();
+    say(
+      `detached from pid ${pid}: ${agentRemoved ? 'agent removed' : 'the agent did not answer; its watchdog removes it within seconds'}` +
+        (target.openedInspector ? (inspectorClosed ? ', inspector closed' : `; warning: the inspector is still open on port ${target.inspectorPort}`) : ''),
+    );
   }
 }

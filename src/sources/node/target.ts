@@ -226,28 +226,31 @@ export class NodeTarget {
 
   /**
    * Removes the agent and closes the connection; the agent closes the
-   * inspector itself a moment later if leakscan opened it. Returns whether
-   * the inspector port is closed again (when leakscan opened it).
+   * inspector itself a moment later if leakscan opened it. Returns what was
+   * confirmed, so the CLI says only what is true.
    */
-  async detach(): Promise<void> {
-    if (this.detached) return;
+  async detach(): Promise<{ agentRemoved: boolean; inspectorClosed: boolean }> {
+    if (this.detached) return { agentRemoved: true, inspectorClosed: true };
     this.detached = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    let agentRemoved = false;
     try {
-      await this.session.evaluate(`${AGENT} ? ${AGENT}.uninstall('detach') : false`, 5000);
+      await this.session.evaluate(`${AGENT} ? ${AGENT}.uninstall('detach') : false`, 15_000);
+      agentRemoved = true;
     } catch {
-      // The target may be gone; its agent then went with it.
+      // The target is gone (its agent went with it) or did not answer: the
+      // agent's watchdog removes it once the heartbeats stop.
+      agentRemoved = !(await processExists(this.pid));
     }
     await this.session.close();
-    if (this.openedInspector && (await processExists(this.pid))) {
-      const deadline = Date.now() + 5000;
-      while (Date.now() < deadline) {
-        const ports = (await listeningSockets(this.pid).catch(() => [])).map((s) => s.port);
-        if (!ports.includes(this.inspectorPort)) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      this.options.say(`warning: the inspector of pid ${this.pid} is still open on port ${this.inspectorPort}`);
+    if (!this.openedInspector || !(await processExists(this.pid))) return { agentRemoved, inspectorClosed: true };
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const ports = (await listeningSockets(this.pid).catch(() => [])).map((s) => s.port);
+      if (!ports.includes(this.inspectorPort)) return { agentRemoved, inspectorClosed: true };
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    return { agentRemoved, inspectorClosed: false };
   }
 }
 
