@@ -144,7 +144,7 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
 
   const lastIndex = series.times.length - 1;
   let survival: number | undefined;
-  if (series.hasIds && site.firstSeen < lastIndex && site.firstIds && site.firstIds.size > 0) {
+  if (!site.idless && site.firstSeen < lastIndex && site.firstIds && site.firstIds.size > 0) {
     let alive = 0;
     for (const id of site.firstIds) if (site.lastIds?.has(id)) alive++;
     survival = alive / site.firstIds.size;
@@ -205,7 +205,7 @@ export function explain(s: Suspect, series: SeriesResult): string {
   }
   if (s.survival !== undefined) {
     parts.push(`${formatPercent(s.survival)} survive the window`);
-  } else if (!series.hasIds && s.growth !== undefined) {
+  } else if (s.site.idless && s.growth !== undefined) {
     parts.push('lifetime unknown (no task ids in this input)');
   }
   if (s.mainState !== '' && s.mainState !== 'unknown') {

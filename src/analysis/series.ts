@@ -27,6 +27,8 @@ export interface SiteSeries {
   firstIds?: Set<string>;
   /** Ids at the site in the latest snapshot. */
   lastIds?: Set<string>;
+  /** Some task at the site came without an id (aggregated input, a Node census count): lifetime unknown. */
+  idless?: true;
   /** Tasks the runtime confirmed leaked, in the latest snapshot that had any. */
   leaked: number;
   maxWaitMinutes?: number;
@@ -46,7 +48,7 @@ export interface SeriesResult {
   ignored: number[];
   sites: SiteSeries[];
   warnings: string[];
-  /** Whether tasks carry ids (debug=2, Node), so lifetime can be measured. */
+  /** Whether every task carries an id (debug=2, Node), so lifetime can be measured everywhere. */
   hasIds: boolean;
   sources: Snapshot['source'][];
 }
@@ -131,6 +133,7 @@ export class SeriesBuilder {
       if (task.ageMs !== undefined) series.maxAgeMs = Math.max(series.maxAgeMs ?? 0, task.ageMs);
       if (task.id === undefined) {
         this.hasIds = false;
+        series.idless = true;
       } else {
         // Lifetime follows lineages (see Task.lineage), so a chain of short-lived
         // resources that keeps re-creating itself counts as surviving.

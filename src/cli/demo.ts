@@ -1,50 +1,103 @@
 import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { defaultAnalysisOptions } from '../analysis/analyze.js';
-import { buildBundledGoProgram, launchBundledGoProgram } from '../sources/go/launch.js';
+import { buildBundledGoProgram, launchBundledGoProgram, packageRoot, stopChild } from '../sources/go/launch.js';
 import { goSnapshotTaker } from '../sources/go/target.js';
 import { defaultPprofOptions } from '../sources/go/pprof-client.js';
+import { NodeTarget, defaultNodeAttachOptions } from '../sources/node/target.js';
+import { InputError, TargetError } from '../util/errors.js';
 import { positiveInt, positiveSeconds } from './options.js';
 import { runSamplingSession } from './sampling-session.js';
+import type { SamplingFlags } from './sampling-session.js';
 import { timestampName } from './names.js';
 
 interface DemoFlags {
   count: number;
   interval: number;
   out?: string;
+  runtime: 'node' | 'go' | 'both';
 }
 
-/** The bundled target: a session gateway whose heartbeat goroutines are never stopped. */
-const DEMO_TARGET = 'heartbeat';
+/** The bundled targets: a Go session gateway whose heartbeats are never stopped; a Node RPC client whose replies never come. */
+const GO_TARGET = 'heartbeat';
+const NODE_TARGET = 'pending-promises';
 
 export function registerDemo(program: Command, run: (action: () => Promise<number | void>) => Promise<void>): void {
   program
     .command('demo')
-    .description('run leakscan end to end on a bundled leaky Go service: start it, take snapshots, rank suspects')
-    .option('--count <n>', 'snapshots to take', positiveInt, 6)
+    .description('run leakscan end to end on bundled leaky services (Node.js, and Go where `go` is installed): start, attach, rank, report')
+    .option('--count <n>', 'snapshots to take of each', positiveInt, 6)
     .option('--interval <seconds>', 'time between snapshots', positiveSeconds, 2)
-    .option('--out <dir>', 'where to save the snapshots (default: a new ./leakscan-demo-<time> directory)')
-    .addHelpText('after', '\nThe demo target is fixtures/go/heartbeat, built with your `go`; it is stopped when the demo ends.')
+    .option('--runtime <which>', 'node, go, or both (default: both when `go` is installed, else node)', (v) => {
+      if (v !== 'node' && v !== 'go' && v !== 'both') throw new InputError('expected node, go or both');
+      return v;
+    })
+    .option('--out <dir>', 'where to save snapshots and reports (default: a new ./leakscan-demo-<time> directory)')
+    .addHelpText('after', '\nThe targets are fixtures/node/pending-promises.mjs and fixtures/go/heartbeat (built with your `go`); they are stopped when the demo ends.')
     .action((flags: DemoFlags) => run(() => demoCommand(flags)));
 }
 
 async function demoCommand(flags: DemoFlags): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  say(`building the demo target (fixtures/go/${DEMO_TARGET}, a Go service that leaks goroutines)...`);
-  const binary = await buildBundledGoProgram(DEMO_TARGET);
-  const target = await launchBundledGoProgram(binary);
   const outDir = flags.out ?? join(process.cwd(), timestampName('leakscan-demo'));
+  const runtime = flags.runtime ?? ((await hasGo()) ? 'both' : 'node');
+  const sampling: SamplingFlags = { interval: flags.interval, top: 3, json: false, frames: 3 };
+  let exitCode = 0;
+  if (runtime !== 'go') {
+    say(`\n== Node.js: fixtures/node/${NODE_TARGET}.mjs, an RPC client whose pending calls never get a reply`);
+    exitCode = Math.max(exitCode, await demoNode(join(outDir, 'node'), flags.count, sampling, say));
+  }
+  if (runtime !== 'node') {
+    say(`\n== Go: fixtures/go/${GO_TARGET}, a session gateway that never stops its heartbeat goroutines`);
+    exitCode = Math.max(exitCode, await demoGo(join(outDir, 'go'), flags.count, sampling, say));
+  }
+  return exitCode;
+}
+
+async function demoNode(outDir: string, count: number, flags: SamplingFlags, say: (line: string) => void): Promise<number> {
+  const child = spawn(process.execPath, [join(packageRoot, 'fixtures', 'node', `${NODE_TARGET}.mjs`)], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, NODE_OPTIONS: '' } });
   try {
-    say(`started it as pid ${target.pid}, pprof at ${target.url}; taking ${flags.count} snapshots ${flags.interval}s apart into ${outDir}`);
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', () => resolve());
+      child.once('exit', (code) => reject(new TargetError(`the Node demo target exited with code ${code}`)));
+    });
+    child.stdout!.resume();
+    say(`started it as pid ${child.pid}; attaching as \`leakscan attach ${child.pid}\` would`);
+    const target = await NodeTarget.attach(child.pid!, { ...defaultNodeAttachOptions, say });
+    try {
+      return await runSamplingSession({ take: () => target.snapshot(), count, outDir, flags, analysis: defaultAnalysisOptions, say });
+    } finally {
+      await target.detach();
+    }
+  } finally {
+    await stopChild(child);
+  }
+}
+
+async function demoGo(outDir: string, count: number, flags: SamplingFlags, say: (line: string) => void): Promise<number> {
+  const binary = await buildBundledGoProgram(GO_TARGET);
+  const target = await launchBundledGoProgram(binary);
+  try {
+    say(`started it as pid ${target.pid}, pprof at ${target.url}`);
     return await runSamplingSession({
       take: goSnapshotTaker(target.url, { ...defaultPprofOptions, pid: target.pid, maxConsecutiveFailures: 3, retryDelayMs: 500, onSkip: say }),
-      count: flags.count,
+      count,
       outDir,
-      flags: { interval: flags.interval, top: 3, json: false, frames: 3 },
+      flags,
       analysis: defaultAnalysisOptions,
       say,
     });
   } finally {
     await target.stop();
   }
+}
+
+function hasGo(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('go', ['version'], { stdio: 'ignore' });
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
 }
