@@ -4,7 +4,7 @@ import { inspectProcess } from '../sources/proc.js';
 import type { ProcessInfo } from '../sources/proc.js';
 import { NodeTarget, defaultNodeAttachOptions } from '../sources/node/target.js';
 import { discoverPprof } from '../sources/go/discover.js';
-import { goSnapshotTaker } from '../sources/go/target.js';
+import { goTaker } from './go-sampling.js';
 import { TargetError, InputError } from '../util/errors.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
 import type { AnalysisFlags } from './analysis-options.js';
@@ -76,16 +76,7 @@ async function attachCommand(pidText: string, flags: AttachFlags): Promise<numbe
   const outDir = flags.out ?? join(process.cwd(), timestampName(`leakscan-${pid}`));
   say(`taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
   return runSamplingSession({
-    take: goSnapshotTaker(url, {
-      pid,
-      runtimeVersion: info.runtime.version,
-      timeoutMs: flags.timeout * 1000,
-      leakProfile: flags.leakProfile,
-      labels: flags.labels,
-      maxConsecutiveFailures: 3,
-      retryDelayMs: 1000,
-      onSkip: say,
-    }),
+    take: goTaker(url, pid, info.runtime.version, flags, say),
     count,
     outDir,
     flags,

@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
-import { Analyzer } from '../analysis/analyze.js';
-import { expandInputs, forEachSnapshot } from '../sources/inputs.js';
 import { renderDiff } from '../report/diff-text.js';
 import { diffJson } from '../report/diff-json.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
 import type { AnalysisFlags } from './analysis-options.js';
 import { positiveInt, score } from './options.js';
-import { Progress } from './progress.js';
+import { analyzeInputs } from './analyze-files.js';
 import { writeHtmlReport } from './html-output.js';
 
 interface DiffFlags extends AnalysisFlags {
@@ -43,14 +41,7 @@ Scores: 0-100, growth first, confirmed by lifetime and blocking (docs/scoring.md
 
 async function diffCommand(inputs: string[], flags: DiffFlags): Promise<void> {
   const options = await resolveAnalysisOptions(flags);
-  const files = await expandInputs(inputs);
-  const analyzer = new Analyzer(options);
-  const progress = new Progress();
-  await forEachSnapshot(files, (snapshot, file) => analyzer.add(snapshot, file), (done, total, file) => {
-    progress.update(`reading ${done + 1}/${total}: ${file}`);
-  });
-  progress.done();
-  const analysis = analyzer.finish();
+  const analysis = await analyzeInputs(inputs, options);
   if (flags.html !== undefined) await writeHtmlReport(flags.html, analysis, options.groupBy, (line) => process.stderr.write(`${line}\n`));
   const minScore = flags.minScore ?? options.minScore ?? 0;
   if (flags.json) {

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { Analyzer } from '../analysis/analyze.js';
-import { expandInputs, forEachSnapshot } from '../sources/inputs.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
 import type { AnalysisFlags } from './analysis-options.js';
 import { writeHtmlReport } from './html-output.js';
-import { Progress } from './progress.js';
+import { analyzeInputs } from './analyze-files.js';
 
 interface ReportFlags extends AnalysisFlags {
   output: string;
@@ -34,10 +32,6 @@ Examples:
 
 async function reportCommand(inputs: string[], flags: ReportFlags): Promise<void> {
   const options = await resolveAnalysisOptions(flags);
-  const files = await expandInputs(inputs);
-  const analyzer = new Analyzer(options);
-  const progress = new Progress();
-  await forEachSnapshot(files, (snapshot, file) => analyzer.add(snapshot, file), (done, total, file) => progress.update(`reading ${done + 1}/${total}: ${file}`));
-  progress.done();
-  await writeHtmlReport(flags.output, analyzer.finish(), options.groupBy, (line) => process.stderr.write(`${line}\n`), flags.title);
+  const analysis = await analyzeInputs(inputs, options);
+  await writeHtmlReport(flags.output, analysis, options.groupBy, (line) => process.stderr.write(`${line}\n`), flags.title);
 }

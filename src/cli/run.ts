@@ -7,7 +7,7 @@ import { inspectProcess, listeningSockets, processTree } from '../sources/proc.j
 import type { ProcessInfo } from '../sources/proc.js';
 import { NodeTarget, agentFile, defaultNodeAttachOptions } from '../sources/node/target.js';
 import { discoverPprof } from '../sources/go/discover.js';
-import { goSnapshotTaker } from '../sources/go/target.js';
+import { goTaker } from './go-sampling.js';
 import { InputError, TargetError } from '../util/errors.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
 import type { AnalysisFlags } from './analysis-options.js';
@@ -89,16 +89,7 @@ async function runCommand(argv: string[], flags: RunFlags): Promise<number> {
     const { pid, url, runtimeVersion } = found;
     say(`pprof at ${url} (pid ${pid}); taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
     return await runSamplingSession({
-      take: goSnapshotTaker(url, {
-        pid,
-        runtimeVersion,
-        timeoutMs: flags.timeout * 1000,
-        leakProfile: flags.leakProfile,
-        labels: flags.labels,
-        maxConsecutiveFailures: 3,
-        retryDelayMs: 1000,
-        onSkip: say,
-      }),
+      take: goTaker(url, pid, runtimeVersion, flags, say),
       count,
       outDir,
       flags,

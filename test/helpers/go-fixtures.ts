@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createInterface } from 'node:readline';
 import { cacheDir, fixturesDir } from './paths.js';
+import { stopChild } from '../../src/sources/go/launch.js';
 
 const execFileAsync = promisify(execFile);
 const binDir = join(cacheDir, 'go-fixtures');
@@ -88,17 +89,8 @@ export async function startGoFixture(
   };
 }
 
-export function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
+/** SIGTERM, then SIGKILL after 5 s: the same stop leakscan uses for what it starts. */
+export const stopProcess = stopChild;
 
 /**
  * Environment that turns on Go's goroutineleak profile: an experiment in Go

@@ -1,0 +1,23 @@
+import { goSnapshotTaker } from '../sources/go/target.js';
+import type { Snapshot } from '../model/format.js';
+
+/** The flags of attach and run that shape how a Go target is read. */
+export interface GoReadFlags {
+  timeout: number;
+  leakProfile: boolean;
+  labels: boolean;
+}
+
+/** Takes snapshots of a Go target for a sampling session: retried once, skipped after, three failures in a row end it. */
+export function goTaker(url: string, pid: number, runtimeVersion: string, flags: GoReadFlags, say: (line: string) => void): () => Promise<Snapshot | null> {
+  return goSnapshotTaker(url, {
+    pid,
+    runtimeVersion,
+    timeoutMs: flags.timeout * 1000,
+    leakProfile: flags.leakProfile,
+    labels: flags.labels,
+    maxConsecutiveFailures: 3,
+    retryDelayMs: 1000,
+    onSkip: say,
+  });
+}
