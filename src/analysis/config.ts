@@ -8,9 +8,20 @@ import { InputError } from '../util/errors.js';
 import { describeFsError } from '../util/atomic-write.js';
 import type { IgnoreRuleSet } from './ignore.js';
 import type { GroupBy } from '../model/site.js';
+import type { SiteAllowance } from './gate.js';
+
+export interface CheckConfig {
+  failScore?: number;
+  maxGrowth?: number;
+  scoreMargin?: number;
+  growthMargin?: number;
+  /** Per-site allowances: a site (key, `*` wildcard) may score up to maxScore or grow up to maxGrowth per minute. */
+  allow?: SiteAllowance[];
+}
 
 export interface LeakscanConfig {
   ignore?: IgnoreRuleSet;
+  check?: CheckConfig;
   /** Set false to drop the built-in ignore list. */
   defaultIgnores?: boolean;
   groupBy?: GroupBy;
@@ -45,7 +56,7 @@ export function validateConfig(value: unknown, file: string): LeakscanConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('must be a JSON object');
   const config = value as Record<string, unknown>;
   for (const key of Object.keys(config)) {
-    if (!['ignore', 'defaultIgnores', 'groupBy', 'minScore', '$schema'].includes(key)) fail(`unknown key "${key}"`);
+    if (!['ignore', 'defaultIgnores', 'groupBy', 'minScore', 'check', '$schema'].includes(key)) fail(`unknown key "${key}"`);
   }
   if (config.defaultIgnores !== undefined && typeof config.defaultIgnores !== 'boolean') fail('"defaultIgnores" must be true or false');
   if (config.groupBy !== undefined && config.groupBy !== 'function' && config.groupBy !== 'line') fail('"groupBy" must be "function" or "line"');
@@ -60,5 +71,32 @@ export function validateConfig(value: unknown, file: string): LeakscanConfig {
       if (!Array.isArray(list) || list.some((item) => typeof item !== 'string')) fail(`"ignore.${key}" must be a list of strings`);
     }
   }
+  if (config.check !== undefined) validateCheck(config.check, fail);
   return config as LeakscanConfig;
+}
+
+function validateCheck(value: unknown, fail: (what: string) => never): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('"check" must be an object');
+  const check = value as Record<string, unknown>;
+  const number = (key: string, max = Infinity) => {
+    const n = check[key];
+    if (n !== undefined && (typeof n !== 'number' || n < 0 || n > max)) fail(`"check.${key}" must be a number from 0${max < Infinity ? ` to ${max}` : ''}`);
+  };
+  for (const key of Object.keys(check)) {
+    if (!['failScore', 'maxGrowth', 'scoreMargin', 'growthMargin', 'allow'].includes(key)) fail(`unknown key "check.${key}"`);
+  }
+  number('failScore', 100);
+  number('maxGrowth');
+  number('scoreMargin', 100);
+  number('growthMargin');
+  if (check.allow !== undefined) {
+    if (!Array.isArray(check.allow)) fail('"check.allow" must be a list');
+    for (const entry of check.allow as unknown[]) {
+      const a = entry as Record<string, unknown>;
+      if (typeof a !== 'object' || a === null || typeof a.site !== 'string') fail('each "check.allow" entry needs a "site"');
+      for (const key of Object.keys(a)) if (!['site', 'maxScore', 'maxGrowth'].includes(key)) fail(`unknown key "check.allow[].${key}"`);
+      if (a.maxScore !== undefined && typeof a.maxScore !== 'number') fail('"check.allow[].maxScore" must be a number');
+      if (a.maxGrowth !== undefined && typeof a.maxGrowth !== 'number') fail('"check.allow[].maxGrowth" must be a number');
+    }
+  }
 }

@@ -5,6 +5,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { loadConfig } from '../analysis/config.js';
+import type { CheckConfig } from '../analysis/config.js';
 import type { AnalysisOptions } from '../analysis/analyze.js';
 import type { GroupBy } from '../model/site.js';
 import { groupBy } from './options.js';
@@ -32,7 +33,7 @@ export function addAnalysisOptions(command: Command): Command {
     .option('--config <file>', 'read settings from this file instead of ./.leakscan.json');
 }
 
-export async function resolveAnalysisOptions(flags: AnalysisFlags): Promise<AnalysisOptions & { minScore?: number }> {
+export async function resolveAnalysisOptions(flags: AnalysisFlags): Promise<AnalysisOptions & { minScore?: number; check?: CheckConfig }> {
   const config = await loadConfig(flags.config);
   const ignore = config.ignore ?? {};
   const resolved: AnalysisOptions & { minScore?: number } = {
@@ -46,5 +47,5 @@ export async function resolveAnalysisOptions(flags: AnalysisFlags): Promise<Anal
     },
   };
   if (config.minScore !== undefined) resolved.minScore = config.minScore;
-  return resolved;
+  return config.check !== undefined ? { ...resolved, check: config.check } : resolved;
 }

@@ -9,11 +9,11 @@ import { TargetError, InputError } from '../util/errors.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
 import type { AnalysisFlags } from './analysis-options.js';
 import { addSamplingOptions, runSamplingSession, snapshotCount } from './sampling-session.js';
-import type { SamplingFlags } from './sampling-session.js';
+import type { SamplingFlags, SessionOutput } from './sampling-session.js';
 import { positiveInt, positiveSeconds } from './options.js';
 import { timestampName } from './names.js';
 
-interface AttachFlags extends SamplingFlags, AnalysisFlags {
+export interface AttachFlags extends SamplingFlags, AnalysisFlags {
   url?: string;
   timeout: number;
   leakProfile: boolean;
@@ -61,13 +61,21 @@ Examples:
 }
 
 async function attachCommand(pidText: string, flags: AttachFlags): Promise<number> {
+  return attachAndSample(parsePid(pidText), flags);
+}
+
+export function parsePid(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) <= 0) throw new InputError(`not a pid: ${text}`);
+  return Number(text);
+}
+
+/** Attaches to a Go or Node process, samples it and prints the result (or hands it to `output`). */
+export async function attachAndSample(pid: number, flags: AttachFlags, output?: SessionOutput): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  if (!/^\d+$/.test(pidText) || Number(pidText) <= 0) throw new InputError(`not a pid: ${pidText}`);
-  const pid = Number(pidText);
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
   const analysis = await resolveAnalysisOptions(flags);
   const info = await inspectProcess(pid);
-  if (info.runtime.kind === 'node') return attachNode(pid, info, flags, count, analysis, say);
+  if (info.runtime.kind === 'node') return attachNode(pid, info, flags, count, analysis, say, output);
   if (info.runtime.kind === 'unknown') {
     throw new TargetError(`pid ${pid} (${info.runtime.description}) is neither a Go nor a Node.js program; nothing was sent to it`);
   }
@@ -77,6 +85,7 @@ async function attachCommand(pidText: string, flags: AttachFlags): Promise<numbe
   say(`taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
   return runSamplingSession({
     take: goTaker(url, pid, info.runtime.version, flags, say),
+    output,
     count,
     outDir,
     flags,
@@ -92,6 +101,7 @@ async function attachNode(
   count: number,
   analysis: Awaited<ReturnType<typeof resolveAnalysisOptions>>,
   say: (line: string) => void,
+  output: SessionOutput | undefined,
 ): Promise<number> {
   const target = await NodeTarget.attach(pid, {
     ...defaultNodeAttachOptions,
@@ -104,7 +114,7 @@ async function attachNode(
     say(`attached to Node.js process ${pid} (${target.nodeVersion}); inspector ${target.openedInspector ? 'opened by leakscan' : 'already open'} on port ${target.inspectorPort}`);
     const outDir = flags.out ?? join(process.cwd(), timestampName(`leakscan-${pid}`));
     say(`taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
-    return await runSamplingSession({ take: () => target.snapshot(), count, outDir, flags, analysis, say });
+    return await runSamplingSession({ take: () => target.snapshot(), output, count, outDir, flags, analysis, say });
   } finally {
     const { agentRemoved, inspectorClosed } = await target.detach();
     say(
@@ -112,4 +122,14 @@ async function attachNode(
         (target.openedInspector ? (inspectorClosed ? ', inspector closed' : `; warning: the inspector is still open on port ${target.inspectorPort}`) : ''),
     );
   }
+}
+
+/** Samples a Go pprof endpoint known only by URL (a remote or containerised service: no pid to check). */
+export async function sampleGoUrl(url: string, flags: AttachFlags, output?: SessionOutput): Promise<number> {
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
+  const analysis = await resolveAnalysisOptions(flags);
+  const outDir = flags.out ?? join(process.cwd(), timestampName('leakscan-url'));
+  say(`sampling ${url}: ${count} snapshots ${flags.interval}s apart into ${outDir}`);
+  return runSamplingSession({ take: goTaker(url, undefined, undefined, flags, say), output, count, outDir, flags, analysis, say });
 }

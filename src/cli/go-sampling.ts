@@ -9,10 +9,16 @@ export interface GoReadFlags {
 }
 
 /** Takes snapshots of a Go target for a sampling session: retried once, skipped after, three failures in a row end it. */
-export function goTaker(url: string, pid: number, runtimeVersion: string, flags: GoReadFlags, say: (line: string) => void): () => Promise<Snapshot | null> {
+export function goTaker(
+  url: string,
+  pid: number | undefined,
+  runtimeVersion: string | undefined,
+  flags: GoReadFlags,
+  say: (line: string) => void,
+): () => Promise<Snapshot | null> {
   return goSnapshotTaker(url, {
-    pid,
-    runtimeVersion,
+    ...(pid !== undefined ? { pid } : {}),
+    ...(runtimeVersion !== undefined ? { runtimeVersion } : {}),
     timeoutMs: flags.timeout * 1000,
     leakProfile: flags.leakProfile,
     labels: flags.labels,

@@ -12,6 +12,8 @@ import { registerDemo } from './demo.js';
 import { registerAttach } from './attach.js';
 import { registerRun } from './run.js';
 import { registerReport } from './report.js';
+import { registerCheck } from './check.js';
+import { registerBaseline } from './baseline.js';
 import { ExitCode } from '../util/errors.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
@@ -46,6 +48,8 @@ Exit codes: 0 success, 1 leaks found (check), 2 usage or input error,
   registerShow(program, run);
   registerDiff(program, run);
   registerReport(program, run);
+  registerCheck(program, run, version, argv);
+  registerBaseline(program, run);
   registerDemo(program, run);
   for (const command of program.commands) command.exitOverride();
 

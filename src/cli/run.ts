@@ -12,12 +12,12 @@ import { InputError, TargetError } from '../util/errors.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
 import type { AnalysisFlags } from './analysis-options.js';
 import { addSamplingOptions, runSamplingSession, snapshotCount } from './sampling-session.js';
-import type { SamplingFlags } from './sampling-session.js';
+import type { SamplingFlags, SessionOutput } from './sampling-session.js';
 import { positiveSeconds } from './options.js';
 import { timestampName } from './names.js';
 import { ATTACH_DEFAULTS } from './attach.js';
 
-interface RunFlags extends SamplingFlags, AnalysisFlags {
+export interface RunFlags extends SamplingFlags, AnalysisFlags {
   wait: number;
   stop: boolean;
   url?: string;
@@ -56,7 +56,8 @@ Examples:
     .action((argv: string[], flags: RunFlags) => run(() => runCommand(argv, flags)));
 }
 
-async function runCommand(argv: string[], flags: RunFlags): Promise<number> {
+/** Starts a program, samples it and prints the result (or hands it to `output`). */
+export async function runCommand(argv: string[], flags: RunFlags, output?: SessionOutput): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   if (argv.length === 0) throw new InputError('no program to run: leakscan run -- <command...>');
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
@@ -85,11 +86,12 @@ async function runCommand(argv: string[], flags: RunFlags): Promise<number> {
   try {
     say(`started ${argv.join(' ')} as pid ${child.pid}; its output goes to ${logFile}`);
     const found = await waitForTarget(child, exited, flags, logFile);
-    if (found.kind === 'node') return await sampleNode(found.pid, found.info, count, outDir, flags, analysis, say);
+    if (found.kind === 'node') return await sampleNode(found.pid, found.info, count, outDir, flags, analysis, say, output);
     const { pid, url, runtimeVersion } = found;
     say(`pprof at ${url} (pid ${pid}); taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
     return await runSamplingSession({
       take: goTaker(url, pid, runtimeVersion, flags, say),
+      output,
       count,
       outDir,
       flags,
@@ -151,11 +153,12 @@ async function sampleNode(
   flags: RunFlags,
   analysis: Awaited<ReturnType<typeof resolveAnalysisOptions>>,
   say: (line: string) => void,
+  output: SessionOutput | undefined,
 ): Promise<number> {
   const target = await NodeTarget.attach(pid, { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, say }, info);
   try {
     say(`Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
-    return await runSamplingSession({ take: () => target.snapshot(), count, outDir, flags, analysis, say });
+    return await runSamplingSession({ take: () => target.snapshot(), output, count, outDir, flags, analysis, say });
   } finally {
     await target.detach();
   }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { Analyzer } from '../analysis/analyze.js';
-import type { AnalysisOptions } from '../analysis/analyze.js';
+import type { Analysis, AnalysisOptions } from '../analysis/analyze.js';
 import type { Snapshot } from '../model/format.js';
 import { sampleSeries } from '../sources/sampler.js';
 import { renderDiff } from '../report/diff-text.js';
@@ -52,8 +52,12 @@ export function snapshotCount(flags: SamplingFlags, defaultCount: number): numbe
   return flags.count ?? defaultCount;
 }
 
+/** Prints or writes the result of a session; returns the exit code. Default: the ranked suspects. */
+export type SessionOutput = (analysis: Analysis) => Promise<number>;
+
 export interface SessionOptions {
   take: () => Promise<Snapshot | null>;
+  output?: SessionOutput;
   count: number;
   outDir: string;
   flags: SamplingFlags;
@@ -99,7 +103,10 @@ export async function runSamplingSession(options: SessionOptions): Promise<numbe
   }
   const analysis = analyzer.finish();
   const minScore = flags.minScore ?? options.analysis.minScore ?? 0;
-  if (flags.json) {
+  let outputCode: number = ExitCode.ok;
+  if (options.output) {
+    outputCode = await options.output(analysis);
+  } else if (flags.json) {
     process.stdout.write(JSON.stringify(diffJson(analysis, { top: flags.top, minScore }), null, 2) + '\n');
   } else {
     process.stdout.write(renderDiff(analysis, { top: flags.top, minScore, frames: flags.frames }));
@@ -110,8 +117,8 @@ export async function runSamplingSession(options: SessionOptions): Promise<numbe
   }
   if (stopped instanceof LeakscanError) {
     say(`leakscan: ${stopped.message}; the ranking above uses the ${taken} taken`);
-    return stopped.exitCode;
+    return outputCode !== ExitCode.ok ? outputCode : stopped.exitCode;
   }
   if (stopped === 'aborted') say(`interrupted: analysed the ${taken} snapshot${taken === 1 ? '' : 's'} taken`);
-  return ExitCode.ok;
+  return outputCode;
 }

@@ -163,13 +163,14 @@
     }
   }
 
-  const hook = asyncHooks.createHook({ init, destroy: forget, promiseResolve: forget });
-  hook.enable();
-
+  // The watchdog's own timer is made before the hook starts, so it is not recorded.
   const watchdog = setInterval(() => {
     if (Date.now() - lastPing > settings.watchdogMs) agent.uninstall('leakscan went away');
   }, 1000);
   watchdog.unref();
+
+  const hook = asyncHooks.createHook({ init, destroy: forget, promiseResolve: forget });
+  hook.enable();
 
   const agent = {
     version: 1,
@@ -194,7 +195,8 @@
         const [t, s] = key.split(',').map(Number);
         foldedTasks.push([t, s, count]);
       }
-      return { pid: process.pid, now, types, frames, stacks, tasks, folded: foldedTasks, promiseSampleEvery: settings.promiseSampleEvery };
+      // Copies: uninstall empties the tables, and an in-process caller may still hold this.
+      return { pid: process.pid, now, types: types.slice(), frames: frames.slice(), stacks: stacks.slice(), tasks, folded: foldedTasks, promiseSampleEvery: settings.promiseSampleEvery };
     },
     uninstall(reason) {
       if (!installed) return false;

@@ -72,7 +72,7 @@ export function agentFile(): string {
   return fileURLToPath(new URL('../../../../src/sources/node/agent.js', import.meta.url));
 }
 
-interface AgentSnapshot {
+export interface AgentSnapshot {
   pid: number;
   now: number;
   types: string[];
@@ -158,36 +158,12 @@ export class NodeTarget {
     const handles = await this.session.evaluate<[number | null, string, string][]>(HANDLE_CENSUS, timeoutMs);
     const promises = this.options.promiseCensus ? await this.countPromises() : undefined;
 
-    const builder = new SnapshotBuilder('node', {
+    const { builder, trackedPending, weight } = builderFromAgent(data, {
       pid: this.pid,
       url: this.inspectorUrl,
       runtimeVersion: this.nodeVersion,
       profile: 'node-agent',
     });
-    const frameMap = data.frames.map(([fn, file, line]) => builder.frame(fn, file, line));
-    const stackMap = data.stacks.map((ids) => builder.stack(ids.map((id) => frameMap[id]!)));
-    const unknownStack = builder.stack([]);
-    const weight = data.promiseSampleEvery > 1 ? data.promiseSampleEvery : 1;
-    let trackedPending = 0;
-    for (const [asyncId, typeId, stackId, trigger, age, lineage] of data.tasks) {
-      const kind = data.types[typeId]!;
-      const isPromise = kind === 'PROMISE';
-      if (isPromise) trackedPending++;
-      builder.addTask({
-        id: String(asyncId),
-        kind,
-        state: isPromise ? 'pending' : 'active',
-        stack: stackId >= 0 ? stackMap[stackId]! : unknownStack,
-        creatorId: String(trigger),
-        ageMs: age,
-        ...(lineage !== asyncId ? { lineage: String(lineage) } : {}),
-        ...(isPromise && weight > 1 ? { count: weight } : {}),
-      });
-    }
-    for (const [typeId, stackId, count] of data.folded) {
-      const kind = data.types[typeId]!;
-      builder.addTask({ kind, state: kind === 'PROMISE' ? 'pending' : 'active', stack: stackId >= 0 ? stackMap[stackId]! : unknownStack, count });
-    }
     const before = (what: string) => builder.stack([builder.frame(`(created before attach) ${what}`, '', 0)]);
     for (const [asyncId, type, detail] of handles) {
       builder.addTask({
@@ -202,7 +178,6 @@ export class NodeTarget {
       const untracked = promises.pending - trackedPending * weight;
       if (untracked > 0) builder.addTask({ kind: 'PROMISE', state: 'pending', stack: before('Promise'), count: untracked });
     }
-    if (weight > 1) builder.warn(`one promise in ${weight} was tracked; promise counts are scaled up`);
     return builder.build(data.now);
   }
 
@@ -332,4 +307,35 @@ async function closeInspectorWithoutAgent(url: string): Promise<void> {
   } catch {
     /* nothing more to do */
   }
+}
+
+/** The agent's snapshot as model tasks: resources created since the agent started, with creation stacks. */
+export function builderFromAgent(data: AgentSnapshot, source: Snapshot['source']): { builder: SnapshotBuilder; trackedPending: number; weight: number } {
+  const builder = new SnapshotBuilder('node', source);
+  const frameMap = data.frames.map(([fn, file, line]) => builder.frame(fn, file, line));
+  const stackMap = data.stacks.map((ids) => builder.stack(ids.map((id) => frameMap[id]!)));
+  const unknownStack = builder.stack([]);
+  const weight = data.promiseSampleEvery > 1 ? data.promiseSampleEvery : 1;
+  let trackedPending = 0;
+  for (const [asyncId, typeId, stackId, trigger, age, lineage] of data.tasks) {
+    const kind = data.types[typeId]!;
+    const isPromise = kind === 'PROMISE';
+    if (isPromise) trackedPending++;
+    builder.addTask({
+      id: String(asyncId),
+      kind,
+      state: isPromise ? 'pending' : 'active',
+      stack: stackId >= 0 ? stackMap[stackId]! : unknownStack,
+      creatorId: String(trigger),
+      ageMs: age,
+      ...(lineage !== asyncId ? { lineage: String(lineage) } : {}),
+      ...(isPromise && weight > 1 ? { count: weight } : {}),
+    });
+  }
+  for (const [typeId, stackId, count] of data.folded) {
+    const kind = data.types[typeId]!;
+    builder.addTask({ kind, state: kind === 'PROMISE' ? 'pending' : 'active', stack: stackId >= 0 ? stackMap[stackId]! : unknownStack, count });
+  }
+  if (weight > 1) builder.warn(`one promise in ${weight} was tracked; promise counts are scaled up`);
+  return { builder, trackedPending, weight };
 }

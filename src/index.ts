@@ -1,0 +1,6 @@
+/**
+ * leakscan's programmatic API. The CLI is the main way in; this is for
+ * tests that want to fail on leaked async resources in their own process.
+ */
+export { leakCheck, assertNoLeaks } from './sources/node/leak-check.js';
+export type { Leak, LeakCheckOptions, LeakReport } from './sources/node/leak-check.js';

@@ -1,0 +1,185 @@
+/**
+ * The CI gate's outputs: text for people, and the formats CI systems read.
+ *
+ * - json: schema leakscan.check (docs/json-schema.md)
+ * - junit: one test case per suspect site (failed ones carry a <failure>),
+ *   for the test reporters of Jenkins, GitLab, CircleCI, ...
+ * - sarif: SARIF 2.1.0, each failing site a result at its user-code frame's
+ *   file:line, so GitHub code scanning shows it on the line (built with
+ *   node-sarif-builder)
+ * - github: workflow commands (::error file=...,line=...::), which GitHub
+ *   Actions turns into annotations on the pull request
+ */
+import chalk from 'chalk';
+import { relative, isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } from 'node-sarif-builder';
+import type { GateResult, Verdict } from '../analysis/gate.js';
+import type { Suspect } from '../analysis/score.js';
+import { safeText } from './format.js';
+import { describeFrame } from './frame-text.js';
+import { sparkline } from './sparkline.js';
+
+export type GateFormat = 'text' | 'json' | 'junit' | 'sarif' | 'github';
+export const GATE_FORMATS: GateFormat[] = ['text', 'json', 'junit', 'sarif', 'github'];
+
+export interface GateOutputOptions {
+  version: string;
+  /** SARIF and GitHub paths are made relative to this (the repository root). */
+  sourceRoot: string;
+}
+
+export function renderGate(format: GateFormat, result: GateResult, options: GateOutputOptions): string {
+  switch (format) {
+    case 'text': return gateText(result);
+    case 'json': return JSON.stringify(gateJson(result), null, 2) + '\n';
+    case 'junit': return gateJunit(result);
+    case 'sarif': return gateSarif(result, options);
+    case 'github': return gateGithub(result, options);
+  }
+}
+
+/** Suspects worth listing: failures, accepted ones, and passing sites that scored something. */
+function listed(result: GateResult) {
+  return result.verdicts.filter((v) => v.verdict.kind !== 'pass' || v.suspect.score > 0);
+}
+
+function gateText(result: GateResult): string {
+  const out: string[] = [];
+  for (const { suspect, verdict } of listed(result).slice(0, 20)) {
+    const mark = verdict.kind === 'fail' ? chalk.red.bold('FAIL') : verdict.kind === 'accepted' ? chalk.yellow('KNOWN') : chalk.green('ok  ');
+    const site = suspect.site.anchor ? describeFrame(suspect.site.anchor) : safeText(suspect.key);
+    out.push(`${mark} ${String(suspect.score).padStart(3)} ${sparkline(suspect.site.counts)}  ${site}`);
+    out.push(`         ${safeText(suspect.explanation)}`);
+    if (verdict.kind !== 'pass') out.push(`         ${chalk.dim(safeText(verdict.reason))}`);
+  }
+  const n = result.failed;
+  out.push('', n > 0
+    ? chalk.red.bold(`leakscan check: ${n} leak${n === 1 ? '' : 's'} failed the check`)
+    : chalk.green(`leakscan check: passed (fail score ${result.options.failScore}${result.options.baseline ? ', with baseline' : ''})`));
+  return out.join('\n') + '\n';
+}
+
+export const CHECK_SCHEMA = 'leakscan.check';
+
+function gateJson(result: GateResult) {
+  const { series } = result.analysis;
+  return {
+    schema: CHECK_SCHEMA,
+    version: 1,
+    runtime: series.runtime,
+    passed: result.failed === 0,
+    failed: result.failed,
+    failScore: result.options.failScore,
+    maxGrowth: result.options.maxGrowth ?? null,
+    baseline: result.options.baseline !== undefined,
+    snapshots: series.times.length,
+    sites: listed(result).map(({ suspect, verdict }) => ({
+      key: suspect.key,
+      verdict: verdict.kind,
+      reason: verdict.kind === 'pass' ? null : verdict.reason,
+      score: suspect.score,
+      perMinute: suspect.growth?.perMinute ?? null,
+      explanation: suspect.explanation,
+      anchor: suspect.site.anchor ?? null,
+      counts: suspect.site.counts,
+    })),
+  };
+}
+
+/** Escapes text for XML character data and attribute values; drops characters XML cannot hold. */
+export function xmlEscape(text: string): string {
+  return text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+function where(s: Suspect): string {
+  const a = s.site.anchor;
+  return a && a.file ? `${a.file}:${a.line}` : '';
+}
+
+/**
+ * JUnit XML written by hand: one <testsuite> of one <testcase> per site is a
+ * dozen lines, and the one thing to get right is escaping.
+ */
+function gateJunit(result: GateResult): string {
+  const cases = listed(result);
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="leakscan" tests="${cases.length}" failures="${result.failed}">`,
+    `  <testsuite name="leakscan check (${result.analysis.series.runtime})" tests="${cases.length}" failures="${result.failed}" errors="0" skipped="0">`,
+  ];
+  for (const { suspect, verdict } of cases) {
+    const name = xmlEscape(suspect.key);
+    const file = suspect.site.anchor?.file ? ` file="${xmlEscape(suspect.site.anchor.file)}" line="${suspect.site.anchor.line}"` : '';
+    lines.push(`    <testcase classname="leakscan.${result.analysis.series.runtime}" name="${name}"${file}>`);
+    if (verdict.kind === 'fail') {
+      lines.push(`      <failure type="leak" message="${xmlEscape(`${verdict.reason} at ${where(suspect)}`)}">${xmlEscape(`${suspect.explanation}\nscore ${suspect.score}\n${where(suspect)}`)}</failure>`);
+    } else {
+      lines.push(`      <system-out>${xmlEscape(`${verdictText(verdict)}: ${suspect.explanation}`)}</system-out>`);
+    }
+    lines.push('    </testcase>');
+  }
+  lines.push('  </testsuite>', '</testsuites>');
+  return lines.join('\n') + '\n';
+}
+
+function verdictText(verdict: Verdict): string {
+  return verdict.kind === 'accepted' ? `accepted (${verdict.reason})` : 'passed';
+}
+
+/** A path as code scanning wants it: relative to the repository root when inside it. */
+function artifactUri(file: string, sourceRoot: string): string {
+  if (!isAbsolute(file)) return file;
+  const rel = relative(sourceRoot, file);
+  return rel.startsWith('..') || isAbsolute(rel) ? pathToFileURL(file).href : rel.split('\\').join('/');
+}
+
+function gateSarif(result: GateResult, options: GateOutputOptions): string {
+  const sarif = new SarifBuilder();
+  const run = new SarifRunBuilder().initSimple({ toolDriverName: 'leakscan', toolDriverVersion: options.version, url: 'https://www.npmjs.com/package/leakscan' });
+  const ruleId = result.analysis.series.runtime === 'go' ? 'goroutine-leak' : 'async-resource-leak';
+  run.addRule(new SarifRuleBuilder().initSimple({
+    ruleId,
+    shortDescriptionText: result.analysis.series.runtime === 'go' ? 'Goroutines pile up at this site and never finish' : 'Async resources pile up at this site and never finish',
+    fullDescriptionText: 'leakscan watched the running program over time: tasks created or blocked here kept growing and surviving (docs/scoring.md).',
+  }));
+  for (const { suspect, verdict } of result.verdicts) {
+    if (verdict.kind !== 'fail') continue;
+    const anchor = suspect.site.anchor;
+    run.addResult(new SarifResultBuilder().initSimple({
+      ruleId,
+      level: 'error',
+      messageText: `${suspect.site.anchor?.fn ?? suspect.key}: ${suspect.explanation} (score ${suspect.score}; ${verdict.reason})`,
+      ...(anchor && anchor.file ? { fileUri: artifactUri(anchor.file, options.sourceRoot), ...(anchor.line > 0 ? { startLine: anchor.line } : {}) } : {}),
+    }));
+  }
+  sarif.addRun(run);
+  return sarif.buildSarifJsonString({ indent: true }) + '\n';
+}
+
+/** Workflow command escaping (GitHub's toolkit: %, CR, LF; and in properties also : and ,). */
+function escapeData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+function gateGithub(result: GateResult, options: GateOutputOptions): string {
+  const lines: string[] = [];
+  for (const { suspect, verdict } of result.verdicts) {
+    if (verdict.kind !== 'fail') continue;
+    const anchor = suspect.site.anchor;
+    const props = [
+      ...(anchor && anchor.file && isAbsolute(anchor.file) && !relative(options.sourceRoot, anchor.file).startsWith('..')
+        ? [`file=${escapeProperty(relative(options.sourceRoot, anchor.file))}`, `line=${anchor.line}`]
+        : []),
+      `title=${escapeProperty(`leak: ${anchor?.fn ?? suspect.key} (score ${suspect.score})`)}`,
+    ];
+    lines.push(`::error ${props.join(',')}::${escapeData(`${suspect.explanation}. ${verdict.reason}`)}`);
+  }
+  return lines.join('\n') + (lines.length ? '\n' : '');
+}
