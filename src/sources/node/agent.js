@@ -107,7 +107,7 @@
     // short each link lives. Each record keeps a short persistent list of
     // (place, lineage) links inherited from its trigger.
     const parent = live.get(triggerAsyncId);
-    let inherited = parent === undefined ? null : parent[4];
+    let inherited = parent === undefined ? recentLinks.get(triggerAsyncId) || null : parent[4];
     let lineage = asyncId;
     for (let link = inherited, depth = 0; link !== null && depth < 8; link = link.next, depth++) {
       if (place !== -1 && link.place === place) {
@@ -148,8 +148,19 @@
     return place;
   }
 
+  // A promise is forgotten when it resolves, just before the code awaiting it
+  // runs and may create the next link of its chain: keep the links of the
+  // last few thousand forgotten resources for that moment.
+  const recentLinks = new Map();
+  const RECENT_LINKS = 4096;
   function forget(asyncId) {
+    const record = live.get(asyncId);
+    if (record === undefined) return;
     live.delete(asyncId);
+    if (record[4] !== null) {
+      recentLinks.set(asyncId, record[4]);
+      if (recentLinks.size > RECENT_LINKS) recentLinks.delete(recentLinks.keys().next().value);
+    }
   }
 
   /** Keeps memory bounded: the oldest tenth of the records become per-site counts. */
@@ -210,6 +221,7 @@
       frameIds.clear();
       stackIds.clear();
       places.clear();
+      recentLinks.clear();
       delete globalThis[KEY];
       if (settings.closeInspector) {
         // Later, so the session that asked can get its answer and disconnect first.
