@@ -29,12 +29,7 @@ export class FrameTable {
     const bucket = this.buckets.get(h);
     if (bucket !== undefined) {
       for (const entry of bucket) {
-        if (
-          entry.fn.length === fnEnd - fnStart &&
-          entry.location.length === locEnd - locStart &&
-          locBuf.compare(entry.location, 0, entry.location.length, locStart, locEnd) === 0 &&
-          fnBuf.compare(entry.fn, 0, entry.fn.length, fnStart, fnEnd) === 0
-        ) {
+        if (sameBytes(entry.location, locBuf, locStart, locEnd) && sameBytes(entry.fn, fnBuf, fnStart, fnEnd)) {
           return entry.id;
         }
       }
@@ -49,3 +44,17 @@ export class FrameTable {
   }
 }
 
+
+/**
+ * Whether buf[start, end) holds the bytes of `key`. A plain loop: for keys of
+ * a few dozen bytes, Buffer#compare spends more on validating its offsets
+ * than on comparing.
+ */
+function sameBytes(key: Buffer, buf: Buffer, start: number, end: number): boolean {
+  const length = key.length;
+  if (length !== end - start) return false;
+  for (let i = 0; i < length; i++) {
+    if (key[i] !== buf[start + i]) return false;
+  }
+  return true;
+}
