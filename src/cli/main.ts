@@ -19,6 +19,11 @@ import { ExitCode } from '../util/errors.js';
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // `leakscan ... | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   let exitCode: number = ExitCode.ok;
   const run = async (action: () => Promise<number | void>) => {
     try {
