@@ -11,7 +11,8 @@ export class SnapshotBuilder {
   readonly tasks: Task[] = [];
   readonly warnings: string[] = [];
   private readonly frameIds = new Map<string, number>();
-  private readonly stackIds = new Map<string, number>();
+  /** Stack ids by a hash of their frame ids: no string is built per task. */
+  private readonly stackBuckets = new Map<number, number[]>();
 
   constructor(
     readonly runtime: Runtime,
@@ -32,13 +33,16 @@ export class SnapshotBuilder {
 
   /** Index of the stack made of these frame indices, innermost first. */
   stack(frameIds: readonly number[]): number {
-    const key = frameIds.join(',');
-    let id = this.stackIds.get(key);
-    if (id === undefined) {
-      id = this.stacks.length;
-      this.stacks.push(frameIds.slice());
-      this.stackIds.set(key, id);
+    let hash = frameIds.length;
+    for (const frame of frameIds) hash = Math.imul(hash ^ frame, 0x9e3779b1) ^ (hash >>> 15);
+    const bucket = this.stackBuckets.get(hash);
+    if (bucket !== undefined) {
+      for (const id of bucket) if (sameIds(this.stacks[id]!, frameIds)) return id;
     }
+    const id = this.stacks.length;
+    this.stacks.push(frameIds.slice());
+    if (bucket === undefined) this.stackBuckets.set(hash, [id]);
+    else bucket.push(id);
     return id;
   }
 
@@ -71,4 +75,10 @@ export function taskTotal(snapshot: Snapshot): number {
   let total = 0;
   for (const task of snapshot.tasks) total += task.count ?? 1;
   return total;
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
