@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { inspectProcess } from '../sources/proc.js';
 import type { ProcessInfo } from '../sources/proc.js';
-import { NodeTarget, defaultNodeAttachOptions } from '../sources/node/target.js';
+import { defaultNodeAttachOptions } from '../sources/node/target.js';
+import { sampleNodeTarget } from './node-sampling.js';
 import { discoverPprof } from '../sources/go/discover.js';
 import { goTaker } from './go-sampling.js';
 import { TargetError, InputError } from '../util/errors.js';
@@ -103,25 +104,17 @@ async function attachNode(
   say: (line: string) => void,
   output: SessionOutput | undefined,
 ): Promise<number> {
-  const target = await NodeTarget.attach(pid, {
+  const outDir = flags.out ?? join(process.cwd(), timestampName(`leakscan-${pid}`));
+  const attach = {
     ...defaultNodeAttachOptions,
     timeoutMs: flags.timeout * 1000,
     promiseCensus: flags.promiseCensus,
     agent: { maxTracked: flags.maxTracked, stackDepth: flags.stackDepth, promiseSampleEvery: flags.promiseSample },
     say,
-  }, info);
-  try {
-    say(`attached to Node.js process ${pid} (${target.nodeVersion}); inspector ${target.openedInspector ? 'opened by leakscan' : 'already open'} on port ${target.inspectorPort}`);
-    const outDir = flags.out ?? join(process.cwd(), timestampName(`leakscan-${pid}`));
-    say(`taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
-    return await runSamplingSession({ take: () => target.snapshot(), output, count, outDir, flags, analysis, say });
-  } finally {
-    const { agentRemoved, inspectorClosed } = await target.detach();
-    say(
-      `detached from pid ${pid}: ${agentRemoved ? 'agent removed' : 'the agent did not answer; its watchdog removes it within seconds'}` +
-        (target.openedInspector ? (inspectorClosed ? ', inspector closed' : `; warning: the inspector is still open on port ${target.inspectorPort}`) : ''),
-    );
-  }
+  };
+  return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>
+    `attached to Node.js process ${pid} (${target.nodeVersion}); inspector ${target.openedInspector ? 'opened by leakscan' : 'already open'} on port ${target.inspectorPort}; taking ${count} snapshots ${flags.interval}s apart into ${outDir}`,
+  );
 }
 
 /** Samples a Go pprof endpoint known only by URL (a remote or containerised service: no pid to check). */

@@ -6,7 +6,9 @@ import { defaultAnalysisOptions } from '../analysis/analyze.js';
 import { buildBundledGoProgram, launchBundledGoProgram, packageRoot, stopChild } from '../sources/go/launch.js';
 import { goSnapshotTaker } from '../sources/go/target.js';
 import { defaultPprofOptions } from '../sources/go/pprof-client.js';
-import { NodeTarget, defaultNodeAttachOptions } from '../sources/node/target.js';
+import { defaultNodeAttachOptions } from '../sources/node/target.js';
+import { inspectProcess } from '../sources/proc.js';
+import { sampleNodeTarget } from './node-sampling.js';
 import { InputError, TargetError } from '../util/errors.js';
 import { positiveInt, positiveSeconds } from './options.js';
 import { runSamplingSession } from './sampling-session.js';
@@ -65,12 +67,10 @@ async function demoNode(outDir: string, count: number, flags: SamplingFlags, say
     });
     child.stdout!.resume();
     say(`started it as pid ${child.pid}; attaching as \`leakscan attach ${child.pid}\` would`);
-    const target = await NodeTarget.attach(child.pid!, { ...defaultNodeAttachOptions, say });
-    try {
-      return await runSamplingSession({ take: () => target.snapshot(), count, outDir, flags, analysis: defaultAnalysisOptions, say });
-    } finally {
-      await target.detach();
-    }
+    const info = await inspectProcess(child.pid!);
+    return await sampleNodeTarget(child.pid!, info, { ...defaultNodeAttachOptions, say }, { count, outDir, flags, analysis: defaultAnalysisOptions, say }, (target) =>
+      `attached (${target.nodeVersion}); taking ${count} snapshots ${flags.interval}s apart into ${outDir}`,
+    );
   } finally {
     await stopChild(child);
   }

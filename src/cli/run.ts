@@ -5,7 +5,8 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectProcess, listeningSockets, processTree } from '../sources/proc.js';
 import type { ProcessInfo } from '../sources/proc.js';
-import { NodeTarget, agentFile, defaultNodeAttachOptions } from '../sources/node/target.js';
+import { agentFile, defaultNodeAttachOptions } from '../sources/node/target.js';
+import { sampleNodeTarget } from './node-sampling.js';
 import { discoverPprof } from '../sources/go/discover.js';
 import { goTaker } from './go-sampling.js';
 import { InputError, TargetError } from '../util/errors.js';
@@ -145,7 +146,7 @@ async function waitForTarget(child: ChildProcess, exited: Promise<number | strin
   }
 }
 
-async function sampleNode(
+function sampleNode(
   pid: number,
   info: ProcessInfo,
   count: number,
@@ -155,13 +156,10 @@ async function sampleNode(
   say: (line: string) => void,
   output: SessionOutput | undefined,
 ): Promise<number> {
-  const target = await NodeTarget.attach(pid, { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, say }, info);
-  try {
-    say(`Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
-    return await runSamplingSession({ take: () => target.snapshot(), output, count, outDir, flags, analysis, say });
-  } finally {
-    await target.detach();
-  }
+  const attach = { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, say };
+  return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>
+    `Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${count} snapshots ${flags.interval}s apart into ${outDir}`,
+  );
 }
 
 /** SIGTERM to the program's process group (it was started in its own), SIGKILL after 5 s. */
