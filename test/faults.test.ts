@@ -6,7 +6,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from './helpers/cli.js';
@@ -60,4 +60,31 @@ test('a target replaced by another process on the same port: the attach stops, i
   const diff = JSON.parse(result.stdout) as DiffJson;
   assert.ok(diff.snapshots.every((s) => s.source.pid === first.pid), 'every snapshot is of the attached pid');
   assert.ok(!diff.suspects.some((s) => s.anchor?.fn === 'main.(*pool).worker'), 'nothing of the newcomer was read');
+});
+
+test('a Node target killed mid-attach: the inspector session ends, what was taken is ranked, exit 3', async () => {
+  const { startNodeFixture } = await import('./helpers/node-fixtures.js');
+  const fixture = await startNodeFixture('pending-promises');
+  await sleep(1000);
+  const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '10', '--out', join(dir, 'node-killed'), '--json', '--no-html'], {
+    onSpawn: () => void sleep(4000).then(() => fixture.process.kill('SIGKILL')),
+  });
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(result.stderr, /exited|inspector connection closed/);
+  const taken = saved('node-killed');
+  assert.ok(taken >= 2 && taken < 10, `${taken} snapshots kept`);
+  const diff = JSON.parse(result.stdout) as DiffJson;
+  assert.equal(diff.snapshots.length, taken);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('an --out that cannot be created: one line, exit 2, the target untouched', async () => {
+  const fixture = await startGoFixture('heartbeat');
+  running.push(fixture);
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'not a directory');
+  const result = await runCli(['attach', String(fixture.pid), '--count', '2', '--out', join(file, 'snapshots')]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /cannot create .*a-file\/snapshots: a parent is not a directory/);
+  assert.equal(fixture.process.exitCode, null);
 });
