@@ -14,7 +14,7 @@ import { parse as parseTestResults } from 'test-results-parser';
 import { runCli } from './helpers/cli.js';
 import { startGoFixture } from './helpers/go-fixtures.js';
 import type { RunningFixture } from './helpers/go-fixtures.js';
-import { leakLine, startNodeFixture } from './helpers/node-fixtures.js';
+import { leakLine, startNodeFixture, withInspectorPort } from './helpers/node-fixtures.js';
 import type { RunningNodeFixture } from './helpers/node-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 import { repoRoot } from './helpers/paths.js';
@@ -84,7 +84,7 @@ test('a healthy Go service passes check', async () => {
   assert.deepEqual(log.runs[0]!.results, []);
 });
 
-test('a leaky Node service fails check; a baseline accepts that leak; a new leak still fails', async () => {
+test('a leaky Node service fails check; a baseline accepts that leak; a new leak still fails', () => withInspectorPort(async () => {
   const leaky = await startNodeFixture('pending-promises');
   running.push(leaky);
   await sleep(1000);
@@ -117,15 +117,15 @@ test('a leaky Node service fails check; a baseline accepts that leak; a new leak
   assert.equal(lines.length, 1, 'one annotation: the new leak only');
   const secondLine = readFileSync(worse.file, 'utf8').split('\n').findIndex((l) => l.includes('// SECOND LEAK SITE')) + 1;
   assert.match(lines[0]!, new RegExp(`^::error file=fixtures/node/pending-promises\\.mjs,line=${secondLine},title=leak%3A `));
-});
+}));
 
-test('a healthy Node service passes check', async () => {
+test('a healthy Node service passes check', () => withInspectorPort(async () => {
   const fixture = await startNodeFixture('bounded-queue');
   running.push(fixture);
   await sleep(1000);
   const { result } = await checkLive(fixture.pid, 'node-ok');
   assert.equal(result.code, 0, result.stdout + result.stderr);
-});
+}));
 
 test('check usage errors: no input, two inputs, an unknown format, a bad baseline', async () => {
   assert.equal((await runCli(['check'])).code, 2);

@@ -14,6 +14,7 @@ import { startGoFixture } from './helpers/go-fixtures.js';
 import type { RunningFixture } from './helpers/go-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 import type { DiffJson } from '../src/report/diff-json.js';
+import { startNodeFixture, withInspectorPort } from './helpers/node-fixtures.js';
 
 const dir = tempDir();
 const running: RunningFixture[] = [];
@@ -62,8 +63,7 @@ test('a target replaced by another process on the same port: the attach stops, i
   assert.ok(!diff.suspects.some((s) => s.anchor?.fn === 'main.(*pool).worker'), 'nothing of the newcomer was read');
 });
 
-test('a Node target killed mid-attach: the inspector session ends, what was taken is ranked, exit 3', async () => {
-  const { startNodeFixture } = await import('./helpers/node-fixtures.js');
+test('a Node target killed mid-attach: the inspector session ends, what was taken is ranked, exit 3', () => withInspectorPort(async () => {
   const fixture = await startNodeFixture('pending-promises');
   await sleep(1000);
   const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '10', '--out', join(dir, 'node-killed'), '--json', '--no-html'], {
@@ -76,7 +76,7 @@ test('a Node target killed mid-attach: the inspector session ends, what was take
   const diff = JSON.parse(result.stdout) as DiffJson;
   assert.equal(diff.snapshots.length, taken);
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
-});
+}));
 
 test('an --out that cannot be created: one line, exit 2, the target untouched', async () => {
   const fixture = await startGoFixture('heartbeat');

@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from './helpers/cli.js';
-import { leakLine, nodeFixtureFile, resources, served, startNodeFixture } from './helpers/node-fixtures.js';
+import { leakLine, nodeFixtureFile, resources, served, startNodeFixture, withInspectorPort } from './helpers/node-fixtures.js';
 import type { RunningNodeFixture } from './helpers/node-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 import type { DiffJson } from '../src/report/diff-json.js';
@@ -49,7 +49,7 @@ async function assertNothingLeftBehind(fixture: RunningNodeFixture): Promise<voi
 const leaky = ['pending-promises', 'interval-leak', 'socket-leak', 'listener-promise', 'retry-timers'];
 
 for (const name of leaky) {
-  test(`${name}: the creation site ranks first with a score of 70 or more; nothing is left after detach`, async () => {
+  test(`${name}: the creation site ranks first with a score of 70 or more; nothing is left after detach`, () => withInspectorPort(async () => {
     const fixture = await startNodeFixture(name);
     running.push(fixture);
     await sleep(1500);
@@ -64,11 +64,11 @@ for (const name of leaky) {
     await assertNothingLeftBehind(fixture);
     assert.match(fixture.stderr(), /Debugger listening on ws:\/\/127\.0\.0\.1:9229\//);
     await fixture.stop();
-  });
+  }));
 }
 
 for (const name of ['keepalive-server', 'bounded-queue', 'long-interval']) {
-  test(`${name}: a healthy control has no site scoring 30 or more`, async () => {
+  test(`${name}: a healthy control has no site scoring 30 or more`, () => withInspectorPort(async () => {
     const fixture = await startNodeFixture(name);
     running.push(fixture);
     await sleep(1500);
@@ -77,10 +77,10 @@ for (const name of ['keepalive-server', 'bounded-queue', 'long-interval']) {
     assert.deepEqual(high.map((s) => `${s.key}: ${s.score} ${s.explanation}`), []);
     await assertNothingLeftBehind(fixture);
     await fixture.stop();
-  });
+  }));
 }
 
-test('the CLI killed with SIGKILL: the agent removes itself and closes the inspector within seconds', async () => {
+test('the CLI killed with SIGKILL: the agent removes itself and closes the inspector within seconds', () => withInspectorPort(async () => {
   const fixture = await startNodeFixture('pending-promises');
   running.push(fixture);
   await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '100', '--out', join(dir, 'killed'), '--no-html'], {
@@ -92,7 +92,7 @@ test('the CLI killed with SIGKILL: the agent removes itself and closes the inspe
   await sleep(500);
   await assertNothingLeftBehind(fixture);
   await fixture.stop();
-});
+}));
 
 test('inspector flags from the command line and NODE_OPTIONS', () => {
   // Node 20 has no --disable-sigusr1 (it came in 22.14), so this one is read, not run.
@@ -107,7 +107,7 @@ test('inspector flags from the command line and NODE_OPTIONS', () => {
   assert.deepEqual(splitNodeOptions('--require "/opt/my dir/agent.js" --inspect'), ['--require', '/opt/my dir/agent.js', '--inspect']);
 });
 
-test('a Node process under the permission model: one line saying why, exit 3, no signal', async () => {
+test('a Node process under the permission model: one line saying why, exit 3, no signal', () => withInspectorPort(async () => {
   const fixture = await startNodeFixture('long-interval', { nodeArgs: ['--experimental-permission', '--allow-fs-read=*'] });
   running.push(fixture);
   const result = await runCli(['attach', String(fixture.pid)]);
@@ -116,9 +116,9 @@ test('a Node process under the permission model: one line saying why, exit 3, no
   await sleep(300);
   assert.doesNotMatch(fixture.stderr(), /Debugger listening/);
   await fixture.stop();
-});
+}));
 
-test('port 9229 held by another Node process: refused before any signal, and the other process is untouched', async () => {
+test('port 9229 held by another Node process: refused before any signal, and the other process is untouched', () => withInspectorPort(async () => {
   const decoy = spawn(process.execPath, ['--inspect=127.0.0.1:9229', '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   try {
     const deadline = Date.now() + 5000;
@@ -136,9 +136,9 @@ test('port 9229 held by another Node process: refused before any signal, and the
     decoy.kill('SIGKILL');
     await new Promise((resolve) => decoy.once('exit', resolve));
   }
-});
+}));
 
-test('an inspector that is already open is used and left open', async () => {
+test('an inspector that is already open is used and left open', () => withInspectorPort(async () => {
   const fixture = await startNodeFixture('interval-leak', { nodeArgs: ['--inspect=127.0.0.1:0'] });
   running.push(fixture);
   const port = Number(/ws:\/\/127\.0\.0\.1:(\d+)\//.exec(fixture.stderr())?.[1]);
@@ -148,13 +148,13 @@ test('an inspector that is already open is used and left open', async () => {
   assert.equal(await portOpen(port), true, 'left open, as the user had it');
   assert.equal((await resources(fixture)).asyncHooksActive, false);
   await fixture.stop();
-});
+}));
 
-test('run -- node app.js: the agent is preloaded, the leak ranks first, the program is stopped', async () => {
+test('run -- node app.js: the agent is preloaded, the leak ranks first, the program is stopped', () => withInspectorPort(async () => {
   const result = await runCli(['run', '--interval', '1', '--count', '5', '--out', join(dir, 'run'), '--json', '--', process.execPath, nodeFixtureFile('pending-promises')]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /agent loaded at start/);
   const diff = JSON.parse(result.stdout) as DiffJson;
   assert.equal(diff.suspects[0]?.anchor?.line, leakLine('pending-promises'));
   assert.ok(diff.suspects[0]!.score >= 70);
-});
+}));

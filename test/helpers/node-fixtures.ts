@@ -7,10 +7,10 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fixturesDir } from './paths.js';
+import { cacheDir, fixturesDir } from './paths.js';
 import { stopProcess } from './go-fixtures.js';
 
 export interface RunningNodeFixture {
@@ -65,4 +65,33 @@ export async function resources(fixture: RunningNodeFixture): Promise<Record<str
 export async function served(fixture: RunningNodeFixture): Promise<number> {
   const response = await fetch(`${fixture.url}/health`);
   return ((await response.json()) as { served: number }).served;
+}
+
+/**
+ * Runs `fn` while holding the machine-wide right to Node's default inspector
+ * port: test files run in parallel, and two Node targets opened with SIGUSR1
+ * at once would both want 9229. A lock file older than three minutes is
+ * taken for one a crashed test left behind.
+ */
+export async function withInspectorPort<T>(fn: () => Promise<T>): Promise<T> {
+  mkdirSync(cacheDir, { recursive: true });
+  const lock = join(cacheDir, 'inspector-9229.lock');
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { force: true });
+      } catch {
+        /* released meanwhile */
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }

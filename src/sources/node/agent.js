@@ -22,7 +22,7 @@
     return existing.status();
   }
   const asyncHooks = process.getBuiltinModule('node:async_hooks');
-  const settings = Object.assign({ maxTracked: 200000, stackDepth: 16, promiseSampleEvery: 1, watchdogMs: 15000, closeInspector: false }, options || {});
+  const settings = Object.assign({ maxTracked: 200000, foldAfterMs: 30000, stackDepth: 16, promiseSampleEvery: 1, watchdogMs: 15000, closeInspector: false }, options || {});
 
   const types = [];
   const typeIds = new Map();
@@ -33,6 +33,7 @@
   const live = new Map(); // asyncId -> [typeId, stackId, triggerAsyncId, createdAt, lineage links]
   const folded = new Map(); // "typeId,stackId" -> count of records evicted past maxTracked
   let promiseCounter = 0;
+  let untracked = 0; // resources not tracked because the table was full of young ones
   // Preloaded by `leakscan run`, the agent waits up to a minute for leakscan
   // to connect before the watchdog may remove it.
   let lastPing = Date.now() + (settings.preloaded ? 60000 : 0);
@@ -98,7 +99,10 @@
   function init(asyncId, type, triggerAsyncId) {
     if (SHORT_LIVED.has(type)) return;
     if (type === 'PROMISE' && settings.promiseSampleEvery > 1 && ++promiseCounter % settings.promiseSampleEvery !== 0) return;
-    if (live.size >= settings.maxTracked) foldOldest();
+    if (live.size >= settings.maxTracked && !foldOldest()) {
+      untracked++;
+      return;
+    }
     const stackId = captureStack();
     const place = placeOf(stackId);
     // Lineage: a resource made at the same place as one of its ancestors (a
@@ -163,15 +167,26 @@
     }
   }
 
-  /** Keeps memory bounded: the oldest tenth of the records become per-site counts. */
+  /**
+   * Keeps memory bounded. At the cap, records that have lived longer than
+   * `foldAfterMs` (likely to live on: the leak candidates) are folded into
+   * per-site counts, the oldest first, up to a tenth of the cap. If none is
+   * that old, the table is full of short-lived resources: the newcomer is not
+   * tracked (counted in `untracked`), so churn never looks like growth.
+   */
   function foldOldest() {
     let n = Math.max(1, Math.floor(settings.maxTracked / 10));
+    const oldEnough = Date.now() - settings.foldAfterMs;
+    let folded_ = 0;
     for (const [asyncId, record] of live) {
+      if (record[3] > oldEnough) break; // Map order is creation order: the rest are younger
       const key = record[0] + ',' + record[1];
       folded.set(key, (folded.get(key) || 0) + 1);
       live.delete(asyncId);
+      folded_++;
       if (--n === 0) break;
     }
+    return folded_ > 0;
   }
 
   // The watchdog's own timer is made before the hook starts, so it is not recorded.
@@ -193,7 +208,7 @@
       return live.has(asyncId);
     },
     status() {
-      return { installed, pid: process.pid, tracked: live.size, folded: [...folded.values()].reduce((a, b) => a + b, 0), settings };
+      return { installed, pid: process.pid, tracked: live.size, folded: [...folded.values()].reduce((a, b) => a + b, 0), untracked, settings };
     },
     /** Everything tracked, interned, in one JSON value. */
     snapshot() {
@@ -207,7 +222,7 @@
         foldedTasks.push([t, s, count]);
       }
       // Copies: uninstall empties the tables, and an in-process caller may still hold this.
-      return { pid: process.pid, now, types: types.slice(), frames: frames.slice(), stacks: stacks.slice(), tasks, folded: foldedTasks, promiseSampleEvery: settings.promiseSampleEvery };
+      return { pid: process.pid, now, types: types.slice(), frames: frames.slice(), stacks: stacks.slice(), tasks, folded: foldedTasks, untracked, maxTracked: settings.maxTracked, promiseSampleEvery: settings.promiseSampleEvery };
     },
     uninstall(reason) {
       if (!installed) return false;

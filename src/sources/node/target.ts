@@ -81,6 +81,9 @@ export interface AgentSnapshot {
   /** [asyncId, typeId, stackId, triggerAsyncId, ageMs, lineage] */
   tasks: [number, number, number, number, number, number][];
   folded: [number, number, number][];
+  /** Resources not tracked because the table was at its cap with young records. */
+  untracked?: number;
+  maxTracked?: number;
   promiseSampleEvery: number;
 }
 
@@ -337,5 +340,9 @@ export function builderFromAgent(data: AgentSnapshot, source: Snapshot['source']
     builder.addTask({ kind, state: kind === 'PROMISE' ? 'pending' : 'active', stack: stackId >= 0 ? stackMap[stackId]! : unknownStack, count });
   }
   if (weight > 1) builder.warn(`one promise in ${weight} was tracked; promise counts are scaled up`);
+  if (data.untracked) {
+    // No count in the text, so a series of snapshots repeats it once.
+    builder.warn(`the agent reached its cap of ${data.maxTracked} tracked resources; some short-lived resources were not tracked (raise --max-tracked)`);
+  }
   return { builder, trackedPending, weight };
 }
