@@ -31,13 +31,17 @@ export interface GoTargetOptions extends PprofOptions {
 export function goSnapshotTaker(url: string, options: GoTargetOptions): () => Promise<Snapshot | null> {
   let taken = 0;
   let failuresInARow = 0;
+  // Whether /debug/pprof/goroutineleak exists is fixed for a process's life:
+  // once it answered 404, later snapshots do not ask again.
+  let pprof: PprofOptions = options;
   const alive = async () => options.pid === undefined || (await processExists(options.pid));
   return async () => {
     if (!(await alive())) throw new TargetExitedError(options.pid!, taken);
     let lastError: LeakscanError | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const snapshot = await snapshotFromPprof(url, options);
+        const snapshot = await snapshotFromPprof(url, pprof);
+        if (pprof.leakProfile && snapshot.source.profile === 'debug=2') pprof = { ...pprof, leakProfile: false };
         if (options.pid !== undefined) snapshot.source.pid = options.pid;
         if (options.runtimeVersion !== undefined) snapshot.source.runtimeVersion = options.runtimeVersion;
         taken++;

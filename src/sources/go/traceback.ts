@@ -59,7 +59,6 @@ interface PendingGoroutine {
   lockedToThread?: true;
   labels?: Record<string, string>;
   bubble?: string;
-  frames: number[];
   createdBy?: number;
   creatorId?: string;
   elided: number;
@@ -442,7 +441,7 @@ export function parseHeader(line: string): PendingGoroutine | null {
 
   const parts = line.slice(open + 2, statusEnd).split(', ');
   let state = parts[0]!;
-  const g: PendingGoroutine = { id, state: '', frames: [], elided: 0 };
+  const g: PendingGoroutine = { id, state: '', elided: 0 };
   for (;;) {
     if (state.endsWith(' (leaked)')) {
       g.leaked = true;
