@@ -7,10 +7,11 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { cacheDir, fixturesDir } from './paths.js';
+import { fixturesDir } from './paths.js';
 import { stopProcess } from './go-fixtures.js';
 
 export interface RunningNodeFixture {
@@ -69,13 +70,14 @@ export async function served(fixture: RunningNodeFixture): Promise<number> {
 
 /**
  * Runs `fn` while holding the machine-wide right to Node's default inspector
- * port: test files run in parallel, and two Node targets opened with SIGUSR1
+ * port: test files (and checkouts) run in parallel, and two Node targets opened with SIGUSR1
  * at once would both want 9229. A lock file older than three minutes is
  * taken for one a crashed test left behind.
  */
 export async function withInspectorPort<T>(fn: () => Promise<T>): Promise<T> {
-  mkdirSync(cacheDir, { recursive: true });
-  const lock = join(cacheDir, 'inspector-9229.lock');
+  // In the system's temporary directory, not the checkout: two checkouts
+  // testing on one machine share the port too.
+  const lock = join(tmpdir(), 'leakscan-inspector-9229.lock');
   for (;;) {
     try {
       closeSync(openSync(lock, 'wx'));
