@@ -1,6 +1,7 @@
 // Workload for bench/node-overhead: an HTTP server answering a small JSON
-// body to 16 keep-alive clients in the same process. Prints {"ops": N, "ms": M}.
+// body to 16 keep-alive clients in the same process. Prints {"ops": N, "ms": M, "agent": {...}}.
 import http from 'node:http';
+import { agentReport } from './agent-report.mjs';
 
 const duration = Number(process.env.BENCH_MS ?? 3000);
 const server = http.createServer((req, res) => {
@@ -32,4 +33,4 @@ await Promise.all(Array.from({ length: 16 }, async () => {
 const ms = performance.now() - started;
 agent.destroy();
 server.close();
-console.log(JSON.stringify({ ops, ms }));
+console.log(JSON.stringify({ ops, ms, agent: agentReport() }));

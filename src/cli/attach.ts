@@ -11,18 +11,17 @@ import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.j
 import type { AnalysisFlags } from './analysis-options.js';
 import { addSamplingOptions, runSamplingSession, snapshotCount } from './sampling-session.js';
 import type { SamplingFlags, SessionOutput } from './sampling-session.js';
-import { positiveInt, positiveSeconds } from './options.js';
+import { positiveSeconds } from './options.js';
+import { addNodeAgentOptions, agentSettingsFromFlags } from './node-agent-options.js';
+import type { NodeAgentFlags } from './node-agent-options.js';
 import { timestampName } from './names.js';
 
-export interface AttachFlags extends SamplingFlags, AnalysisFlags {
+export interface AttachFlags extends SamplingFlags, AnalysisFlags, NodeAgentFlags {
   url?: string;
   timeout: number;
   leakProfile: boolean;
   labels: boolean;
   promiseCensus: boolean;
-  promiseSample: number;
-  maxTracked: number;
-  stackDepth: number;
 }
 
 export const ATTACH_DEFAULTS = { interval: 5, count: 12 };
@@ -36,10 +35,8 @@ export function registerAttach(program: Command, run: (action: () => Promise<num
     .option('--timeout <seconds>', 'give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak (one extra GC cycle per snapshot)')
     .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels when dumps have none')
-    .option('--no-promise-census', 'Node: do not count promises created before attach (it runs a GC in the target per snapshot)')
-    .option('--promise-sample <n>', 'Node: record the creation stack of one promise in n', positiveInt, 1)
-    .option('--max-tracked <n>', 'Node: live resources the agent tracks one by one before folding the oldest into counts', positiveInt, 200_000)
-    .option('--stack-depth <n>', 'Node: frames captured per creation stack', positiveInt, 16);
+    .option('--no-promise-census', 'Node: do not count promises created before attach (it runs a GC in the target per snapshot)');
+  addNodeAgentOptions(command);
   addSamplingOptions(command, ATTACH_DEFAULTS);
   addAnalysisOptions(command)
     .addHelpText(
@@ -50,7 +47,10 @@ listens on for /debug/pprof/; it never sends a signal to a Go process.
 Node.js: leakscan opens the inspector with SIGUSR1 (after checking the pid is
 Node and its inspector port is free), checks process.pid over it, injects an
 async_hooks agent, and on detach removes the agent and closes the inspector
-again. Snapshots are saved as they are taken; Ctrl-C stops early and still
+again. The agent costs at most about --agent-budget of a core: in a busy
+process it watches in windows and scales what it saw (the report says so).
+Stacks come from the native addon when it is built for the target's Node
+ABI, else from JavaScript (leakscan doctor tells which). Snapshots are saved as they are taken; Ctrl-C stops early and still
 analyses them.
 
 Examples:
@@ -109,7 +109,7 @@ async function attachNode(
     ...defaultNodeAttachOptions,
     timeoutMs: flags.timeout * 1000,
     promiseCensus: flags.promiseCensus,
-    agent: { maxTracked: flags.maxTracked, stackDepth: flags.stackDepth, promiseSampleEvery: flags.promiseSample },
+    agent: agentSettingsFromFlags(flags),
     say,
   };
   return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>

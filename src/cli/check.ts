@@ -13,6 +13,7 @@ import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.j
 import type { AnalysisFlags } from './analysis-options.js';
 import { analyzeInputs } from './analyze-files.js';
 import { ATTACH_DEFAULTS, attachAndSample, parsePid, sampleGoUrl } from './attach.js';
+import { NODE_AGENT_FLAG_DEFAULTS } from './node-agent-options.js';
 import type { AttachFlags } from './attach.js';
 import { runCommand } from './run.js';
 import type { RunFlags } from './run.js';
@@ -138,11 +139,11 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
     ...analysisFlags(flags),
   };
   if (flags.pid !== undefined) {
-    const attachFlags: AttachFlags = { ...live, promiseCensus: true, promiseSample: 1, maxTracked: 200_000, stackDepth: 16 };
+    const attachFlags: AttachFlags = { ...live, ...NODE_AGENT_FLAG_DEFAULTS, promiseCensus: true };
     return attachAndSample(parsePid(flags.pid), attachFlags, output);
   }
   if (flags.url !== undefined) {
-    return sampleGoUrl(flags.url, { ...live, promiseCensus: true, promiseSample: 1, maxTracked: 200_000, stackDepth: 16 }, output);
+    return sampleGoUrl(flags.url, { ...live, ...NODE_AGENT_FLAG_DEFAULTS, promiseCensus: true }, output);
   }
   if (hasCommand) {
     const runFlags: RunFlags = { ...live, wait: flags.wait, stop: true };

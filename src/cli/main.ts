@@ -14,6 +14,7 @@ import { registerRun } from './run.js';
 import { registerReport } from './report.js';
 import { registerCheck } from './check.js';
 import { registerBaseline } from './baseline.js';
+import { registerDoctor } from './doctor.js';
 import { ExitCode } from '../util/errors.js';
 
 const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
@@ -56,6 +57,7 @@ Exit codes: 0 success, 1 leaks found (check), 2 usage or input error,
   registerCheck(program, run, version, argv);
   registerBaseline(program, run);
   registerDemo(program, run);
+  registerDoctor(program, run, version);
   for (const command of program.commands) command.exitOverride();
 
   try {

@@ -24,3 +24,10 @@ export function score(value: string): number {
   if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError('expected a score from 0 to 100');
   return n;
 }
+
+/** A share of something in percent: above 0, at most 100 ("2" or "2%"). */
+export function percent(value: string): number {
+  const n = Number(value.endsWith('%') ? value.slice(0, -1) : value);
+  if (!Number.isFinite(n) || n <= 0 || n > 100) throw new InvalidArgumentError('expected a percentage above 0 and at most 100');
+  return n;
+}

@@ -5,7 +5,9 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectProcess, listeningSockets, processTree } from '../sources/proc.js';
 import type { ProcessInfo } from '../sources/proc.js';
-import { agentFile, defaultNodeAttachOptions } from '../sources/node/target.js';
+import { agentFile, agentOptions, defaultNodeAttachOptions } from '../sources/node/target.js';
+import { addNodeAgentOptions, agentSettingsFromFlags, NODE_AGENT_FLAG_DEFAULTS } from './node-agent-options.js';
+import type { NodeAgentFlags } from './node-agent-options.js';
 import { sampleNodeTarget } from './node-sampling.js';
 import { discoverPprof } from '../sources/go/discover.js';
 import { goTaker } from './go-sampling.js';
@@ -18,7 +20,7 @@ import { positiveSeconds } from './options.js';
 import { timestampName } from './names.js';
 import { ATTACH_DEFAULTS } from './attach.js';
 
-export interface RunFlags extends SamplingFlags, AnalysisFlags {
+export interface RunFlags extends SamplingFlags, AnalysisFlags, Partial<NodeAgentFlags> {
   wait: number;
   stop: boolean;
   url?: string;
@@ -38,6 +40,7 @@ export function registerRun(program: Command, run: (action: () => Promise<number
     .option('--timeout <seconds>', 'give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak')
     .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels');
+  addNodeAgentOptions(command);
   addSamplingOptions(command, ATTACH_DEFAULTS);
   addAnalysisOptions(command)
     .addHelpText(
@@ -76,7 +79,7 @@ export async function runCommand(argv: string[], flags: RunFlags, output?: Sessi
   const child = spawn(argv[0]!, argv.slice(1), {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, NODE_OPTIONS: nodeOptions, LEAKSCAN_AGENT_OPTIONS: JSON.stringify({ preloaded: true, watchdogMs: defaultNodeAttachOptions.watchdogMs }) },
+    env: { ...process.env, NODE_OPTIONS: nodeOptions, LEAKSCAN_AGENT_OPTIONS: JSON.stringify(agentOptions(agentSettingsFromFlags({ ...NODE_AGENT_FLAG_DEFAULTS, ...flags }), { preloaded: true, watchdogMs: defaultNodeAttachOptions.watchdogMs })) },
   });
   closeSync(log);
   const exited = new Promise<number | string>((resolve) => {

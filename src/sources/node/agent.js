@@ -5,10 +5,26 @@
 //
 // It records async resources created after it starts (async_hooks init) with
 // a creation stack, and forgets them when they are destroyed or, for
-// promises, resolved. It never keeps a reference to a resource: only its
-// async id, so nothing it watches is kept alive by watching (the "destroy"
-// trap in Node's async_hooks docs). Memory is bounded: past `maxTracked`
-// live records the oldest are folded into per-site counts.
+// promises, resolved. It never keeps a strong reference to a resource (its
+// async id, and in adaptive mode a WeakRef), so nothing it watches is kept
+// alive by watching. Memory is bounded: past `maxTracked` live records the
+// long-lived ones are folded into per-site counts.
+//
+// Cost is bounded too. An async hook makes every promise and every callback
+// of the process pay, whatever the hook does (async_hooks' promise tracking
+// alone takes most of a promise-heavy service's throughput), so in the
+// default `adaptive` mode the agent watches in windows: while watching costs
+// less than `budget` (a share of one core) it never stops, which is the case
+// for most services; when it costs more, it stops watching for as long as
+// keeps its average cost under the budget, then watches again. A resource
+// seen in a window stands for those created while the agent was not
+// watching (its weight), and since its end may have gone unseen, it is
+// checked when a snapshot is taken (`stillLive`). `track: "all"` watches all
+// the time.
+//
+// Stacks come from the native addon when leakscan hands one over that was
+// built for this process's Node ABI (`native`), else from V8's structured
+// call sites in JavaScript. `status().capture` says which, and why.
 //
 // It removes itself (hooks disabled, state dropped, the inspector closed if
 // leakscan opened it) when told to, or when leakscan has not been heard from
@@ -22,17 +38,32 @@
     return existing.status();
   }
   const asyncHooks = process.getBuiltinModule('node:async_hooks');
-  const settings = Object.assign({ maxTracked: 200000, foldAfterMs: 30000, stackDepth: 16, promiseSampleEvery: 1, watchdogMs: 15000, closeInspector: false }, options || {});
+  const settings = Object.assign(
+    {
+      maxTracked: 200000,
+      foldAfterMs: 30000,
+      stackDepth: 16,
+      track: 'adaptive',
+      budget: 0.02, // adaptive: the share of one core watching may cost on average
+      windowMs: 100, // adaptive: how often the cost of watching is weighed
+      cycleMs: 1000, // adaptive, over budget: one short window per cycle
+      native: null, // { dir }: where leakscan's stack-capture addon builds are
+      watchdogMs: 15000,
+      closeInspector: false,
+    },
+    options || {},
+  );
+  const adaptive = settings.track !== 'all';
+  // What async_hooks costs per event beyond our callbacks (its own bookkeeping
+  // and, for promises, V8's slow path), measured by bench/node-overhead.
+  const DISPATCH_MS_PER_EVENT = 0.001;
+  const clock = performance;
 
   const types = [];
   const typeIds = new Map();
-  const frames = []; // [fn, file, line]
-  const frameIds = new Map();
-  const stacks = []; // [frameId...], innermost first
-  const stackIds = new Map();
-  const live = new Map(); // asyncId -> [typeId, stackId, triggerAsyncId, createdAt, lineage links]
-  const folded = new Map(); // "typeId,stackId" -> count of records evicted past maxTracked
-  let promiseCounter = 0;
+  // Records: asyncId -> [typeId, stackId, triggerAsyncId, createdAt, lineage links, weak ref, gaps, weight]
+  const live = new Map();
+  const folded = new Map(); // "typeId,stackId" -> count (weighted) of records evicted past maxTracked
   let untracked = 0; // resources not tracked because the table was full of young ones
   // Preloaded by `leakscan run`, the agent waits up to a minute for leakscan
   // to connect before the watchdog may remove it.
@@ -49,62 +80,176 @@
     return id;
   }
 
-  // Structured call sites, no string formatting: V8 hands prepareStackTrace
-  // the frames as objects.
-  const structured = (_, callsites) => callsites;
-  function captureStack() {
-    const previousLimit = Error.stackTraceLimit;
-    const previousPrepare = Error.prepareStackTrace;
-    Error.stackTraceLimit = settings.stackDepth + 2; // + the two async_hooks frames dropped below
-    Error.prepareStackTrace = structured;
-    const holder = {};
-    Error.captureStackTrace(holder, init);
-    const callsites = holder.stack;
-    Error.prepareStackTrace = previousPrepare;
-    Error.stackTraceLimit = previousLimit;
-    if (!Array.isArray(callsites)) return -1;
-    const ids = [];
-    let skipping = true;
-    for (const callsite of callsites) {
-      let file = callsite.getFileName() || '';
-      // The hook machinery that called init says nothing about the resource.
-      if (skipping && file === 'node:internal/async_hooks') continue;
-      skipping = false;
-      if (file.startsWith('file://')) file = decodeURIComponent(file.slice(7));
-      const line = callsite.getLineNumber() || 0;
-      const fn = callsite.getFunctionName() || '';
-      const key = fn + '\u0000' + file + '\u0000' + line;
-      let id = frameIds.get(key);
-      if (id === undefined) {
-        id = frames.length;
-        frames.push([fn, file, line]);
-        frameIds.set(key, id);
+  // ---- Stacks -------------------------------------------------------------
+
+  const capture = loadNativeCapture() || jsCapture();
+
+  /**
+   * The addon, if leakscan offered a directory of builds and one was built
+   * for this process's Node ABI (node-pre-gyp names them node-v<ABI>-...):
+   * an addon built for another ABI would crash or refuse to load.
+   */
+  function loadNativeCapture() {
+    const offered = settings.native;
+    if (!offered || !offered.dir) return null;
+    const path = process.getBuiltinModule('node:path');
+    const file = path.join(offered.dir, `node-v${process.versions.modules}-${process.platform}-${process.arch}`, 'leakscan_native.node');
+    let reason;
+    if (!process.getBuiltinModule('node:fs').existsSync(file)) {
+      reason = `no addon built for this process's Node ABI ${process.versions.modules} (${process.version})`;
+    } else {
+      try {
+        const module = { exports: {} };
+        process.dlopen(module, file);
+        const addon = module.exports;
+        addon.reset();
+        return {
+          kind: 'native',
+          reason: `addon loaded from ${file}`,
+          stack: () => addon.capture(settings.stackDepth),
+          place: (stackId) => addon.place(stackId),
+          symbols() {
+            const { frames, stacks } = addon.symbols();
+            return { frames: frames.map(([fn, file, line]) => [fn, normalizeFile(file), line]), stacks };
+          },
+          isPending: (promise) => addon.promiseState(promise) === 0,
+          reset: () => addon.reset(),
+        };
+      } catch (error) {
+        reason = `the addon did not load: ${(error && error.message) || error}`;
       }
-      ids.push(id);
     }
-    const stackKey = ids.join(',');
-    let stackId = stackIds.get(stackKey);
-    if (stackId === undefined) {
-      stackId = stacks.length;
-      stacks.push(ids);
-      stackIds.set(stackKey, stackId);
-    }
-    return stackId;
+    const fallback = jsCapture();
+    fallback.reason = reason;
+    return fallback;
   }
+
+  function normalizeFile(file) {
+    return file.startsWith('file://') ? decodeURIComponent(file.slice(7)) : file;
+  }
+
+  /** Structured call sites, no string formatting: V8 hands prepareStackTrace the frames as objects. */
+  function jsCapture() {
+    const frames = []; // [fn, file, line]
+    const frameIds = new Map();
+    const stacks = []; // [frameId...], innermost first
+    const stackIds = new Map();
+    const places = new Map();
+    const structured = (_, callsites) => callsites;
+    const util = process.getBuiltinModule('node:util');
+    return {
+      kind: 'js',
+      reason: settings.native ? undefined : 'no addon offered',
+      stack() {
+        const previousLimit = Error.stackTraceLimit;
+        const previousPrepare = Error.prepareStackTrace;
+        Error.stackTraceLimit = settings.stackDepth + 3; // + the async_hooks frames dropped below
+        Error.prepareStackTrace = structured;
+        const holder = {};
+        Error.captureStackTrace(holder, init);
+        const callsites = holder.stack;
+        Error.prepareStackTrace = previousPrepare;
+        Error.stackTraceLimit = previousLimit;
+        if (!Array.isArray(callsites)) return -1;
+        const ids = [];
+        let skipping = true;
+        for (const callsite of callsites) {
+          const file = normalizeFile(callsite.getFileName() || '');
+          // The hook machinery that called init says nothing about the resource.
+          if (skipping && file === 'node:internal/async_hooks') continue;
+          skipping = false;
+          const line = callsite.getLineNumber() || 0;
+          // Built-ins (the Promise constructor, Array.prototype.map): V8's
+          // stack API leaves them out, and they say nothing of the program.
+          if (file === '' && line === 0) continue;
+          if (ids.length === settings.stackDepth) break;
+          const fn = callsite.getFunctionName() || '';
+          const key = fn + '\u0000' + file + '\u0000' + line;
+          let id = frameIds.get(key);
+          if (id === undefined) {
+            id = frames.length;
+            frames.push([fn, file, line]);
+            frameIds.set(key, id);
+          }
+          ids.push(id);
+        }
+        const stackKey = ids.join(',');
+        let stackId = stackIds.get(stackKey);
+        if (stackId === undefined) {
+          stackId = stacks.length;
+          stacks.push(ids);
+          stackIds.set(stackKey, stackId);
+        }
+        return stackId;
+      },
+      /** The innermost frame outside Node's own code: where in the program a stack was made. */
+      place(stackId) {
+        if (stackId < 0) return -1;
+        let place = places.get(stackId);
+        if (place === undefined) {
+          place = -1;
+          for (const frameId of stacks[stackId]) {
+            if (!frames[frameId][1].startsWith('node:')) {
+              place = frameId;
+              break;
+            }
+          }
+          places.set(stackId, place);
+        }
+        return place;
+      },
+      symbols: () => ({ frames: frames.slice(), stacks: stacks.slice() }),
+      // util.inspect is the one public way to read a promise's state from
+      // JavaScript; customInspect off so no code of the target runs.
+      isPending: (promise) => /^[^{]*\{ <pending>/.test(util.inspect(promise, { depth: 0, customInspect: false })),
+      reset() {
+        frames.length = 0;
+        stacks.length = 0;
+        frameIds.clear();
+        stackIds.clear();
+        places.clear();
+      },
+    };
+  }
+
+  // ---- Watching -----------------------------------------------------------
 
   // Resources that live for one turn of the event loop at most: never a
   // leak, and the most frequent of all (every process.nextTick).
   const SHORT_LIVED = new Set(['TickObject', 'Microtask']);
 
-  function init(asyncId, type, triggerAsyncId) {
-    if (SHORT_LIVED.has(type)) return;
-    if (type === 'PROMISE' && settings.promiseSampleEvery > 1 && ++promiseCounter % settings.promiseSampleEvery !== 0) return;
+  // Adaptive windows. `gaps` counts the times watching stopped: a record made
+  // before the last gap may have ended unseen. `weight` is how many resources
+  // one seen resource stands for at the current duty cycle.
+  let watching = false;
+  let pausing = false; // a pause is decided, and waits to be applied outside the hook's callbacks
+  let gaps = 0;
+  let weight = 1;
+  let windowStart = 0;
+  let windowLimit = settings.windowMs; // the current window is weighed once this long
+  let windowCost = 0; // ms spent in our callbacks during this window
+  let windowEvents = 0;
+  let resumeTimer = null;
+  const cost = { watchedMs: 0, pausedMs: 0, spentMs: 0, windows: 0, pauses: 0, recorded: 0 };
+
+  function init(asyncId, type, triggerAsyncId, resource) {
+    windowEvents++;
+    if (pausing || SHORT_LIVED.has(type)) return;
+    const started = clock.now();
     if (live.size >= settings.maxTracked && !foldOldest()) {
-      untracked++;
-      return;
+      untracked += weight;
+    } else {
+      record(asyncId, type, triggerAsyncId, resource);
     }
-    const stackId = captureStack();
-    const place = placeOf(stackId);
+    const ended = clock.now();
+    windowCost += ended - started;
+    if (adaptive && ended - windowStart >= windowLimit) weighWindow(ended);
+  }
+
+  function record(asyncId, type, triggerAsyncId, resource) {
+    cost.recorded++;
+    const stackId = capture.stack();
+    const place = capture.place(stackId);
     // Lineage: a resource made at the same place as one of its ancestors (a
     // retry timer scheduled, after an await, from the previous timer's
     // callback) continues that ancestor's chain: one logical task, however
@@ -120,7 +265,9 @@
       }
     }
     if (depthOf(inherited) >= 8) inherited = null; // keep the lists short
-    live.set(asyncId, [typeId(type), stackId, triggerAsyncId, Date.now(), place === -1 ? inherited : { place, lineage, next: inherited }]);
+    const links = place === -1 ? inherited : { place, lineage, next: inherited };
+    const ref = adaptive && typeof resource === 'object' && resource !== null ? new WeakRef(resource) : null;
+    live.set(asyncId, [typeId(type), stackId, triggerAsyncId, Date.now(), links, ref, gaps, weight]);
   }
 
   function depthOf(link) {
@@ -131,25 +278,7 @@
 
   function lineageOf(record, asyncId) {
     const link = record[4];
-    return link !== null && link.place === placeOf(record[1]) ? link.lineage : asyncId;
-  }
-
-  /** The innermost frame outside Node's own code: where in the program a stack was made. */
-  const places = new Map();
-  function placeOf(stackId) {
-    if (stackId < 0) return -1;
-    let place = places.get(stackId);
-    if (place === undefined) {
-      place = -1;
-      for (const frameId of stacks[stackId]) {
-        if (!frames[frameId][1].startsWith('node:')) {
-          place = frameId;
-          break;
-        }
-      }
-      places.set(stackId, place);
-    }
-    return place;
+    return link !== null && link.place === capture.place(record[1]) ? link.lineage : asyncId;
   }
 
   // A promise is forgotten when it resolves, just before the code awaiting it
@@ -158,12 +287,122 @@
   const recentLinks = new Map();
   const RECENT_LINKS = 4096;
   function forget(asyncId) {
+    windowEvents++;
     const record = live.get(asyncId);
     if (record === undefined) return;
     live.delete(asyncId);
     if (record[4] !== null) {
       recentLinks.set(asyncId, record[4]);
       if (recentLinks.size > RECENT_LINKS) recentLinks.delete(recentLinks.keys().next().value);
+    }
+  }
+
+  /**
+   * Ends a window: if watching cost more than the budget, from then on watch
+   * in one short window per `cycleMs`, as long as the budget allows at this
+   * cost (many short looks rather than a few long ones: a short attach still
+   * gets some, and each look stands for a second at most). The cost counts our callbacks' own time plus a per-event estimate of what
+   * async_hooks costs around them.
+   */
+  function weighWindow(now) {
+    const elapsed = now - windowStart;
+    const spent = windowCost + windowEvents * DISPATCH_MS_PER_EVENT;
+    cost.watchedMs += elapsed;
+    cost.spentMs += spent;
+    cost.windows++;
+    windowStart = now;
+    windowCost = 0;
+    windowEvents = 0;
+    if (spent <= settings.budget * elapsed) {
+      weight = 1;
+      windowLimit = settings.windowMs;
+      return;
+    }
+    const affordable = (settings.budget * elapsed) / spent; // the share of time watching may take
+    windowLimit = Math.min(settings.cycleMs / 2, Math.max(1, affordable * settings.cycleMs));
+    const pauseMs = settings.cycleMs - windowLimit;
+    weight = Math.max(1, Math.round(settings.cycleMs / windowLimit));
+    // Not from inside the hook's own callback: Node 20 then leaves its
+    // promise hooks installed after the disable (every promise keeps paying).
+    pausing = true;
+    queueMicrotask(() => pause(pauseMs));
+  }
+
+  function watch() {
+    resumeTimer = null;
+    if (!installed) return;
+    windowStart = clock.now();
+    windowCost = 0;
+    windowEvents = 0;
+    watching = true;
+    hook.enable();
+  }
+
+  function pause(ms) {
+    pausing = false;
+    if (!installed) return;
+    hook.disable();
+    watching = false;
+    gaps++;
+    cost.pauses++;
+    cost.pausedMs += ms;
+    // Unref'd: the agent never keeps a process alive.
+    resumeTimer = setTimeout(watch, ms);
+    resumeTimer.unref();
+  }
+
+  /** The share of time spent watching since the agent started. */
+  function dutyCycle() {
+    const total = cost.watchedMs + cost.pausedMs;
+    return total > 0 ? cost.watchedMs / total : 1;
+  }
+
+  /**
+   * Whether a record made before a gap in watching still stands for a live
+   * resource: its end may have happened while nobody was listening.
+   */
+  function stillLive(record, asyncId, activeIds) {
+    const resource = record[5] === null ? undefined : record[5].deref();
+    if (resource === undefined) return record[5] === null; // collected: gone; never referenced: unknown, kept
+    if (types[record[0]] === 'PROMISE') return capture.isPending(resource);
+    if (activeIds.has(asyncId)) return true;
+    try {
+      // A handle reused under a new async id (a keep-alive socket handed to
+      // the next request): the resource this record stood for has ended.
+      const handle = resource.handle && typeof resource.handle.getAsyncId === 'function' ? resource.handle : resource; // ReusedHandle wraps it
+      if (typeof handle.getAsyncId === 'function' && handle.getAsyncId() !== asyncId) return false;
+      if (typeof resource._destroyed === 'boolean') return !resource._destroyed; // Timeout, Immediate
+      if (resource.req && typeof resource.req === 'object') return !(resource.req.destroyed || (resource.req.res && resource.req.res.complete)); // HTTP client requests
+      if (resource.socket && typeof resource.socket.destroyed === 'boolean') return !resource.socket.destroyed; // HTTP parsers
+      if (typeof resource.fd === 'number') return resource.fd >= 0; // stream handles (-1 once closed)
+    } catch {
+      /* an accessor of the target threw: fall through */
+    }
+    return true; // nothing tells: alive until the garbage collector says otherwise
+  }
+
+  /** Async ids of the handles and requests that keep the event loop alive now. */
+  function activeAsyncIds() {
+    const ids = new Set();
+    for (const h of [...process._getActiveHandles(), ...process._getActiveRequests()]) {
+      try {
+        if (h && h._handle && typeof h._handle.getAsyncId === 'function') ids.add(h._handle.getAsyncId());
+        else if (h && typeof h.getAsyncId === 'function') ids.add(h.getAsyncId());
+      } catch {
+        /* not ours to fix */
+      }
+    }
+    return ids;
+  }
+
+  /** Drops the records whose resource ended while the agent was not watching. */
+  function dropEndedUnseen() {
+    let activeIds = null;
+    for (const [asyncId, record] of live) {
+      if (record[6] === gaps) continue; // watched without a gap since it was made
+      activeIds ??= activeAsyncIds();
+      if (stillLive(record, asyncId, activeIds)) record[6] = gaps;
+      else forget(asyncId);
     }
   }
 
@@ -177,16 +416,16 @@
   function foldOldest() {
     let n = Math.max(1, Math.floor(settings.maxTracked / 10));
     const oldEnough = Date.now() - settings.foldAfterMs;
-    let folded_ = 0;
+    let foldedNow = 0;
     for (const [asyncId, record] of live) {
       if (record[3] > oldEnough) break; // Map order is creation order: the rest are younger
       const key = record[0] + ',' + record[1];
-      folded.set(key, (folded.get(key) || 0) + 1);
+      folded.set(key, (folded.get(key) || 0) + record[7]);
       live.delete(asyncId);
-      folded_++;
+      foldedNow++;
       if (--n === 0) break;
     }
-    return folded_ > 0;
+    return foldedNow > 0;
   }
 
   // The watchdog's own timer is made before the hook starts, so it is not recorded.
@@ -196,10 +435,10 @@
   watchdog.unref();
 
   const hook = asyncHooks.createHook({ init, destroy: forget, promiseResolve: forget });
-  hook.enable();
+  watch();
 
   const agent = {
-    version: 1,
+    version: 2,
     ping() {
       lastPing = Date.now();
       return true;
@@ -208,35 +447,69 @@
       return live.has(asyncId);
     },
     status() {
-      return { installed, pid: process.pid, tracked: live.size, folded: [...folded.values()].reduce((a, b) => a + b, 0), untracked, settings };
+      let foldedCount = 0;
+      for (const count of folded.values()) foldedCount += count;
+      return {
+        installed,
+        pid: process.pid,
+        tracked: live.size,
+        folded: foldedCount,
+        untracked,
+        capture: capture.kind,
+        captureReason: capture.reason,
+        watching,
+        cost: { ...cost, dutyCycle: dutyCycle() },
+        settings,
+      };
     },
     /** Everything tracked, interned, in one JSON value. */
     snapshot() {
       lastPing = Date.now();
+      if (gaps > 0) dropEndedUnseen();
       const now = Date.now();
       const tasks = [];
-      for (const [asyncId, record] of live) tasks.push([asyncId, record[0], record[1], record[2], now - record[3], lineageOf(record, asyncId)]);
+      for (const [asyncId, record] of live) tasks.push([asyncId, record[0], record[1], record[2], now - record[3], lineageOf(record, asyncId), record[7]]);
       const foldedTasks = [];
       for (const [key, count] of folded) {
         const [t, s] = key.split(',').map(Number);
         foldedTasks.push([t, s, count]);
       }
+      const { frames, stacks } = capture.symbols();
       // Copies: uninstall empties the tables, and an in-process caller may still hold this.
-      return { pid: process.pid, now, types: types.slice(), frames: frames.slice(), stacks: stacks.slice(), tasks, folded: foldedTasks, untracked, maxTracked: settings.maxTracked, promiseSampleEvery: settings.promiseSampleEvery };
+      return {
+        pid: process.pid,
+        now,
+        types: types.slice(),
+        frames,
+        stacks,
+        tasks,
+        folded: foldedTasks,
+        untracked,
+        maxTracked: settings.maxTracked,
+        capture: capture.kind,
+        dutyCycle: gaps > 0 ? dutyCycle() : 1,
+      };
     },
     uninstall(reason) {
       if (!installed) return false;
       installed = false;
       hook.disable();
+      // The inspector may run this in the middle of an async hook callback
+      // (it interrupts JavaScript), and Node 20 then leaves its promise hooks
+      // installed after a disable. Once outside any callback, enabling and
+      // disabling again recomputes them: no hook is left behind either way.
+      const repair = setImmediate(() => {
+        hook.enable();
+        hook.disable();
+      });
+      repair.unref();
+      watching = false;
+      if (resumeTimer !== null) clearTimeout(resumeTimer);
       clearInterval(watchdog);
       live.clear();
       folded.clear();
-      frames.length = 0;
-      stacks.length = 0;
-      frameIds.clear();
-      stackIds.clear();
-      places.clear();
       recentLinks.clear();
+      capture.reset();
       delete globalThis[KEY];
       if (settings.closeInspector) {
         // Later, so the session that asked can get its answer and disconnect first.

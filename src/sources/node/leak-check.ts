@@ -12,7 +12,7 @@ import { runInThisContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import type { Frame } from '../../model/format.js';
 import { SiteResolver } from '../../model/site.js';
-import { agentExpression, builderFromAgent } from './target.js';
+import { agentExpression, agentOptions, builderFromAgent, defaultAgentSettings } from './target.js';
 import type { AgentSnapshot } from './target.js';
 
 export interface LeakCheckOptions {
@@ -58,7 +58,8 @@ export async function leakCheck(fn: () => unknown, options: LeakCheckOptions = {
   // Yield once first, so the caller's own `await leakCheck(...)` exists
   // before the agent starts and is not taken for the function's leak.
   await null;
-  runInThisContext(agentExpression({ stackDepth: options.stackDepth ?? 16, watchdogMs: Number.MAX_SAFE_INTEGER }));
+  // Every resource: a test wants all of them, and the cost is the test's.
+  runInThisContext(agentExpression(agentOptions({ ...defaultAgentSettings, stackDepth: options.stackDepth ?? 16, track: 'all' }, { watchdogMs: Number.MAX_SAFE_INTEGER })));
   const agent = g[AGENT_KEY]!;
   let data: AgentSnapshot;
   try {

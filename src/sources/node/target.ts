@@ -27,17 +27,28 @@ import { CdpSession } from './cdp.js';
 import { COUNT_PENDING, HANDLE_CENSUS } from './census.js';
 import { nodeExecArgv, parseInspectorFlags } from './inspect-flags.js';
 import type { InspectorFlags } from './inspect-flags.js';
+import { nativeBindingDir } from './native-addon.js';
 
 export interface AgentSettings {
   /** Live records kept before the oldest are folded into per-site counts. */
   maxTracked: number;
   /** Frames captured per creation stack. */
   stackDepth: number;
-  /** Capture one promise in N (1 = every promise). */
-  promiseSampleEvery: number;
+  /** "adaptive": watch in windows when watching all the time would cost more than `budget`; "all": always watch. */
+  track: 'adaptive' | 'all';
+  /** Adaptive: the share of one core the agent may cost on average (0.02 = 2%). */
+  budget: number;
+  /** Offer the native stack-capture addon (used if built for the target's Node ABI). */
+  native: boolean;
 }
 
-export const defaultAgentSettings: AgentSettings = { maxTracked: 200_000, stackDepth: 16, promiseSampleEvery: 1 };
+export const defaultAgentSettings: AgentSettings = { maxTracked: 200_000, stackDepth: 16, track: 'adaptive', budget: 0.02, native: true };
+
+/** The agent's own options, as agent.js reads them. */
+export function agentOptions(settings: AgentSettings, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const { native, ...rest } = settings;
+  return { ...rest, native: native ? { dir: nativeBindingDir } : null, ...extra };
+}
 
 export interface NodeAttachOptions {
   timeoutMs: number;
@@ -78,18 +89,33 @@ export interface AgentSnapshot {
   types: string[];
   frames: [string, string, number][];
   stacks: number[][];
-  /** [asyncId, typeId, stackId, triggerAsyncId, ageMs, lineage] */
-  tasks: [number, number, number, number, number, number][];
+  /** [asyncId, typeId, stackId, triggerAsyncId, ageMs, lineage, weight]: weight = resources this one stands for */
+  tasks: [number, number, number, number, number, number, number][];
   folded: [number, number, number][];
   /** Resources not tracked because the table was at its cap with young records. */
   untracked?: number;
   maxTracked?: number;
-  promiseSampleEvery: number;
+  /** How stacks were captured: "native" (the addon) or "js". */
+  capture: 'native' | 'js';
+  /** The share of time the agent watched (1 = always; below 1, counts are estimates). */
+  dutyCycle: number;
+}
+
+/** What the agent says about itself (agent.js status()). */
+export interface AgentStatus {
+  installed: boolean;
+  tracked: number;
+  capture: 'native' | 'js';
+  captureReason?: string;
+  watching: boolean;
+  cost: { dutyCycle: number; windows: number; pauses: number };
 }
 
 export class NodeTarget {
   private heartbeat: NodeJS.Timeout | undefined;
   private detached = false;
+  /** Pending promises the agent did not record, as of the last snapshot. */
+  private promisesBeforeAttach: number | undefined;
 
   private constructor(
     readonly pid: number,
@@ -135,7 +161,8 @@ export class NodeTarget {
         throw new TargetError(`the inspector on port ${inspector.port} belongs to pid ${remotePid}, not ${pid}; nothing was run there`);
       }
       const version = await session.evaluate<string>('process.version', options.timeoutMs);
-      await session.evaluate(agentExpression({ ...options.agent, watchdogMs: options.watchdogMs, closeInspector: opened }), options.timeoutMs);
+      const status = await session.evaluate<AgentStatus>(agentExpression(agentOptions(options.agent, { watchdogMs: options.watchdogMs, closeInspector: opened })), options.timeoutMs);
+      options.say(describeCapture(status));
       const target = new NodeTarget(pid, session, inspector.webSocketUrl, inspector.port, opened, version, options);
       target.startHeartbeat();
       return target;
@@ -161,7 +188,7 @@ export class NodeTarget {
     const handles = await this.session.evaluate<[number | null, string, string][]>(HANDLE_CENSUS, timeoutMs);
     const promises = this.options.promiseCensus ? await this.countPromises() : undefined;
 
-    const { builder, trackedPending, weight } = builderFromAgent(data, {
+    const { builder, trackedPending } = builderFromAgent(data, {
       pid: this.pid,
       url: this.inspectorUrl,
       runtimeVersion: this.nodeVersion,
@@ -178,7 +205,12 @@ export class NodeTarget {
       });
     }
     if (promises !== undefined) {
-      const untracked = promises.pending - trackedPending * weight;
+      // Promises made before attach can only settle, never multiply: what
+      // the census counts beyond the agent's records (an estimate when the
+      // agent samples) is held to never grow, so sampling noise is not growth.
+      let untracked = Math.max(0, promises.pending - trackedPending);
+      if (this.promisesBeforeAttach !== undefined) untracked = Math.min(untracked, this.promisesBeforeAttach);
+      this.promisesBeforeAttach = untracked;
       if (untracked > 0) builder.addTask({ kind: 'PROMISE', state: 'pending', stack: before('Promise'), count: untracked });
     }
     return builder.build(data.now);
@@ -313,17 +345,16 @@ async function closeInspectorWithoutAgent(url: string): Promise<void> {
 }
 
 /** The agent's snapshot as model tasks: resources created since the agent started, with creation stacks. */
-export function builderFromAgent(data: AgentSnapshot, source: Snapshot['source']): { builder: SnapshotBuilder; trackedPending: number; weight: number } {
+export function builderFromAgent(data: AgentSnapshot, source: Snapshot['source']): { builder: SnapshotBuilder; trackedPending: number } {
   const builder = new SnapshotBuilder('node', source);
   const frameMap = data.frames.map(([fn, file, line]) => builder.frame(fn, file, line));
   const stackMap = data.stacks.map((ids) => builder.stack(ids.map((id) => frameMap[id]!)));
   const unknownStack = builder.stack([]);
-  const weight = data.promiseSampleEvery > 1 ? data.promiseSampleEvery : 1;
   let trackedPending = 0;
-  for (const [asyncId, typeId, stackId, trigger, age, lineage] of data.tasks) {
+  for (const [asyncId, typeId, stackId, trigger, age, lineage, weight] of data.tasks) {
     const kind = data.types[typeId]!;
     const isPromise = kind === 'PROMISE';
-    if (isPromise) trackedPending++;
+    if (isPromise) trackedPending += weight;
     builder.addTask({
       id: String(asyncId),
       kind,
@@ -332,17 +363,26 @@ export function builderFromAgent(data: AgentSnapshot, source: Snapshot['source']
       creatorId: String(trigger),
       ageMs: age,
       ...(lineage !== asyncId ? { lineage: String(lineage) } : {}),
-      ...(isPromise && weight > 1 ? { count: weight } : {}),
+      ...(weight > 1 ? { count: weight } : {}),
     });
   }
   for (const [typeId, stackId, count] of data.folded) {
     const kind = data.types[typeId]!;
     builder.addTask({ kind, state: kind === 'PROMISE' ? 'pending' : 'active', stack: stackId >= 0 ? stackMap[stackId]! : unknownStack, count });
   }
-  if (weight > 1) builder.warn(`one promise in ${weight} was tracked; promise counts are scaled up`);
+  if (data.dutyCycle < 1) {
+    // One text for every snapshot of a series, so it is said once.
+    builder.warn('the agent watched part of the time to stay within its CPU budget (a busy process); counts are estimates scaled from what it saw (--track all watches everything)');
+  }
   if (data.untracked) {
     // No count in the text, so a series of snapshots repeats it once.
     builder.warn(`the agent reached its cap of ${data.maxTracked} tracked resources; some short-lived resources were not tracked (raise --max-tracked)`);
   }
-  return { builder, trackedPending, weight };
+  return { builder, trackedPending };
+}
+
+/** One line for the user: how the agent captures stacks, and why. */
+export function describeCapture(status: AgentStatus): string {
+  if (status.capture === 'native') return 'creation stacks: native addon';
+  return `creation stacks: JavaScript (${status.captureReason ?? 'no addon'})`;
 }
