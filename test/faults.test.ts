@@ -160,44 +160,123 @@ test('an --out under /proc (where Node 20 mkdir -p never returns): one line, exi
   }
 }));
 
+type ProxyMode = 'pass' | 'slow' | '500' | 'html' | 'stall' | 'close';
+
+/**
+ * A pprof endpoint in front of a real Go target that misbehaves on demand:
+ * it fetches the real answer, then passes it on, trickles it slowly (waits
+ * 500 ms before the headers, then ten pieces 100 ms apart), answers 500 or
+ * an HTML login page, stalls half-way through the body, or closes the
+ * socket half-way through.
+ */
+async function pprofProxy(upstream: string): Promise<{ url: string; mode: ProxyMode; answered: number; close(): void }> {
+  const proxy = {
+    url: '',
+    mode: 'pass' as ProxyMode,
+    answered: 0,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const answer = await fetch(`${upstream}${req.url}`);
+      const body = Buffer.from(await answer.arrayBuffer());
+      const headers = { 'content-type': answer.headers.get('content-type') ?? 'text/plain' };
+      const half = body.subarray(0, body.length >> 1);
+      switch (proxy.mode) {
+        case 'pass':
+          res.writeHead(answer.status, headers).end(body);
+          break;
+        case 'slow': {
+          await sleep(500);
+          res.writeHead(answer.status, headers);
+          const piece = Math.ceil(body.length / 10);
+          for (let at = 0; at < body.length; at += piece) {
+            res.write(body.subarray(at, at + piece));
+            await sleep(100);
+          }
+          res.end();
+          break;
+        }
+        case '500':
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+          break;
+        case 'html':
+          res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body>Sign in</body></html>');
+          break;
+        case 'stall':
+          res.writeHead(answer.status, headers);
+          res.write(half); // ...and never the rest
+          break;
+        case 'close':
+          res.writeHead(answer.status, { ...headers, 'content-length': String(body.length) });
+          res.write(half, () => res.socket?.destroy());
+          break;
+      }
+      proxy.answered++;
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return proxy;
+}
+
 test('a pprof endpoint that answers slowly, within --timeout: the attach succeeds, with progress for every snapshot', async () => {
   const fixture = await startGoFixture('heartbeat');
   running.push(fixture);
-  // A proxy in front of the real target that waits before the headers, then
-  // trickles the body out in ten pieces: about 1.5 s per answer.
-  let trickled = 0;
-  const proxy: Server = createServer((req, res) => {
-    void (async () => {
-      const upstream = await fetch(`${fixture.url}${req.url}`);
-      const body = Buffer.from(await upstream.arrayBuffer());
-      await sleep(500);
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' });
-      const piece = Math.ceil(body.length / 10);
-      for (let at = 0; at < body.length; at += piece) {
-        res.write(body.subarray(at, at + piece));
-        await sleep(100);
-      }
-      res.end();
-      trickled++;
-    })();
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const proxy = await pprofProxy(fixture.url);
+  proxy.mode = 'slow';
   try {
-    const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
-    const result = await runCli(['attach', String(fixture.pid), '--url', url, '--interval', '1', '--count', '3', '--timeout', '10', '--out', join(dir, 'slow'), '--json', '--no-html']);
+    const result = await runCli(['attach', String(fixture.pid), '--url', proxy.url, '--interval', '1', '--count', '3', '--timeout', '10', '--out', join(dir, 'slow'), '--json', '--no-html']);
     assert.equal(result.code, 0, result.stderr);
     for (const i of [1, 2, 3]) assert.match(result.stderr, new RegExp(`^snapshot ${i}/3: \\d+ goroutines`, 'm'), `progress for snapshot ${i}`);
     assert.doesNotMatch(result.stderr, /skipped|no complete answer|leakscan: /);
     assert.equal(saved('slow'), 3);
-    assert.ok(trickled >= 3, `${trickled} slow answers served`);
+    assert.ok(proxy.answered >= 3, `${proxy.answered} slow answers served`);
     const diff = JSON.parse(result.stdout) as DiffJson;
     assert.equal(diff.snapshots.length, 3);
     assert.equal(diff.suspects[0]?.anchor?.fn, 'main.(*session).heartbeat');
   } finally {
-    proxy.closeAllConnections();
     proxy.close();
   }
 });
+
+const midAttachFaults: [Exclude<ProxyMode, 'pass' | 'slow'>, string, RegExp][] = [
+  ['500', 'answers 500', /500/],
+  ['html', 'answers an HTML page', /HTML page/],
+  ['stall', 'stalls mid-body', /no complete answer .* within 1s/],
+  ['close', 'closes the socket mid-body', /closed the connection|terminated|cannot read/],
+];
+for (const [mode, what, reason] of midAttachFaults) {
+  test(`a pprof endpoint that ${what} mid-attach: retried, skipped, then the attach gives up with what it has, exit 3`, async () => {
+    const fixture = await startGoFixture('heartbeat');
+    running.push(fixture);
+    const proxy = await pprofProxy(fixture.url);
+    const out = join(dir, `proxy-${mode}`);
+    try {
+      const result = await runCli(['attach', String(fixture.pid), '--url', proxy.url, '--interval', '1', '--count', '10', '--timeout', '1', '--out', out, '--json', '--no-html'], {
+        onSpawn: () => void until('two snapshots', () => snapshotFiles(out).length >= 2).then(() => (proxy.mode = mode)),
+      });
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stderr, new RegExp(`^snapshot skipped: .*${reason.source}`, 'm'));
+      const [line, ...more] = errorLines(result.stderr);
+      assert.deepEqual(more, [], result.stderr);
+      assert.match(line ?? '', reason);
+      assert.match(line ?? '', /\(3 snapshots in a row failed; giving up\); the ranking above uses the \d+ taken$/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+      const taken = saved(`proxy-${mode}`);
+      assert.ok(taken >= 2 && taken < 10, `${taken} snapshots kept`);
+      assert.deepEqual(readdirSync(out).filter((f) => !/^snapshot-\d+\.json\.gz$/.test(f)), [], 'nothing half-written');
+      const diff = JSON.parse(result.stdout) as DiffJson;
+      assert.equal(diff.snapshots.length, taken);
+      assert.equal(diff.suspects[0]?.anchor?.fn, 'main.(*session).heartbeat');
+    } finally {
+      proxy.close();
+    }
+  });
+}
 
 test('a Node target that closes its inspector mid-attach: what was taken is ranked, one line, exit 3, the target unharmed and the agent gone', () => withInspectorPort(async () => {
   const fixture: RunningNodeFixture = await startNodeFixture('inspector-closer');
