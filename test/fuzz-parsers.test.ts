@@ -94,6 +94,25 @@ test('damaged gzip and profile.proto', async () => {
   );
 });
 
+test('a profile.proto whose type name runs past its length is refused on one line', async () => {
+  // Found by a long run of the property above: the damaged name ran into the
+  // rest of the string table, newlines and all, and into the message.
+  const file = readdirSync(dumpsDir).find((f) => f.includes('goroutineleak-debug0'))!;
+  const proto = Buffer.from(gunzipSync(readFileSync(join(dumpsDir, file))));
+  const name = proto.indexOf('goroutineleak');
+  assert.equal(proto[name - 1], 'goroutineleak'.length, 'the length byte before the name');
+  proto[name - 1] = 128;
+  async function* chunks() {
+    yield gzipSync(proto);
+  }
+  await assert.rejects(snapshotFromChunks(chunks(), { name: 'damaged.pb.gz', source: {}, maxBytes: 8 << 20 }), (error) => {
+    assert.ok(error instanceof InputError);
+    assert.match(error.message, /not a goroutine profile/);
+    assert.doesNotMatch(error.message, /[\n\r]/, 'one line');
+    return true;
+  });
+});
+
 test('a gzip bomb is refused at the size cap, not read into memory', async () => {
   // 64 MiB of real goroutine blocks, compressed to well under a megabyte.
   const block = textDumps.find((d) => d.length > 20_000)!;

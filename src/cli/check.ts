@@ -66,8 +66,8 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
     .addHelpText(
       'after',
       `
-Exit codes: 0 no new leak, 1 a leak failed the check, 2 usage or input error,
-3 the target could not be read.
+Exit codes: 0 no new leak, 1 a leak failed the check, 2 usage, input or
+output error, 3 the target could not be read.
 
 Examples:
   leakscan check leakscan-4242-20261122-101500/ --baseline leakscan-baseline.json

@@ -45,8 +45,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addHelpText(
       'after',
       `
-Exit codes: 0 success, 1 leaks found (check), 2 usage or input error,
-3 the target could not be reached or read, 70 a bug in leakscan.`,
+Exit codes: 0 success, 1 leaks found (check), 2 usage, input or output
+error (a bad --out, a full disk), 3 the target could not be reached or
+read, 70 a bug in leakscan.`,
     );
   registerAttach(program, run);
   registerRun(program, run);

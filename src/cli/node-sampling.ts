@@ -2,6 +2,7 @@ import { NodeTarget } from '../sources/node/target.js';
 import type { NodeAttachOptions } from '../sources/node/target.js';
 import type { ProcessInfo } from '../sources/proc.js';
 import { runSamplingSession } from './sampling-session.js';
+import { makeDirectory } from '../util/make-directory.js';
 import type { SessionOptions } from './sampling-session.js';
 
 /**
@@ -15,6 +16,9 @@ export async function sampleNodeTarget(
   session: Omit<SessionOptions, 'take'>,
   intro: (target: NodeTarget) => string,
 ): Promise<number> {
+  // The output directory first: an --out that cannot be made is found before
+  // anything is sent to the target.
+  await makeDirectory(session.outDir);
   const target = await NodeTarget.attach(pid, attach, info);
   try {
     session.say(intro(target));

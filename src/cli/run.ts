@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectProcess, listeningSockets, processTree } from '../sources/proc.js';
 import type { ProcessInfo } from '../sources/proc.js';
@@ -12,6 +12,7 @@ import { sampleNodeTarget } from './node-sampling.js';
 import { discoverPprof } from '../sources/go/discover.js';
 import { goTaker } from './go-sampling.js';
 import { InputError, TargetError } from '../util/errors.js';
+import { makeDirectory } from '../util/make-directory.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
 import type { AnalysisFlags } from './analysis-options.js';
 import { addSamplingOptions, runSamplingSession, snapshotCount } from './sampling-session.js';
@@ -67,7 +68,7 @@ export async function runCommand(argv: string[], flags: RunFlags, output?: Sessi
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
   const analysis = await resolveAnalysisOptions(flags);
   const outDir = flags.out ?? join(process.cwd(), timestampName('leakscan-run'));
-  mkdirSync(outDir, { recursive: true });
+  await makeDirectory(outDir);
   const logFile = join(outDir, 'program.log');
   const log = openSync(logFile, 'a');
   // Its own process group, so Ctrl-C in leakscan's terminal does not reach it

@@ -10,10 +10,11 @@ import type { Snapshot } from '../model/format.js';
 import { sampleSeries } from '../sources/sampler.js';
 import { renderDiff } from '../report/diff-text.js';
 import { diffJson } from '../report/diff-json.js';
-import { ExitCode, LeakscanError, TargetError } from '../util/errors.js';
+import { ExitCode, LeakscanError, OutputError, TargetError } from '../util/errors.js';
 import { positiveInt, positiveSeconds, score } from './options.js';
 import { snapshotProgressLine } from './sampling-progress.js';
 import { writeHtmlReport } from './html-output.js';
+import { safeText } from '../report/format.js';
 import { join } from 'node:path';
 
 export interface SamplingFlags {
@@ -112,11 +113,15 @@ export async function runSamplingSession(options: SessionOptions): Promise<numbe
     process.stdout.write(renderDiff(analysis, { top: flags.top, minScore, frames: flags.frames }));
   }
   say(`${taken} snapshot${taken === 1 ? '' : 's'} saved in ${options.outDir}; analyse them again with: leakscan diff ${options.outDir}`);
-  if (flags.html !== false) {
+  // When a snapshot could not be written (a full disk), the report most
+  // likely cannot be either: the one line below says so, rather than a second
+  // failure. `leakscan report` makes it later from the saved snapshots.
+  const skipReport = flags.html !== false && stopped instanceof OutputError;
+  if (flags.html !== false && !skipReport) {
     await writeHtmlReport(flags.html ?? join(options.outDir, 'report.html'), analysis, options.analysis.groupBy, say);
   }
   if (stopped instanceof LeakscanError) {
-    say(`leakscan: ${stopped.message}; the ranking above uses the ${taken} taken`);
+    say(`leakscan: ${safeText(stopped.message)}; the ranking above uses the ${taken} taken${skipReport ? ', and no HTML report was written' : ''}`);
     return outputCode !== ExitCode.ok ? outputCode : stopped.exitCode;
   }
   if (stopped === 'aborted') say(`interrupted: analysed the ${taken} snapshot${taken === 1 ? '' : 's'} taken`);

@@ -3,12 +3,11 @@
  * taken, so nothing is lost if the target dies or the user presses Ctrl-C.
  * What was taken is always returned; the caller analyses it.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Snapshot } from '../model/format.js';
 import { writeSnapshotFile } from '../model/file.js';
-import { LeakscanError, InputError } from '../util/errors.js';
-import { describeFsError } from '../util/atomic-write.js';
+import { LeakscanError } from '../util/errors.js';
+import { makeDirectory } from '../util/make-directory.js';
 
 export interface SampleOptions {
   count: number;
@@ -29,11 +28,7 @@ export interface SampleResult {
 }
 
 export async function sampleSeries(options: SampleOptions): Promise<SampleResult> {
-  try {
-    await mkdir(options.outDir, { recursive: true });
-  } catch (error) {
-    throw new InputError(`cannot create ${options.outDir}: ${describeFsError(error)}`);
-  }
+  await makeDirectory(options.outDir);
   const files: string[] = [];
   const width = String(options.count).length;
   for (let i = 0; i < options.count; i++) {
@@ -48,7 +43,14 @@ export async function sampleSeries(options: SampleOptions): Promise<SampleResult
     }
     if (snapshot !== null) {
       const file = join(options.outDir, `snapshot-${String(i + 1).padStart(width, '0')}.json.gz`);
-      await writeSnapshotFile(file, snapshot);
+      try {
+        await writeSnapshotFile(file, snapshot);
+      } catch (error) {
+        // A full disk: the files already written stay (each was written
+        // whole, then renamed), this one was never there.
+        if (error instanceof LeakscanError) return { files, stoppedBy: error };
+        throw error;
+      }
       files.push(file);
       options.onSnapshot?.(i, snapshot, file);
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { InputError } from './errors.js';
+import { OutputError } from './errors.js';
 
 /**
  * Writes a file so that readers see either the old content or the new,
@@ -14,7 +14,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
-    throw new InputError(`cannot write ${path}: ${describeFsError(error)}`);
+    throw new OutputError(`cannot write ${path}: ${describeFsError(error)}`);
   }
 }
 

@@ -8,6 +8,8 @@ export const ExitCode = {
   leaksFound: 1,
   usage: 2,
   input: 2,
+  /** An output that cannot be written (a bad --out, a full disk): the user's to fix, like bad input. */
+  output: 2,
   target: 3,
 } as const;
 
@@ -28,6 +30,14 @@ export class InputError extends LeakscanError {
   constructor(message: string) {
     super(message, ExitCode.input);
     this.name = 'InputError';
+  }
+}
+
+/** A file or directory leakscan must write cannot be written. Exit code 2. */
+export class OutputError extends LeakscanError {
+  constructor(message: string) {
+    super(message, ExitCode.output);
+    this.name = 'OutputError';
   }
 }
 

@@ -104,7 +104,8 @@ export function parseProfileProto(bytes: Uint8Array, builder: SnapshotBuilder): 
   const profileName = sampleType ? str(sampleType.type) : '';
   if (profileName !== 'goroutine' && profileName !== 'goroutineleak') {
     throw new InputError(
-      `profile.proto holds a ${profileName ? `"${profileName}"` : 'nameless'} profile, not a goroutine profile`,
+      // The name comes from the input: quoted and clipped, so a damaged one stays on one line.
+      `profile.proto holds a ${profileName ? JSON.stringify(clip(profileName)) : 'nameless'} profile, not a goroutine profile`,
     );
   }
   const leaked = profileName === 'goroutineleak';

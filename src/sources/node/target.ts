@@ -181,6 +181,25 @@ export class NodeTarget {
 
   /** One snapshot: the agent's records plus the census of what it cannot see. */
   async snapshot(): Promise<Snapshot> {
+    try {
+      return await this.readSnapshot();
+    } catch (error) {
+      if (this.session.closed) throw await this.whyConnectionEnded();
+      throw error;
+    }
+  }
+
+  /**
+   * The inspector connection ended under us: the target exited, or it still
+   * runs and its inspector was closed (the program called inspector.close())
+   * or the connection was cut. Either way nothing more can be read.
+   */
+  private async whyConnectionEnded(): Promise<TargetError> {
+    if (!(await processExists(this.pid))) return new TargetError(`the target (pid ${this.pid}) exited`);
+    return new TargetError(`the inspector connection to pid ${this.pid} closed while the process still runs (it closed its inspector, or the connection was cut)`);
+  }
+
+  private async readSnapshot(): Promise<Snapshot> {
     if (!(await processExists(this.pid))) throw new TargetError(`the target (pid ${this.pid}) exited`);
     const { timeoutMs } = this.options;
     const data = await this.session.evaluate<AgentSnapshot | undefined>(`${AGENT} && ${AGENT}.snapshot()`, timeoutMs);
