@@ -67,15 +67,18 @@ std::string ToUtf8(Isolate* isolate, Local<String> value) {
 
 int InternFrame(Isolate* isolate, Local<StackFrame> frame) {
   const int script_id = frame->GetScriptId();
+  // One position lookup: GetLineNumber and GetColumn would each do it.
+  v8::Location location = frame->GetLocation();
+  const int line = location.GetLineNumber() + 1;
   const uint64_t key = (static_cast<uint64_t>(static_cast<uint32_t>(script_id)) << 40) ^
-                       (static_cast<uint64_t>(static_cast<uint32_t>(frame->GetLineNumber())) << 20) ^
-                       static_cast<uint64_t>(static_cast<uint32_t>(frame->GetColumn()));
+                       (static_cast<uint64_t>(static_cast<uint32_t>(line)) << 20) ^
+                       static_cast<uint64_t>(static_cast<uint32_t>(location.GetColumnNumber()));
   auto found = tables.frame_ids.find(key);
   if (found != tables.frame_ids.end()) return found->second;
   Frame info;
   info.fn = ToUtf8(isolate, frame->GetFunctionName());
   info.file = ToUtf8(isolate, frame->GetScriptNameOrSourceURL());
-  info.line = frame->GetLineNumber();
+  info.line = line;
   info.script_id = script_id;
   info.async_hooks = info.file == "node:internal/async_hooks";
   const int id = static_cast<int>(tables.frames.size());

@@ -46,7 +46,7 @@
       track: 'adaptive',
       budget: 0.02, // adaptive: the share of one core watching may cost on average
       windowMs: 100, // adaptive: how often the cost of watching is weighed
-      cycleMs: 1000, // adaptive, over budget: one short window per cycle
+      cycleMs: 250, // adaptive, over budget: one short window per cycle, several per snapshot interval
       native: null, // { dir }: where leakscan's stack-capture addon builds are
       watchdogMs: 15000,
       closeInspector: false,
