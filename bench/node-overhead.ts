@@ -12,7 +12,7 @@
  *
  * The agent is preloaded (`--require`), which is what `leakscan run` does and
  * costs the same per init as injecting it with attach. Throughput is the best
- * of 3 runs of 3 s, modes interleaved; printed as a share of "none" from the
+ * of 5 runs of 3 s, modes interleaved; printed as a share of "none" from the
  * same run, with how many resources the agent recorded and the share of time
  * it watched (a cheap agent that saw nothing would be no use).
  *
@@ -38,6 +38,7 @@ function leakscan(name: string, options: Record<string, unknown>): Mode {
 }
 
 const native = { dir: nativeBindingDir };
+const ROUNDS = 5;
 const modes: Mode[] = [
   { name: 'none', args: [] },
   { name: 'empty async hook (the floor)', args: ['--require', join(root, 'bench', 'workloads', 'empty-hook.cjs')] },
@@ -68,14 +69,14 @@ console.log(`native addon: ${addon.available ? 'available' : 'NOT available'} ($
 for (const workload of workloads) {
   const best = new Map<string, Result>();
   // Interleave the modes so machine noise hits them alike.
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     for (const mode of modes) {
       const result = run(workload, mode);
       if (result.opsPerSecond > (best.get(mode.name)?.opsPerSecond ?? 0)) best.set(mode.name, result);
     }
   }
   const baseline = best.get('none')!.opsPerSecond;
-  console.log(`\n${workload} (ops/s, best of 3 x 3 s)`);
+  console.log(`\n${workload} (ops/s, best of ${ROUNDS} x 3 s)`);
   for (const mode of modes) {
     const { opsPerSecond, agent: seen } = best.get(mode.name)!;
     const share = `${((opsPerSecond / baseline) * 100).toFixed(1).padStart(5)}% of none`;

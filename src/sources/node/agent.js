@@ -56,7 +56,7 @@
   const adaptive = settings.track !== 'all';
   // What async_hooks costs per event beyond our callbacks (its own bookkeeping
   // and, for promises, V8's slow path), measured by bench/node-overhead.
-  const DISPATCH_MS_PER_EVENT = 0.001;
+  const DISPATCH_MS_PER_EVENT = 0.003;
   const clock = performance;
 
   const types = [];
@@ -314,8 +314,11 @@
     windowCost = 0;
     windowEvents = 0;
     if (spent <= settings.budget * elapsed) {
+      // Cheap now: watch on, and weigh again after twice as long (back to
+      // watching all the time in steps, so one quiet moment in a busy
+      // process does not buy a long expensive window).
       weight = 1;
-      windowLimit = settings.windowMs;
+      windowLimit = Math.min(settings.windowMs, windowLimit * 2);
       return;
     }
     const affordable = (settings.budget * elapsed) / spent; // the share of time watching may take
