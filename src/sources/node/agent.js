@@ -54,9 +54,13 @@
     options || {},
   );
   const adaptive = settings.track !== 'all';
-  // What async_hooks costs per event beyond our callbacks (its own bookkeeping
-  // and, for promises, V8's slow path), measured by bench/node-overhead.
+  // The cost model, calibrated with bench/node-overhead: what async_hooks
+  // costs per event beyond our callbacks (its own bookkeeping and, for
+  // promises, V8's slow path), and how much a capture costs beyond the time
+  // measured around it (the garbage collection of the frames it allocates):
+  // about as much again.
   const DISPATCH_MS_PER_EVENT = 0.003;
+  const CAPTURE_COST_FACTOR = 2;
   const clock = performance;
 
   const types = [];
@@ -226,7 +230,9 @@
   let gaps = 0;
   let weight = 1;
   let windowStart = 0;
-  let windowLimit = settings.windowMs; // the current window is weighed once this long
+  // The current window is weighed once this long: short at first, so a busy
+  // process pays little before the agent knows it is busy.
+  let windowLimit = Math.min(10, settings.windowMs);
   let windowCost = 0; // ms spent in our callbacks during this window
   let windowEvents = 0;
   let resumeTimer = null;
@@ -306,7 +312,7 @@
    */
   function weighWindow(now) {
     const elapsed = now - windowStart;
-    const spent = windowCost + windowEvents * DISPATCH_MS_PER_EVENT;
+    const spent = windowCost * CAPTURE_COST_FACTOR + windowEvents * DISPATCH_MS_PER_EVENT;
     cost.watchedMs += elapsed;
     cost.spentMs += spent;
     cost.windows++;
