@@ -23,7 +23,10 @@
 import type { Frame, Task } from '../../model/format.js';
 import { SnapshotBuilder } from '../../model/builder.js';
 import { InputError } from '../../util/errors.js';
-import { FrameTable } from './frame-table.js';
+import { FrameTable, promote } from './frame-table.js';
+import type { FrameEntry } from './frame-table.js';
+import { matchFunctionLine, matchLocationLine } from './line-match.js';
+import { ByteKeyCache, sameBytes } from './byte-key-cache.js';
 
 /** `writeGoroutineStacks` in runtime/pprof gives up growing its buffer here. */
 export const GO_DUMP_LIMIT_BYTES = 64 << 20;
@@ -35,12 +38,8 @@ const NEWLINE = 0x0a;
 const TAB = 0x09;
 const CR = 0x0d;
 const IN_GOROUTINE = ' in goroutine ';
-
-interface ByteRange {
-  buf: Buffer;
-  start: number;
-  end: number;
-}
+/** Distinct header tails remembered; a dump of 25 sites has a few hundred. */
+const HEADER_CACHE_SIZE = 4096;
 
 export interface TracebackSummary {
   goroutines: number;
@@ -84,9 +83,17 @@ export class TracebackParser {
   private expect: Expect = Expect.Header;
   private current: PendingGoroutine | null = null;
   /** Where the name of the function line just read lies: its location line comes next. */
-  private pendingFn: ByteRange = { buf: Buffer.alloc(0), start: 0, end: 0 };
+  private pendingFnBuf: Buffer = Buffer.alloc(0);
+  private pendingFnStart = 0;
+  private pendingFnEnd = 0;
   private readonly frameTable: FrameTable;
+  /** The last frame added to the current stack: its successors are the likely next frames. */
+  private previousFrame: FrameEntry | null = null;
+  /** Index in the successors of previousFrame of the function the last function line matched; -1 when not predicted. */
+  private predictedFn = -1;
   private readonly stackFrames: number[] = [];
+  /** Parsed headers by their text after the goroutine id, which repeats across a dump. */
+  private readonly headerTails = new ByteKeyCache<PendingGoroutine>(HEADER_CACHE_SIZE);
   private goroutines = 0;
   private bytes = 0;
   private sawCrashPreamble = false;
@@ -116,6 +123,11 @@ export class TracebackParser {
       start = nl + 1;
     }
     for (;;) {
+      const predicted = this.predictedLine(chunk, start);
+      if (predicted >= 0) {
+        start = predicted + 1;
+        continue;
+      }
       const nl = chunk.indexOf(NEWLINE, start);
       if (nl < 0) break;
       this.line(chunk, start, nl);
@@ -172,6 +184,75 @@ export class TracebackParser {
     }
   }
 
+  /**
+   * Reads the line at `start` if it is the frame line the stack so far
+   * predicts (see FrameTable); returns the index of its newline, or -1 to
+   * leave it to `line`.
+   */
+  private predictedLine(buf: Buffer, start: number): number {
+    if (this.expect === Expect.FrameOrEnd) return this.predictedFunctionLine(buf, start);
+    if (this.expect === Expect.Location && this.predictedFn >= 0) return this.predictedLocationLine(buf, start);
+    if (this.expect === Expect.CreatorLocation) return this.predictedCreatorLocationLine(buf, start);
+    return -1;
+  }
+
+  private predictedFunctionLine(buf: Buffer, start: number): number {
+    const candidates = this.frameTable.successors(this.previousFrame);
+    for (let i = 0; i < candidates.length; i++) {
+      const fn = candidates[i]!.fn;
+      const nl = matchFunctionLine(fn, buf, start, MAX_LINE_BYTES);
+      if (nl >= 0) {
+        this.setPendingFn(buf, start, start + fn.length);
+        this.predictedFn = i;
+        this.expect = Expect.Location;
+        return nl;
+      }
+    }
+    return -1;
+  }
+
+  /** Candidates of one function are tried from the first, the one its name matched. */
+  private predictedLocationLine(buf: Buffer, start: number): number {
+    const candidates = this.frameTable.successors(this.previousFrame);
+    const fn = candidates[this.predictedFn]!.fn;
+    for (let i = this.predictedFn; i < candidates.length; i++) {
+      const entry = candidates[i]!;
+      if (entry.fn !== fn) continue;
+      const nl = matchLocationLine(entry.location, buf, start, MAX_LINE_BYTES);
+      if (nl >= 0) {
+        promote(candidates, i);
+        this.stackFrames.push(entry.id);
+        this.previousFrame = entry;
+        this.predictedFn = -1;
+        this.expect = Expect.FrameOrEnd;
+        return nl;
+      }
+    }
+    return -1;
+  }
+
+  private predictedCreatorLocationLine(buf: Buffer, start: number): number {
+    const candidates = this.frameTable.creators(this.previousFrame);
+    for (let i = 0; i < candidates.length; i++) {
+      const entry = candidates[i]!;
+      if (!sameBytes(entry.fn, this.pendingFnBuf, this.pendingFnStart, this.pendingFnEnd)) continue;
+      const nl = matchLocationLine(entry.location, buf, start, MAX_LINE_BYTES);
+      if (nl >= 0) {
+        promote(candidates, i);
+        this.current!.createdBy = this.builder.stack([entry.id]);
+        this.expect = Expect.FrameOrEnd;
+        return nl;
+      }
+    }
+    return -1;
+  }
+
+  private setPendingFn(buf: Buffer, start: number, end: number): void {
+    this.pendingFnBuf = buf;
+    this.pendingFnStart = start;
+    this.pendingFnEnd = end;
+  }
+
   private line(buf: Buffer, start: number, end: number): void {
     if (end > start && buf[end - 1] === CR) end--;
     if (end - start > MAX_LINE_BYTES) this.checkLineLength(end - start);
@@ -189,7 +270,9 @@ export class TracebackParser {
         return;
       case Expect.CreatorLocation:
         if (buf[start] === TAB) {
-          this.current!.createdBy = this.builder.stack([this.internFrame(buf, start + 1, end)]);
+          const creator = this.internFrame(buf, start + 1, end);
+          this.frameTable.followAsCreator(this.previousFrame, creator);
+          this.current!.createdBy = this.builder.stack([creator.id]);
           this.expect = Expect.FrameOrEnd;
           return;
         }
@@ -217,10 +300,9 @@ export class TracebackParser {
 
   private headerLine(buf: Buffer, start: number, end: number): void {
     if (startsWith(buf, start, end, 'goroutine ')) {
-      const header = parseHeader(buf.toString('latin1', start, end));
+      const header = this.readHeader(buf, start, end);
       if (header !== null) {
-        this.current = header;
-        this.stackFrames.length = 0;
+        this.startGoroutine(header);
         this.expect = Expect.FrameOrEnd;
         return;
       }
@@ -269,11 +351,10 @@ export class TracebackParser {
     }
     if (startsWith(buf, start, end, 'goroutine ')) {
       // A new header without the blank line: treat the previous block as complete.
-      const header = parseHeader(buf.toString('latin1', start, end));
+      const header = this.readHeader(buf, start, end);
       if (header !== null) {
         this.finishGoroutine();
-        this.current = header;
-        this.stackFrames.length = 0;
+        this.startGoroutine(header);
         return;
       }
     }
@@ -291,8 +372,26 @@ export class TracebackParser {
     let nameEnd = end;
     const open = buf.lastIndexOf(0x28 /* ( */, end - 1);
     if (open > start) nameEnd = open;
-    this.pendingFn = { buf, start, end: nameEnd };
+    this.setPendingFn(buf, start, nameEnd);
+    this.predictedFn = -1;
     this.expect = Expect.Location;
+  }
+
+  /**
+   * The header at buf[start, end), which starts with "goroutine ". What
+   * parseHeader makes of a header depends on nothing before the end of the
+   * id, so the result for the rest of the line is kept and copied for the
+   * next goroutine with the same rest.
+   */
+  private readHeader(buf: Buffer, start: number, end: number): PendingGoroutine | null {
+    const idStart = start + 'goroutine '.length;
+    let idEnd = idStart;
+    while (idEnd < end && buf[idEnd]! >= 0x30 && buf[idEnd]! <= 0x39) idEnd++;
+    const seen = idEnd > idStart ? this.headerTails.get(buf, idEnd, end) : undefined;
+    if (seen !== undefined) return copyHeader(seen, buf.toString('latin1', idStart, idEnd));
+    const header = parseHeader(buf.toString('latin1', start, end));
+    if (header !== null) this.headerTails.set(buf, idEnd, end, copyHeader(header, ''));
+    return header;
   }
 
   /** "main.start in goroutine 1" (Go 1.21+) or "main.start" (older), from `start`. */
@@ -302,19 +401,23 @@ export class TracebackParser {
     const marker = digits - IN_GOROUTINE.length;
     if (digits < end && marker > start && startsWith(buf, marker, digits, IN_GOROUTINE)) {
       this.current!.creatorId = buf.toString('latin1', digits, end);
-      this.pendingFn = { buf, start, end: marker };
+      this.setPendingFn(buf, start, marker);
     } else {
-      this.pendingFn = { buf, start, end };
+      this.setPendingFn(buf, start, end);
     }
   }
 
   private addFrame(buf: Buffer, start: number, end: number): void {
-    this.stackFrames.push(this.internFrame(buf, start, end));
+    const entry = this.internFrame(buf, start, end);
+    this.stackFrames.push(entry.id);
+    this.frameTable.follow(this.previousFrame, entry);
+    this.previousFrame = entry;
   }
 
   private addFrameWithoutLocation(): void {
-    const { buf, start, end } = this.pendingFn;
-    this.stackFrames.push(this.builder.frame(decodeLatin1AsUtf8(normalizeFunctionName(buf.toString('latin1', start, end))), '', 0));
+    const name = this.pendingFnBuf.toString('latin1', this.pendingFnStart, this.pendingFnEnd);
+    this.stackFrames.push(this.builder.frame(decodeLatin1AsUtf8(normalizeFunctionName(name)), '', 0));
+    this.previousFrame = null; // not in the frame table: nothing to predict from
   }
 
   /**
@@ -322,7 +425,7 @@ export class TracebackParser {
    * "/path/file.go:123 +0x1d" or "/path/file.go:123" (inlined) or
    * "/path/file.go:123 +0x1d fp=0x... sp=0x... pc=0x..." (GOTRACEBACK=system).
    */
-  private internFrame(buf: Buffer, start: number, end: number): number {
+  private internFrame(buf: Buffer, start: number, end: number): FrameEntry {
     // The line number follows the line's last colon (what comes after it,
     // " +0x1d fp=0x.. sp=0x.. pc=0x..", has none); file paths may hold
     // colons and spaces of their own. Scanned by hand: a native indexOf would
@@ -334,8 +437,14 @@ export class TracebackParser {
       locEnd = colon + 1;
       while (locEnd < end && buf[locEnd]! >= 0x30 && buf[locEnd]! <= 0x39) locEnd++;
     }
-    const fn = this.pendingFn;
-    return this.frameTable.intern(fn.buf, fn.start, fn.end, buf, start, locEnd);
+    return this.frameTable.intern(this.pendingFnBuf, this.pendingFnStart, this.pendingFnEnd, buf, start, locEnd);
+  }
+
+  private startGoroutine(header: PendingGoroutine): void {
+    this.current = header;
+    this.stackFrames.length = 0;
+    this.previousFrame = null;
+    this.predictedFn = -1;
   }
 
   private finishGoroutine(): void {
@@ -359,6 +468,17 @@ export class TracebackParser {
     this.builder.addTask(task);
     this.stackFrames.length = 0;
   }
+}
+
+/** A fresh copy of a parsed header with another id: each goroutine gets its own labels object. */
+function copyHeader(header: PendingGoroutine, id: string): PendingGoroutine {
+  const copy: PendingGoroutine = { id, state: header.state, elided: 0 };
+  if (header.waitMinutes !== undefined) copy.waitMinutes = header.waitMinutes;
+  if (header.leaked) copy.leaked = true;
+  if (header.lockedToThread) copy.lockedToThread = true;
+  if (header.labels !== undefined) copy.labels = { ...header.labels };
+  if (header.bubble !== undefined) copy.bubble = header.bubble;
+  return copy;
 }
 
 /** Function names as the model stores them: generic type arguments folded. */

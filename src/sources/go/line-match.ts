@@ -1,0 +1,64 @@
+/**
+ * Byte matchers for the two lines of a frame the parser expects to see:
+ * does the line at `start` read as this known function, or this known
+ * location? Each compares the known bytes, then scans the rest of the line
+ * for its end, so a hit touches every byte once and creates nothing.
+ *
+ * They must decide exactly as the full parse in traceback.ts would on the
+ * same line, and answer -1 (let the full parse decide) whenever the line
+ * differs or does not end inside `buf`.
+ */
+
+const NEWLINE = 0x0a;
+const TAB = 0x09;
+const CR = 0x0d;
+const OPEN_PAREN = 0x28;
+const CLOSE_PAREN = 0x29;
+const COLON = 0x3a;
+
+/**
+ * If buf[start..] is the function line `name(args)` of this function
+ * (name as the full parse reads it: everything before the line's last
+ * opening parenthesis), the index of the newline that ends it; else -1.
+ */
+export function matchFunctionLine(name: Buffer, buf: Buffer, start: number, maxLineBytes: number): number {
+  const open = start + name.length;
+  if (open >= buf.length || buf[open] !== OPEN_PAREN) return -1;
+  for (let i = 0; i < name.length; i++) {
+    if (buf[start + i] !== name[i]) return -1;
+  }
+  // The arguments: no other opening parenthesis, or the name would be longer.
+  let nl = open + 1;
+  for (; nl < buf.length; nl++) {
+    const byte = buf[nl];
+    if (byte === NEWLINE) break;
+    if (byte === OPEN_PAREN) return -1;
+  }
+  if (nl === buf.length || nl - start > maxLineBytes) return -1;
+  const end = buf[nl - 1] === CR ? nl - 1 : nl;
+  return buf[end - 1] === CLOSE_PAREN ? nl : -1;
+}
+
+/**
+ * If buf[start..] is the location line `\tfile:line[ +0x1d ...]` of this
+ * location ("file:line", as the full parse reads it: up to the digits after
+ * the line's last colon), the index of the newline that ends it; else -1.
+ */
+export function matchLocationLine(location: Buffer, buf: Buffer, start: number, maxLineBytes: number): number {
+  const after = start + 1 + location.length;
+  if (after >= buf.length || buf[start] !== TAB) return -1;
+  for (let i = 0; i < location.length; i++) {
+    if (buf[start + 1 + i] !== location[i]) return -1;
+  }
+  // More digits would make another line number; another colon, another file.
+  const next = buf[after]!;
+  if (next >= 0x30 && next <= 0x39) return -1;
+  let nl = after;
+  for (; nl < buf.length; nl++) {
+    const byte = buf[nl];
+    if (byte === NEWLINE) break;
+    if (byte === COLON) return -1;
+  }
+  if (nl === buf.length || nl - start > maxLineBytes) return -1;
+  return nl;
+}
