@@ -92,6 +92,7 @@ export class TracebackParser {
   /** Index in the successors of previousFrame of the function the last function line matched; -1 when not predicted. */
   private predictedFn = -1;
   private readonly stackFrames: number[] = [];
+  private readonly creatorStacks = new Map<FrameEntry, number>();
   /** Parsed headers by their text after the goroutine id, which repeats across a dump. */
   private readonly headerTails = new ByteKeyCache<PendingGoroutine>(HEADER_CACHE_SIZE);
   private goroutines = 0;
@@ -190,7 +191,15 @@ export class TracebackParser {
    * leave it to `line`.
    */
   private predictedLine(buf: Buffer, start: number): number {
-    if (this.expect === Expect.FrameOrEnd) return this.predictedFunctionLine(buf, start);
+    if (this.expect === Expect.FrameOrEnd) {
+      if (buf[start] === NEWLINE) {
+        // The blank line after a goroutine: read here, it is one per goroutine.
+        this.finishGoroutine();
+        this.expect = Expect.Header;
+        return start;
+      }
+      return this.predictedFunctionLine(buf, start);
+    }
     if (this.expect === Expect.Location && this.predictedFn >= 0) return this.predictedLocationLine(buf, start);
     if (this.expect === Expect.CreatorLocation) return this.predictedCreatorLocationLine(buf, start);
     return -1;
@@ -239,12 +248,22 @@ export class TracebackParser {
       const nl = matchLocationLine(entry.location, buf, start, MAX_LINE_BYTES);
       if (nl >= 0) {
         promote(candidates, i);
-        this.current!.createdBy = this.builder.stack([entry.id]);
+        this.current!.createdBy = this.creatorStack(entry);
         this.expect = Expect.FrameOrEnd;
         return nl;
       }
     }
     return -1;
+  }
+
+  /** The one-frame stack of a "created by" frame, remembered per frame. */
+  private creatorStack(entry: FrameEntry): number {
+    let stack = this.creatorStacks.get(entry);
+    if (stack === undefined) {
+      stack = this.builder.stack([entry.id]);
+      this.creatorStacks.set(entry, stack);
+    }
+    return stack;
   }
 
   private setPendingFn(buf: Buffer, start: number, end: number): void {
@@ -272,7 +291,7 @@ export class TracebackParser {
         if (buf[start] === TAB) {
           const creator = this.internFrame(buf, start + 1, end);
           this.frameTable.followAsCreator(this.previousFrame, creator);
-          this.current!.createdBy = this.builder.stack([creator.id]);
+          this.current!.createdBy = this.creatorStack(creator);
           this.expect = Expect.FrameOrEnd;
           return;
         }
@@ -388,7 +407,7 @@ export class TracebackParser {
     let idEnd = idStart;
     while (idEnd < end && buf[idEnd]! >= 0x30 && buf[idEnd]! <= 0x39) idEnd++;
     const seen = idEnd > idStart ? this.headerTails.get(buf, idEnd, end) : undefined;
-    if (seen !== undefined) return copyHeader(seen, buf.toString('latin1', idStart, idEnd));
+    if (seen !== undefined) return copyHeader(seen, digitsToString(buf, idStart, idEnd));
     const header = parseHeader(buf.toString('latin1', start, end));
     if (header !== null) this.headerTails.set(buf, idEnd, end, copyHeader(header, ''));
     return header;
@@ -400,7 +419,7 @@ export class TracebackParser {
     while (digits > start && buf[digits - 1]! >= 0x30 && buf[digits - 1]! <= 0x39) digits--;
     const marker = digits - IN_GOROUTINE.length;
     if (digits < end && marker > start && startsWith(buf, marker, digits, IN_GOROUTINE)) {
-      this.current!.creatorId = buf.toString('latin1', digits, end);
+      this.current!.creatorId = digitsToString(buf, digits, end);
       this.setPendingFn(buf, start, marker);
     } else {
       this.setPendingFn(buf, start, end);
@@ -442,7 +461,7 @@ export class TracebackParser {
 
   private startGoroutine(header: PendingGoroutine): void {
     this.current = header;
-    this.stackFrames.length = 0;
+    if (this.stackFrames.length !== 0) this.stackFrames.length = 0; // already empty after a finished goroutine
     this.previousFrame = null;
     this.predictedFn = -1;
   }
@@ -468,6 +487,19 @@ export class TracebackParser {
     this.builder.addTask(task);
     this.stackFrames.length = 0;
   }
+}
+
+/**
+ * The decimal digits buf[start, end) as a string, as toString('latin1')
+ * would give them, made from their value when that spells them the same
+ * (no leading zero, exact as a double): cheaper than a native call per id.
+ */
+function digitsToString(buf: Buffer, start: number, end: number): string {
+  const length = end - start;
+  if (length === 0 || length > 15 || (buf[start] === 0x30 && length > 1)) return buf.toString('latin1', start, end);
+  let value = 0;
+  for (let i = start; i < end; i++) value = value * 10 + (buf[i]! - 0x30);
+  return String(value);
 }
 
 /** A fresh copy of a parsed header with another id: each goroutine gets its own labels object. */
