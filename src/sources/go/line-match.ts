@@ -16,6 +16,9 @@ const OPEN_PAREN = 0x28;
 const CLOSE_PAREN = 0x29;
 const COLON = 0x3a;
 
+export const CREATED_BY = 'created by ';
+export const IN_GOROUTINE = ' in goroutine ';
+
 /**
  * If buf[start..] is the function line `name(args)` of this function
  * (name as the full parse reads it: everything before the line's last
@@ -37,6 +40,36 @@ export function matchFunctionLine(name: Buffer, buf: Buffer, start: number, maxL
   if (nl === buf.length || nl - start > maxLineBytes) return -1;
   const end = buf[nl - 1] === CR ? nl - 1 : nl;
   return buf[end - 1] === CLOSE_PAREN ? nl : -1;
+}
+
+/**
+ * If buf[start..] is `created by NAME in goroutine N` for this function
+ * name (Go 1.21 and later; older dumps print no creator id and are left to
+ * the full parse), the index of the newline that ends it; else -1.
+ */
+export function matchCreatedByLine(name: Buffer, buf: Buffer, start: number, maxLineBytes: number): number {
+  const nameStart = start + CREATED_BY.length;
+  const idStart = nameStart + name.length + IN_GOROUTINE.length;
+  if (idStart >= buf.length || !holdsText(buf, start, CREATED_BY)) return -1;
+  for (let i = 0; i < name.length; i++) {
+    if (buf[nameStart + i] !== name[i]) return -1;
+  }
+  if (!holdsText(buf, nameStart + name.length, IN_GOROUTINE)) return -1;
+  let idEnd = idStart;
+  while (idEnd < buf.length && buf[idEnd]! >= 0x30 && buf[idEnd]! <= 0x39) idEnd++;
+  if (idEnd === idStart) return -1;
+  // The id ends the line: the full parse finds it by reading digits back from the end.
+  const nl = buf[idEnd] === CR ? idEnd + 1 : idEnd;
+  if (nl >= buf.length || buf[nl] !== NEWLINE || nl - start > maxLineBytes) return -1;
+  return nl;
+}
+
+/** Whether buf holds the (ASCII) text at `at`. */
+function holdsText(buf: Buffer, at: number, text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (buf[at + i] !== text.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /**

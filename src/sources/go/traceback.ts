@@ -25,8 +25,8 @@ import { SnapshotBuilder } from '../../model/builder.js';
 import { InputError } from '../../util/errors.js';
 import { FrameTable, promote } from './frame-table.js';
 import type { FrameEntry } from './frame-table.js';
-import { matchFunctionLine, matchLocationLine } from './line-match.js';
-import { ByteKeyCache, sameBytes } from './byte-key-cache.js';
+import { CREATED_BY, IN_GOROUTINE, matchCreatedByLine, matchFunctionLine, matchLocationLine } from './line-match.js';
+import { ByteKeyCache } from './byte-key-cache.js';
 
 /** `writeGoroutineStacks` in runtime/pprof gives up growing its buffer here. */
 export const GO_DUMP_LIMIT_BYTES = 64 << 20;
@@ -37,7 +37,6 @@ const MAX_LINE_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 const TAB = 0x09;
 const CR = 0x0d;
-const IN_GOROUTINE = ' in goroutine ';
 /** Distinct header tails remembered; a dump of 25 sites has a few hundred. */
 const HEADER_CACHE_SIZE = 4096;
 
@@ -89,8 +88,12 @@ export class TracebackParser {
   private readonly frameTable: FrameTable;
   /** The last frame added to the current stack: its successors are the likely next frames. */
   private previousFrame: FrameEntry | null = null;
-  /** Index in the successors of previousFrame of the function the last function line matched; -1 when not predicted. */
-  private predictedFn = -1;
+  /**
+   * Index, among the candidates after previousFrame, of the entry whose name
+   * the last function or "created by" line matched; -1 when that line was
+   * read by `line`.
+   */
+  private predicted = -1;
   private readonly stackFrames: number[] = [];
   private readonly creatorStacks = new Map<FrameEntry, number>();
   /** Parsed headers by their text after the goroutine id, which repeats across a dump. */
@@ -186,69 +189,78 @@ export class TracebackParser {
   }
 
   /**
-   * Reads the line at `start` if it is the frame line the stack so far
-   * predicts (see FrameTable); returns the index of its newline, or -1 to
-   * leave it to `line`.
+   * Reads the line at `start` if it is the line the stack so far predicts
+   * (see FrameTable): a function line, a "created by" line, or the location
+   * line after one of them. Returns the index of its newline, or -1 to leave
+   * the line to `line`.
    */
   private predictedLine(buf: Buffer, start: number): number {
-    if (this.expect === Expect.FrameOrEnd) {
-      if (buf[start] === NEWLINE) {
-        // The blank line after a goroutine: read here, it is one per goroutine.
-        this.finishGoroutine();
-        this.expect = Expect.Header;
-        return start;
-      }
-      return this.predictedFunctionLine(buf, start);
+    switch (this.expect) {
+      case Expect.FrameOrEnd:
+        if (buf[start] === NEWLINE) {
+          // The blank line after a goroutine: read here, it is one per goroutine.
+          this.finishGoroutine();
+          this.expect = Expect.Header;
+          return start;
+        }
+        return this.predictedFunctionLine(buf, start);
+      case Expect.Location:
+        return this.predicted < 0 ? -1 : this.predictedLocationLine(this.frameTable.successors(this.previousFrame), buf, start);
+      case Expect.CreatorLocation:
+        return this.predicted < 0 ? -1 : this.predictedLocationLine(this.frameTable.creators(this.previousFrame), buf, start);
+      default:
+        return -1;
     }
-    if (this.expect === Expect.Location && this.predictedFn >= 0) return this.predictedLocationLine(buf, start);
-    if (this.expect === Expect.CreatorLocation) return this.predictedCreatorLocationLine(buf, start);
-    return -1;
   }
 
   private predictedFunctionLine(buf: Buffer, start: number): number {
-    const candidates = this.frameTable.successors(this.previousFrame);
-    for (let i = 0; i < candidates.length; i++) {
-      const fn = candidates[i]!.fn;
+    const frames = this.frameTable.successors(this.previousFrame);
+    for (let i = 0; i < frames.length; i++) {
+      const fn = frames[i]!.fn;
       const nl = matchFunctionLine(fn, buf, start, MAX_LINE_BYTES);
       if (nl >= 0) {
-        this.setPendingFn(buf, start, start + fn.length);
-        this.predictedFn = i;
+        this.setPendingFn(buf, start, start + fn.length, i);
         this.expect = Expect.Location;
+        return nl;
+      }
+    }
+    if (buf[start] !== 0x63 /* c */) return -1;
+    const creators = this.frameTable.creators(this.previousFrame);
+    for (let i = 0; i < creators.length; i++) {
+      const fn = creators[i]!.fn;
+      const nl = matchCreatedByLine(fn, buf, start, MAX_LINE_BYTES);
+      if (nl >= 0) {
+        const fnStart = start + CREATED_BY.length;
+        const idStart = fnStart + fn.length + IN_GOROUTINE.length;
+        this.current!.creatorId = digitsToString(buf, idStart, buf[nl - 1] === CR ? nl - 1 : nl);
+        this.setPendingFn(buf, fnStart, fnStart + fn.length, i);
+        this.expect = Expect.CreatorLocation;
         return nl;
       }
     }
     return -1;
   }
 
-  /** Candidates of one function are tried from the first, the one its name matched. */
-  private predictedLocationLine(buf: Buffer, start: number): number {
-    const candidates = this.frameTable.successors(this.previousFrame);
-    const fn = candidates[this.predictedFn]!.fn;
-    for (let i = this.predictedFn; i < candidates.length; i++) {
+  /**
+   * The location line of the function or creator matched at index
+   * `predicted` of `candidates`. Entries of one function share its name
+   * buffer and none before that index has it, so the search starts there.
+   */
+  private predictedLocationLine(candidates: FrameEntry[], buf: Buffer, start: number): number {
+    const fn = candidates[this.predicted]!.fn;
+    for (let i = this.predicted; i < candidates.length; i++) {
       const entry = candidates[i]!;
       if (entry.fn !== fn) continue;
       const nl = matchLocationLine(entry.location, buf, start, MAX_LINE_BYTES);
       if (nl >= 0) {
         promote(candidates, i);
-        this.stackFrames.push(entry.id);
-        this.previousFrame = entry;
-        this.predictedFn = -1;
-        this.expect = Expect.FrameOrEnd;
-        return nl;
-      }
-    }
-    return -1;
-  }
-
-  private predictedCreatorLocationLine(buf: Buffer, start: number): number {
-    const candidates = this.frameTable.creators(this.previousFrame);
-    for (let i = 0; i < candidates.length; i++) {
-      const entry = candidates[i]!;
-      if (!sameBytes(entry.fn, this.pendingFnBuf, this.pendingFnStart, this.pendingFnEnd)) continue;
-      const nl = matchLocationLine(entry.location, buf, start, MAX_LINE_BYTES);
-      if (nl >= 0) {
-        promote(candidates, i);
-        this.current!.createdBy = this.creatorStack(entry);
+        this.predicted = -1;
+        if (this.expect === Expect.Location) {
+          this.stackFrames.push(entry.id);
+          this.previousFrame = entry;
+        } else {
+          this.current!.createdBy = this.creatorStack(entry);
+        }
         this.expect = Expect.FrameOrEnd;
         return nl;
       }
@@ -266,10 +278,16 @@ export class TracebackParser {
     return stack;
   }
 
-  private setPendingFn(buf: Buffer, start: number, end: number): void {
+  /**
+   * The name of the function or creator whose location line comes next,
+   * and where among the candidates it was predicted (-1: read by `line`).
+   * Set together, so a prediction never outlives its line.
+   */
+  private setPendingFn(buf: Buffer, start: number, end: number, predicted: number): void {
     this.pendingFnBuf = buf;
     this.pendingFnStart = start;
     this.pendingFnEnd = end;
+    this.predicted = predicted;
   }
 
   private line(buf: Buffer, start: number, end: number): void {
@@ -352,8 +370,8 @@ export class TracebackParser {
       }
       return;
     }
-    if (startsWith(buf, start, end, 'created by ')) {
-      this.parseCreatedBy(buf, start + 'created by '.length, end);
+    if (startsWith(buf, start, end, CREATED_BY)) {
+      this.parseCreatedBy(buf, start + CREATED_BY.length, end);
       this.expect = Expect.CreatorLocation;
       return;
     }
@@ -391,8 +409,7 @@ export class TracebackParser {
     let nameEnd = end;
     const open = buf.lastIndexOf(0x28 /* ( */, end - 1);
     if (open > start) nameEnd = open;
-    this.setPendingFn(buf, start, nameEnd);
-    this.predictedFn = -1;
+    this.setPendingFn(buf, start, nameEnd, -1);
     this.expect = Expect.Location;
   }
 
@@ -420,9 +437,9 @@ export class TracebackParser {
     const marker = digits - IN_GOROUTINE.length;
     if (digits < end && marker > start && startsWith(buf, marker, digits, IN_GOROUTINE)) {
       this.current!.creatorId = digitsToString(buf, digits, end);
-      this.setPendingFn(buf, start, marker);
+      this.setPendingFn(buf, start, marker, -1);
     } else {
-      this.setPendingFn(buf, start, end);
+      this.setPendingFn(buf, start, end, -1);
     }
   }
 
@@ -463,7 +480,7 @@ export class TracebackParser {
     this.current = header;
     if (this.stackFrames.length !== 0) this.stackFrames.length = 0; // already empty after a finished goroutine
     this.previousFrame = null;
-    this.predictedFn = -1;
+    this.predicted = -1;
   }
 
   private finishGoroutine(): void {
