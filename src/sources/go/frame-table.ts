@@ -15,13 +15,14 @@
  *   spares finding the line end, hashing and the lookup.
  */
 import { sameBytes } from './byte-key-cache.js';
+import { PackedKey } from './word-compare.js';
 
 /** One distinct frame: the raw bytes of its function line and location line. */
 export interface FrameEntry {
   /** Function name bytes (latin1), shared by the entries of one function. */
-  readonly fn: Buffer;
+  readonly fn: PackedKey;
   /** "file:line" bytes (latin1). */
-  readonly location: Buffer;
+  readonly location: PackedKey;
   /** Frame index in the snapshot. */
   readonly id: number;
   /** Whether the line matchers of line-match.ts decide exactly as the full parse would for it. */
@@ -45,7 +46,7 @@ const MAX_SUCCESSORS = 16;
 export class FrameTable {
   private readonly buckets = new Map<number, FrameEntry[]>();
   /** Function name buffers by their text, so entries of one function share one. */
-  private readonly names = new Map<string, Buffer>();
+  private readonly names = new Map<string, PackedKey>();
   /** Innermost frames of the stacks seen so far: the candidates for a stack's first frame. */
   readonly firstFrames: FrameEntry[] = [];
   /** Creators of goroutines printed without frames. */
@@ -64,7 +65,7 @@ export class FrameTable {
     const bucket = this.buckets.get(h);
     if (bucket !== undefined) {
       for (const entry of bucket) {
-        if (sameBytes(entry.location, locBuf, locStart, locEnd) && sameBytes(entry.fn, fnBuf, fnStart, fnEnd)) {
+        if (sameBytes(entry.location.bytes, locBuf, locStart, locEnd) && sameBytes(entry.fn.bytes, fnBuf, fnStart, fnEnd)) {
           return entry;
         }
       }
@@ -72,15 +73,15 @@ export class FrameTable {
     const fnText = fnBuf.toString('latin1', fnStart, fnEnd);
     let fn = this.names.get(fnText);
     if (fn === undefined) {
-      fn = Buffer.from(fnBuf.subarray(fnStart, fnEnd));
+      fn = new PackedKey(Buffer.from(fnBuf.subarray(fnStart, fnEnd)));
       this.names.set(fnText, fn);
     }
-    const location = Buffer.from(locBuf.subarray(locStart, locEnd));
+    const location = new PackedKey(Buffer.from(locBuf.subarray(locStart, locEnd)));
     const entry: FrameEntry = {
       fn,
       location,
-      id: this.create(fnText, location.toString('latin1')),
-      predictable: isPredictable(fn, location),
+      id: this.create(fnText, location.bytes.toString('latin1')),
+      predictable: isPredictable(fn.bytes, location.bytes),
       next: [],
       creators: [],
     };

@@ -2,12 +2,16 @@
  * Byte matchers for the two lines of a frame the parser expects to see:
  * does the line at `start` read as this known function, or this known
  * location? Each compares the known bytes, then scans the rest of the line
- * for its end, so a hit touches every byte once and creates nothing.
+ * for its end, so a hit touches every byte once and creates nothing. Known
+ * bytes are compared a word at a time (word-compare.ts).
  *
  * They must decide exactly as the full parse in traceback.ts would on the
  * same line, and answer -1 (let the full parse decide) whenever the line
  * differs or does not end inside `buf`.
  */
+
+import { holdsKey } from './word-compare.js';
+import type { PackedKey, WordView } from './word-compare.js';
 
 const NEWLINE = 0x0a;
 const TAB = 0x09;
@@ -24,12 +28,10 @@ export const IN_GOROUTINE = ' in goroutine ';
  * (name as the full parse reads it: everything before the line's last
  * opening parenthesis), the index of the newline that ends it; else -1.
  */
-export function matchFunctionLine(name: Buffer, buf: Buffer, start: number, maxLineBytes: number): number {
+export function matchFunctionLine(name: PackedKey, view: WordView, start: number, maxLineBytes: number): number {
+  const buf = view.buf;
   const open = start + name.length;
-  if (open >= buf.length || buf[open] !== OPEN_PAREN) return -1;
-  for (let i = 0; i < name.length; i++) {
-    if (buf[start + i] !== name[i]) return -1;
-  }
+  if (open >= buf.length || buf[open] !== OPEN_PAREN || !holdsKey(view, start, name)) return -1;
   // The arguments: no other opening parenthesis, or the name would be longer.
   let nl = open + 1;
   for (; nl < buf.length; nl++) {
@@ -47,13 +49,11 @@ export function matchFunctionLine(name: Buffer, buf: Buffer, start: number, maxL
  * name (Go 1.21 and later; older dumps print no creator id and are left to
  * the full parse), the index of the newline that ends it; else -1.
  */
-export function matchCreatedByLine(name: Buffer, buf: Buffer, start: number, maxLineBytes: number): number {
+export function matchCreatedByLine(name: PackedKey, view: WordView, start: number, maxLineBytes: number): number {
+  const buf = view.buf;
   const nameStart = start + CREATED_BY.length;
   const idStart = nameStart + name.length + IN_GOROUTINE.length;
-  if (idStart >= buf.length || !holdsText(buf, start, CREATED_BY)) return -1;
-  for (let i = 0; i < name.length; i++) {
-    if (buf[nameStart + i] !== name[i]) return -1;
-  }
+  if (idStart >= buf.length || !holdsText(buf, start, CREATED_BY) || !holdsKey(view, nameStart, name)) return -1;
   if (!holdsText(buf, nameStart + name.length, IN_GOROUTINE)) return -1;
   let idEnd = idStart;
   while (idEnd < buf.length && buf[idEnd]! >= 0x30 && buf[idEnd]! <= 0x39) idEnd++;
@@ -77,12 +77,10 @@ function holdsText(buf: Buffer, at: number, text: string): boolean {
  * location ("file:line", as the full parse reads it: up to the digits after
  * the line's last colon), the index of the newline that ends it; else -1.
  */
-export function matchLocationLine(location: Buffer, buf: Buffer, start: number, maxLineBytes: number): number {
+export function matchLocationLine(location: PackedKey, view: WordView, start: number, maxLineBytes: number): number {
+  const buf = view.buf;
   const after = start + 1 + location.length;
-  if (after >= buf.length || buf[start] !== TAB) return -1;
-  for (let i = 0; i < location.length; i++) {
-    if (buf[start + 1 + i] !== location[i]) return -1;
-  }
+  if (after >= buf.length || buf[start] !== TAB || !holdsKey(view, start + 1, location)) return -1;
   // More digits would make another line number; another colon, another file.
   const next = buf[after]!;
   if (next >= 0x30 && next <= 0x39) return -1;

@@ -27,6 +27,7 @@ import { FrameTable, promote } from './frame-table.js';
 import type { FrameEntry } from './frame-table.js';
 import { CREATED_BY, IN_GOROUTINE, matchCreatedByLine, matchFunctionLine, matchLocationLine } from './line-match.js';
 import { ByteKeyCache } from './byte-key-cache.js';
+import { WordView } from './word-compare.js';
 
 /** `writeGoroutineStacks` in runtime/pprof gives up growing its buffer here. */
 export const GO_DUMP_LIMIT_BYTES = 64 << 20;
@@ -126,8 +127,9 @@ export class TracebackParser {
       this.line(joined, 0, joined.length);
       start = nl + 1;
     }
+    const view = new WordView(chunk);
     for (;;) {
-      const predicted = this.predictedLine(chunk, start);
+      const predicted = this.predictedLine(view, start);
       if (predicted >= 0) {
         start = predicted + 1;
         continue;
@@ -194,30 +196,31 @@ export class TracebackParser {
    * line after one of them. Returns the index of its newline, or -1 to leave
    * the line to `line`.
    */
-  private predictedLine(buf: Buffer, start: number): number {
+  private predictedLine(view: WordView, start: number): number {
     switch (this.expect) {
       case Expect.FrameOrEnd:
-        if (buf[start] === NEWLINE) {
+        if (view.buf[start] === NEWLINE) {
           // The blank line after a goroutine: read here, it is one per goroutine.
           this.finishGoroutine();
           this.expect = Expect.Header;
           return start;
         }
-        return this.predictedFunctionLine(buf, start);
+        return this.predictedFunctionLine(view, start);
       case Expect.Location:
-        return this.predicted < 0 ? -1 : this.predictedLocationLine(this.frameTable.successors(this.previousFrame), buf, start);
+        return this.predicted < 0 ? -1 : this.predictedLocationLine(this.frameTable.successors(this.previousFrame), view, start);
       case Expect.CreatorLocation:
-        return this.predicted < 0 ? -1 : this.predictedLocationLine(this.frameTable.creators(this.previousFrame), buf, start);
+        return this.predicted < 0 ? -1 : this.predictedLocationLine(this.frameTable.creators(this.previousFrame), view, start);
       default:
         return -1;
     }
   }
 
-  private predictedFunctionLine(buf: Buffer, start: number): number {
+  private predictedFunctionLine(view: WordView, start: number): number {
+    const buf = view.buf;
     const frames = this.frameTable.successors(this.previousFrame);
     for (let i = 0; i < frames.length; i++) {
       const fn = frames[i]!.fn;
-      const nl = matchFunctionLine(fn, buf, start, MAX_LINE_BYTES);
+      const nl = matchFunctionLine(fn, view, start, MAX_LINE_BYTES);
       if (nl >= 0) {
         this.setPendingFn(buf, start, start + fn.length, i);
         this.expect = Expect.Location;
@@ -228,7 +231,7 @@ export class TracebackParser {
     const creators = this.frameTable.creators(this.previousFrame);
     for (let i = 0; i < creators.length; i++) {
       const fn = creators[i]!.fn;
-      const nl = matchCreatedByLine(fn, buf, start, MAX_LINE_BYTES);
+      const nl = matchCreatedByLine(fn, view, start, MAX_LINE_BYTES);
       if (nl >= 0) {
         const fnStart = start + CREATED_BY.length;
         const idStart = fnStart + fn.length + IN_GOROUTINE.length;
@@ -246,12 +249,12 @@ export class TracebackParser {
    * `predicted` of `candidates`. Entries of one function share its name
    * buffer and none before that index has it, so the search starts there.
    */
-  private predictedLocationLine(candidates: FrameEntry[], buf: Buffer, start: number): number {
+  private predictedLocationLine(candidates: FrameEntry[], view: WordView, start: number): number {
     const fn = candidates[this.predicted]!.fn;
     for (let i = this.predicted; i < candidates.length; i++) {
       const entry = candidates[i]!;
       if (entry.fn !== fn) continue;
-      const nl = matchLocationLine(entry.location, buf, start, MAX_LINE_BYTES);
+      const nl = matchLocationLine(entry.location, view, start, MAX_LINE_BYTES);
       if (nl >= 0) {
         promote(candidates, i);
         this.predicted = -1;
