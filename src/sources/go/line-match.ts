@@ -10,7 +10,7 @@
  * differs or does not end inside `buf`.
  */
 
-import { holdsKey } from './word-compare.js';
+import { holdsKey, indexOfEither } from './word-compare.js';
 import type { PackedKey, WordView } from './word-compare.js';
 
 const NEWLINE = 0x0a;
@@ -33,13 +33,8 @@ export function matchFunctionLine(name: PackedKey, view: WordView, start: number
   const open = start + name.length;
   if (open >= buf.length || buf[open] !== OPEN_PAREN || !holdsKey(view, start, name)) return -1;
   // The arguments: no other opening parenthesis, or the name would be longer.
-  let nl = open + 1;
-  for (; nl < buf.length; nl++) {
-    const byte = buf[nl];
-    if (byte === NEWLINE) break;
-    if (byte === OPEN_PAREN) return -1;
-  }
-  if (nl === buf.length || nl - start > maxLineBytes) return -1;
+  const nl = indexOfEither(view, open + 1, NEWLINE, OPEN_PAREN);
+  if (nl === buf.length || buf[nl] !== NEWLINE || nl - start > maxLineBytes) return -1;
   const end = buf[nl - 1] === CR ? nl - 1 : nl;
   return buf[end - 1] === CLOSE_PAREN ? nl : -1;
 }

@@ -1,6 +1,6 @@
 /**
  * Exact comparison of known byte strings (frame names and locations) with
- * the bytes of a chunk, four bytes at a time.
+ * the bytes of a chunk, and search for a line's end, four bytes at a time.
  *
  * Almost every line of a big dump is a frame the parser has seen before, so
  * most of its time goes into confirming that a line holds a known name or
@@ -67,4 +67,35 @@ export function holdsKey(view: WordView, at: number, key: PackedKey): boolean {
     if (buf[at + i] !== bytes[i]) return false;
   }
   return true;
+}
+
+/**
+ * The index of the first byte at or after `from` in view.buf that is `a` or
+ * `b`; buf.length when there is none. Whole words are tested at once for
+ * either byte (the "has a zero byte" test on the word xor the byte repeated
+ * four times, which never misses one), and the word that has one is read
+ * byte by byte.
+ */
+export function indexOfEither(view: WordView, from: number, a: number, b: number): number {
+  const { buf, words, offset } = view;
+  const end = buf.length;
+  let i = from;
+  for (; i < end && ((offset + i) & 3) !== 0; i++) {
+    const byte = buf[i];
+    if (byte === a || byte === b) return i;
+  }
+  const repeatedA = Math.imul(a, 0x01010101);
+  const repeatedB = Math.imul(b, 0x01010101);
+  const lastWord = (offset + end) >> 2;
+  let w = (offset + i) >> 2;
+  for (; w < lastWord; w++) {
+    const x = words[w]! ^ repeatedA;
+    const y = words[w]! ^ repeatedB;
+    if ((((x - 0x01010101) & ~x) | ((y - 0x01010101) & ~y)) & 0x80808080) break;
+  }
+  for (i = Math.max(i, w * 4 - offset); i < end; i++) {
+    const byte = buf[i];
+    if (byte === a || byte === b) return i;
+  }
+  return end;
 }
