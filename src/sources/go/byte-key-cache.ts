@@ -3,7 +3,9 @@
  * buffer: no string is made for the key. Used for goroutine headers, which
  * repeat in a dump once their id is cut off ("[chan receive, 5 minutes]:").
  *
- * Lookups compare the whole key, so a hit is exact. The cache stops growing
+ * Lookups compare the whole key, so a hit is exact. The key found last is
+ * tried first, without hashing: goroutines of one site tend to be printed
+ * one after another with the same header. The cache stops growing
  * at `capacity` keys: headers that never repeat (a crash dump's
  * "gp=0x... m=..." addresses) cost a miss each, not memory.
  */
@@ -15,14 +17,19 @@ interface Slot<T> {
 export class ByteKeyCache<T> {
   private readonly buckets = new Map<number, Slot<T>[]>();
   private size = 0;
+  private last: Slot<T> | null = null;
 
   constructor(private readonly capacity: number) {}
 
   get(buf: Buffer, start: number, end: number): T | undefined {
+    if (this.last !== null && sameBytes(this.last.key, buf, start, end)) return this.last.value;
     const bucket = this.buckets.get(hashBytes(buf, start, end));
     if (bucket === undefined) return undefined;
     for (const slot of bucket) {
-      if (sameBytes(slot.key, buf, start, end)) return slot.value;
+      if (sameBytes(slot.key, buf, start, end)) {
+        this.last = slot;
+        return slot.value;
+      }
     }
     return undefined;
   }

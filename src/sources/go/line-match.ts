@@ -10,8 +10,8 @@
  * differs or does not end inside `buf`.
  */
 
-import { holdsKey, indexOfEither } from './word-compare.js';
-import type { PackedKey, WordView } from './word-compare.js';
+import { PackedKey, holdsKey, indexOfEither } from './word-compare.js';
+import type { WordView } from './word-compare.js';
 
 const NEWLINE = 0x0a;
 const TAB = 0x09;
@@ -22,6 +22,8 @@ const COLON = 0x3a;
 
 export const CREATED_BY = 'created by ';
 export const IN_GOROUTINE = ' in goroutine ';
+const CREATED_BY_KEY = new PackedKey(Buffer.from(CREATED_BY, 'latin1'));
+const IN_GOROUTINE_KEY = new PackedKey(Buffer.from(IN_GOROUTINE, 'latin1'));
 
 /**
  * If buf[start..] is the function line `name(args)` of this function
@@ -48,8 +50,8 @@ export function matchCreatedByLine(name: PackedKey, view: WordView, start: numbe
   const buf = view.buf;
   const nameStart = start + CREATED_BY.length;
   const idStart = nameStart + name.length + IN_GOROUTINE.length;
-  if (idStart >= buf.length || !holdsText(buf, start, CREATED_BY) || !holdsKey(view, nameStart, name)) return -1;
-  if (!holdsText(buf, nameStart + name.length, IN_GOROUTINE)) return -1;
+  if (idStart >= buf.length || !holdsKey(view, start, CREATED_BY_KEY) || !holdsKey(view, nameStart, name)) return -1;
+  if (!holdsKey(view, nameStart + name.length, IN_GOROUTINE_KEY)) return -1;
   let idEnd = idStart;
   while (idEnd < buf.length && buf[idEnd]! >= 0x30 && buf[idEnd]! <= 0x39) idEnd++;
   if (idEnd === idStart) return -1;
@@ -57,14 +59,6 @@ export function matchCreatedByLine(name: PackedKey, view: WordView, start: numbe
   const nl = buf[idEnd] === CR ? idEnd + 1 : idEnd;
   if (nl >= buf.length || buf[nl] !== NEWLINE || nl - start > maxLineBytes) return -1;
   return nl;
-}
-
-/** Whether buf holds the (ASCII) text at `at`. */
-function holdsText(buf: Buffer, at: number, text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    if (buf[at + i] !== text.charCodeAt(i)) return false;
-  }
-  return true;
 }
 
 /**
