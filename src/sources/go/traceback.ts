@@ -491,14 +491,17 @@ export class TracebackParser {
     if (g === null) return;
     this.current = null;
     this.goroutines++;
-    const task: Task = {
-      id: g.id,
-      kind: 'goroutine',
-      state: g.state,
-      stack: this.builder.stack(this.stackFrames),
-    };
-    if (g.createdBy !== undefined) task.createdBy = g.createdBy;
-    if (g.creatorId !== undefined) task.creatorId = g.creatorId;
+    const stack = this.builder.stack(this.stackFrames);
+    let task: Task;
+    if (g.createdBy !== undefined && g.creatorId !== undefined) {
+      // The usual goroutine, in one literal: V8 keeps all its fields inside
+      // the object instead of adding a property array per task.
+      task = { id: g.id, kind: 'goroutine', state: g.state, stack, createdBy: g.createdBy, creatorId: g.creatorId };
+    } else {
+      task = { id: g.id, kind: 'goroutine', state: g.state, stack };
+      if (g.createdBy !== undefined) task.createdBy = g.createdBy;
+      if (g.creatorId !== undefined) task.creatorId = g.creatorId;
+    }
     if (g.waitMinutes !== undefined) task.waitMinutes = g.waitMinutes;
     if (g.labels !== undefined) task.labels = g.labels;
     if (g.bubble !== undefined) task.labels = { ...task.labels, 'synctest.bubble': g.bubble };
