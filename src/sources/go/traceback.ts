@@ -127,7 +127,22 @@ export class TracebackParser {
       this.line(joined, 0, joined.length);
       start = nl + 1;
     }
-    const view = new WordView(chunk);
+    start = this.readLines(new WordView(chunk), start);
+    if (start < chunk.length) {
+      // Copy: the caller may reuse its chunk buffer.
+      this.carry = Buffer.from(chunk.subarray(start));
+      this.checkLineLength(this.carry.length);
+    }
+  }
+
+  /**
+   * Reads the complete lines of view.buf from `start`; returns where its
+   * unfinished last line starts. A loop of its own, so that the code V8
+   * optimizes while the first chunk is read holds nothing that has not run
+   * yet (what push does after the loop would throw it away).
+   */
+  private readLines(view: WordView, start: number): number {
+    const chunk = view.buf;
     for (;;) {
       const predicted = this.predictedLine(view, start);
       if (predicted >= 0) {
@@ -135,14 +150,9 @@ export class TracebackParser {
         continue;
       }
       const nl = chunk.indexOf(NEWLINE, start);
-      if (nl < 0) break;
+      if (nl < 0) return start;
       this.line(chunk, start, nl);
       start = nl + 1;
-    }
-    if (start < chunk.length) {
-      // Copy: the caller may reuse its chunk buffer.
-      this.carry = Buffer.from(chunk.subarray(start));
-      this.checkLineLength(this.carry.length);
     }
   }
 
@@ -197,6 +207,9 @@ export class TracebackParser {
    * the line to `line`.
    */
   private predictedLine(view: WordView, start: number): number {
+    // At the end of the chunk: reading past it would make V8 drop its
+    // optimized code for this function once per process.
+    if (start >= view.buf.length) return -1;
     switch (this.expect) {
       case Expect.FrameOrEnd:
         if (view.buf[start] === NEWLINE) {
@@ -218,7 +231,11 @@ export class TracebackParser {
   private predictedFunctionLine(view: WordView, start: number): number {
     const buf = view.buf;
     const frames = this.frameTable.successors(this.previousFrame);
-    for (let i = 0; i < frames.length; i++) {
+    // The candidate loops advance their index at the top of each pass: the
+    // first candidate usually matches, and an increment V8 has never seen
+    // run costs a deoptimization the first time a later one is tried.
+    for (let next = 0; next < frames.length; ) {
+      const i = next++;
       const fn = frames[i]!.fn;
       const nl = matchFunctionLine(fn, view, start, MAX_LINE_BYTES);
       if (nl >= 0) {
@@ -229,7 +246,8 @@ export class TracebackParser {
     }
     if (buf[start] !== 0x63 /* c */) return -1;
     const creators = this.frameTable.creators(this.previousFrame);
-    for (let i = 0; i < creators.length; i++) {
+    for (let next = 0; next < creators.length; ) {
+      const i = next++;
       const fn = creators[i]!.fn;
       const nl = matchCreatedByLine(fn, view, start, MAX_LINE_BYTES);
       if (nl >= 0) {
@@ -251,7 +269,8 @@ export class TracebackParser {
    */
   private predictedLocationLine(candidates: FrameEntry[], view: WordView, start: number): number {
     const fn = candidates[this.predicted]!.fn;
-    for (let i = this.predicted; i < candidates.length; i++) {
+    for (let next = this.predicted; next < candidates.length; ) {
+      const i = next++;
       const entry = candidates[i]!;
       if (entry.fn !== fn) continue;
       const nl = matchLocationLine(entry.location, view, start, MAX_LINE_BYTES);
