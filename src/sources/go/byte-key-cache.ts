@@ -6,8 +6,9 @@
  * Lookups compare the whole key, so a hit is exact. The key found last is
  * tried first, without hashing: goroutines of one site tend to be printed
  * one after another with the same header. The cache stops growing
- * at `capacity` keys: headers that never repeat (a crash dump's
- * "gp=0x... m=..." addresses) cost a miss each, not memory.
+ * at `capacity` keys and keeps none longer than `maxKeyBytes`: headers that
+ * never repeat (a crash dump's "gp=0x... m=..." addresses, long unique
+ * labels) cost a miss each, not memory.
  */
 interface Slot<T> {
   key: Buffer;
@@ -19,7 +20,10 @@ export class ByteKeyCache<T> {
   private size = 0;
   private last: Slot<T> | null = null;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly maxKeyBytes: number,
+  ) {}
 
   get(buf: Buffer, start: number, end: number): T | undefined {
     if (this.last !== null && sameBytes(this.last.key, buf, start, end)) return this.last.value;
@@ -35,7 +39,7 @@ export class ByteKeyCache<T> {
   }
 
   set(buf: Buffer, start: number, end: number, value: T): void {
-    if (this.size >= this.capacity) return;
+    if (this.size >= this.capacity || end - start > this.maxKeyBytes) return;
     this.size++;
     const hash = hashBytes(buf, start, end);
     const slot = { key: Buffer.from(buf.subarray(start, end)), value };

@@ -19,6 +19,14 @@
  * copied whole. Each distinct frame is decoded to a string once: lines are
  * read as latin1 (a byte-for-byte copy, cheap) and only first-seen frames are
  * re-decoded as UTF-8.
+ *
+ * Two ways through a line. Most lines of a big dump repeat a frame already
+ * seen after the same previous frame, so the parser first compares the line
+ * with the frames that followed it before (`predictedLine`, FrameTable,
+ * line-match.ts): a hit reads the line in one pass and creates nothing. Any
+ * other line, or a line cut by a chunk boundary, takes the full parse
+ * (`line`), which decides everything; the prediction only ever confirms what
+ * the full parse would have read.
  */
 import type { Frame, Task } from '../../model/format.js';
 import { SnapshotBuilder } from '../../model/builder.js';
@@ -38,8 +46,9 @@ const MAX_LINE_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 const TAB = 0x09;
 const CR = 0x0d;
-/** Distinct header tails remembered; a dump of 25 sites has a few hundred. */
+/** Distinct header tails remembered (a dump of 25 sites has a few dozen), and the longest: 4 MiB at most. */
 const HEADER_CACHE_SIZE = 4096;
+const HEADER_CACHE_MAX_TAIL_BYTES = 1024;
 
 export interface TracebackSummary {
   goroutines: number;
@@ -98,7 +107,7 @@ export class TracebackParser {
   private readonly stackFrames: number[] = [];
   private readonly creatorStacks = new Map<FrameEntry, number>();
   /** Parsed headers by their text after the goroutine id, which repeats across a dump. */
-  private readonly headerTails = new ByteKeyCache<PendingGoroutine>(HEADER_CACHE_SIZE);
+  private readonly headerTails = new ByteKeyCache<PendingGoroutine>(HEADER_CACHE_SIZE, HEADER_CACHE_MAX_TAIL_BYTES);
   private goroutines = 0;
   private bytes = 0;
   private sawCrashPreamble = false;
