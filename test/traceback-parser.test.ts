@@ -105,3 +105,40 @@ test('label blocks: quoted only when needed, Go escapes decoded, malformed refus
   assert.equal(parseLabelBlock('{broken', 0), null);
   assert.equal(parseLabelBlock('{a: b c}', 0), null);
 });
+
+test('a goroutine reads the same after near-miss goroutines as on its own', () => {
+  // The parser predicts each frame from the frames that followed the previous
+  // one earlier in the dump. Goroutines that differ from an earlier one by a
+  // byte in a name, a location, the arguments or the creator must come out as
+  // they do when nothing was predicted.
+  const text = dump.toString('utf8');
+  const block = text.split('\n\n').find((b) => /\ncreated by .* in goroutine \d+\n/.test(b) && b.split('\n').length >= 9)!;
+  const lines = block.split('\n');
+  const fnLine = lines.findIndex((l, i) => i > 0 && !l.startsWith('\t') && l.endsWith(')'));
+  const locLine = fnLine + 1;
+  const creatorLine = lines.findIndex((l) => l.startsWith('created by '));
+  const edit = (index: number, change: (line: string) => string) => lines.map((l, i) => (i === index ? change(l) : l)).join('\n');
+  const variants = [
+    block,
+    edit(fnLine, (l) => l.replace('(', 'X(')), // a longer name
+    edit(fnLine, (l) => l.replace(/\)$/, ', (0x1))')), // an opening parenthesis in the arguments
+    edit(fnLine, (l) => `${l}()`), // the name is everything before the last one
+    edit(fnLine, (l) => `${l}\r`),
+    edit(locLine, (l) => l.replace(/:(\d+)/, ':$14')), // one more digit in the line number
+    edit(locLine, (l) => l.replace(/:(\d+)/, (_, n) => `:${Number(n) + 1}`)),
+    edit(locLine, (l) => `${l}:7`), // a colon after the line number
+    edit(locLine, (l) => l.replace('.go', '.og')),
+    edit(creatorLine, (l) => l.replace(/in goroutine \d+/, 'in goroutine 98765')),
+    edit(creatorLine, (l) => l.replace(' in goroutine', 'X in goroutine')),
+    edit(creatorLine, (l) => l.replace(/ in goroutine \d+/, '')), // Go before 1.21
+    edit(creatorLine, (l) => `${l}\r`),
+    edit(creatorLine + 1, (l) => l.replace(/:(\d+)/, ':$10')),
+  ];
+  const alone = (variant: string) => resolved(parse([Buffer.from(`${variant}\n\n`)]).snapshot)[0];
+  for (const [i, variant] of variants.entries()) {
+    for (const before of variants) {
+      const both = parse([Buffer.from(`${before}\n\n${variant}\n\n`)]).snapshot;
+      assert.deepEqual(resolved(both)[1], alone(variant), `variant ${i}`);
+    }
+  }
+});

@@ -35,6 +35,7 @@ export class SnapshotBuilder {
   stack(frameIds: readonly number[]): number {
     let hash = frameIds.length;
     for (const frame of frameIds) hash = Math.imul(hash ^ frame, 0x9e3779b1) ^ (hash >>> 15);
+    hash &= 0x3fffffff; // small enough for V8 to keep unboxed: no heap number per lookup
     const bucket = this.stackBuckets.get(hash);
     if (bucket !== undefined) {
       for (const id of bucket) if (sameIds(this.stacks[id]!, frameIds)) return id;

@@ -163,7 +163,8 @@ export function shortPath(file: string): string {
  * pair: a snapshot of 100k goroutines usually has a few hundred of them.
  */
 export class SiteResolver {
-  private readonly cache = new Map<string, Site>();
+  /** Sites by task kind, stack and creator stack: numbers as keys, no string built per task. */
+  private readonly cache = new Map<string, Map<number, Map<number | undefined, Site>>>();
   readonly code: CodeClassifier;
 
   constructor(
@@ -175,11 +176,20 @@ export class SiteResolver {
 
   siteOf(task: Task): Site {
     // Stackless tasks are told apart by kind (Node: sockets accepted by native code).
-    const cacheKey = `${task.stack},${task.createdBy ?? ''},${task.kind}`;
-    let site = this.cache.get(cacheKey);
+    let byStack = this.cache.get(task.kind);
+    if (byStack === undefined) {
+      byStack = new Map();
+      this.cache.set(task.kind, byStack);
+    }
+    let byCreator = byStack.get(task.stack);
+    if (byCreator === undefined) {
+      byCreator = new Map();
+      byStack.set(task.stack, byCreator);
+    }
+    let site = byCreator.get(task.createdBy);
     if (site === undefined) {
       site = this.compute(task);
-      this.cache.set(cacheKey, site);
+      byCreator.set(task.createdBy, site);
     }
     return site;
   }

@@ -19,11 +19,23 @@
  * copied whole. Each distinct frame is decoded to a string once: lines are
  * read as latin1 (a byte-for-byte copy, cheap) and only first-seen frames are
  * re-decoded as UTF-8.
+ *
+ * Two ways through a line. Most lines of a big dump repeat a frame already
+ * seen after the same previous frame, so the parser first compares the line
+ * with the frames that followed it before (`predictedLine`, FrameTable,
+ * line-match.ts): a hit reads the line in one pass and creates nothing. Any
+ * other line, or a line cut by a chunk boundary, takes the full parse
+ * (`line`), which decides everything; the prediction only ever confirms what
+ * the full parse would have read.
  */
 import type { Frame, Task } from '../../model/format.js';
 import { SnapshotBuilder } from '../../model/builder.js';
 import { InputError } from '../../util/errors.js';
-import { FrameTable } from './frame-table.js';
+import { FrameTable, promote } from './frame-table.js';
+import type { FrameEntry } from './frame-table.js';
+import { CREATED_BY, IN_GOROUTINE, matchCreatedByLine, matchFunctionLine, matchLocationLine } from './line-match.js';
+import { ByteKeyCache } from './byte-key-cache.js';
+import { WordView } from './word-compare.js';
 
 /** `writeGoroutineStacks` in runtime/pprof gives up growing its buffer here. */
 export const GO_DUMP_LIMIT_BYTES = 64 << 20;
@@ -34,13 +46,9 @@ const MAX_LINE_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 const TAB = 0x09;
 const CR = 0x0d;
-const IN_GOROUTINE = ' in goroutine ';
-
-interface ByteRange {
-  buf: Buffer;
-  start: number;
-  end: number;
-}
+/** Distinct header tails remembered (a dump of 25 sites has a few dozen), and the longest: 4 MiB at most. */
+const HEADER_CACHE_SIZE = 4096;
+const HEADER_CACHE_MAX_TAIL_BYTES = 1024;
 
 export interface TracebackSummary {
   goroutines: number;
@@ -84,9 +92,22 @@ export class TracebackParser {
   private expect: Expect = Expect.Header;
   private current: PendingGoroutine | null = null;
   /** Where the name of the function line just read lies: its location line comes next. */
-  private pendingFn: ByteRange = { buf: Buffer.alloc(0), start: 0, end: 0 };
+  private pendingFnBuf: Buffer = Buffer.alloc(0);
+  private pendingFnStart = 0;
+  private pendingFnEnd = 0;
   private readonly frameTable: FrameTable;
+  /** The last frame added to the current stack: its successors are the likely next frames. */
+  private previousFrame: FrameEntry | null = null;
+  /**
+   * Index, among the candidates after previousFrame, of the entry whose name
+   * the last function or "created by" line matched; -1 when that line was
+   * read by `line`.
+   */
+  private predicted = -1;
   private readonly stackFrames: number[] = [];
+  private readonly creatorStacks = new Map<FrameEntry, number>();
+  /** Parsed headers by their text after the goroutine id, which repeats across a dump. */
+  private readonly headerTails = new ByteKeyCache<PendingGoroutine>(HEADER_CACHE_SIZE, HEADER_CACHE_MAX_TAIL_BYTES);
   private goroutines = 0;
   private bytes = 0;
   private sawCrashPreamble = false;
@@ -115,16 +136,32 @@ export class TracebackParser {
       this.line(joined, 0, joined.length);
       start = nl + 1;
     }
-    for (;;) {
-      const nl = chunk.indexOf(NEWLINE, start);
-      if (nl < 0) break;
-      this.line(chunk, start, nl);
-      start = nl + 1;
-    }
+    start = this.readLines(new WordView(chunk), start);
     if (start < chunk.length) {
       // Copy: the caller may reuse its chunk buffer.
       this.carry = Buffer.from(chunk.subarray(start));
       this.checkLineLength(this.carry.length);
+    }
+  }
+
+  /**
+   * Reads the complete lines of view.buf from `start`; returns where its
+   * unfinished last line starts. A loop of its own, so that the code V8
+   * optimizes while the first chunk is read holds nothing that has not run
+   * yet (what push does after the loop would throw it away).
+   */
+  private readLines(view: WordView, start: number): number {
+    const chunk = view.buf;
+    for (;;) {
+      const predicted = this.predictedLine(view, start);
+      if (predicted >= 0) {
+        start = predicted + 1;
+        continue;
+      }
+      const nl = chunk.indexOf(NEWLINE, start);
+      if (nl < 0) return start;
+      this.line(chunk, start, nl);
+      start = nl + 1;
     }
   }
 
@@ -172,6 +209,118 @@ export class TracebackParser {
     }
   }
 
+  /**
+   * Reads the line at `start` if it is the line the stack so far predicts
+   * (see FrameTable): a function line, a "created by" line, or the location
+   * line after one of them. Returns the index of its newline, or -1 to leave
+   * the line to `line`.
+   */
+  private predictedLine(view: WordView, start: number): number {
+    // At the end of the chunk: reading past it would make V8 drop its
+    // optimized code for this function once per process.
+    if (start >= view.buf.length) return -1;
+    switch (this.expect) {
+      case Expect.FrameOrEnd:
+        if (view.buf[start] === NEWLINE) {
+          // The blank line after a goroutine: read here, it is one per goroutine.
+          this.finishGoroutine();
+          this.expect = Expect.Header;
+          return start;
+        }
+        return this.predictedFunctionLine(view, start);
+      case Expect.Location:
+        return this.predicted < 0 ? -1 : this.predictedLocationLine(this.frameTable.successors(this.previousFrame), view, start);
+      case Expect.CreatorLocation:
+        return this.predicted < 0 ? -1 : this.predictedLocationLine(this.frameTable.creators(this.previousFrame), view, start);
+      default:
+        return -1;
+    }
+  }
+
+  private predictedFunctionLine(view: WordView, start: number): number {
+    const buf = view.buf;
+    const frames = this.frameTable.successors(this.previousFrame);
+    // The candidate loops advance their index at the top of each pass: the
+    // first candidate usually matches, and an increment V8 has never seen
+    // run costs a deoptimization the first time a later one is tried.
+    for (let next = 0; next < frames.length; ) {
+      const i = next++;
+      const fn = frames[i]!.fn;
+      const nl = matchFunctionLine(fn, view, start, MAX_LINE_BYTES);
+      if (nl >= 0) {
+        this.setPendingFn(buf, start, start + fn.length, i);
+        this.expect = Expect.Location;
+        return nl;
+      }
+    }
+    if (buf[start] !== 0x63 /* c */) return -1;
+    const creators = this.frameTable.creators(this.previousFrame);
+    for (let next = 0; next < creators.length; ) {
+      const i = next++;
+      const fn = creators[i]!.fn;
+      const nl = matchCreatedByLine(fn, view, start, MAX_LINE_BYTES);
+      if (nl >= 0) {
+        const fnStart = start + CREATED_BY.length;
+        const idStart = fnStart + fn.length + IN_GOROUTINE.length;
+        this.current!.creatorId = digitsToString(buf, idStart, buf[nl - 1] === CR ? nl - 1 : nl);
+        this.setPendingFn(buf, fnStart, fnStart + fn.length, i);
+        this.expect = Expect.CreatorLocation;
+        return nl;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The location line of the function or creator matched at index
+   * `predicted` of `candidates`. Entries of one function share its name
+   * buffer and none before that index has it, so the search starts there.
+   */
+  private predictedLocationLine(candidates: FrameEntry[], view: WordView, start: number): number {
+    const fn = candidates[this.predicted]!.fn;
+    for (let next = this.predicted; next < candidates.length; ) {
+      const i = next++;
+      const entry = candidates[i]!;
+      if (entry.fn !== fn) continue;
+      const nl = matchLocationLine(entry.location, view, start, MAX_LINE_BYTES);
+      if (nl >= 0) {
+        promote(candidates, i);
+        this.predicted = -1;
+        if (this.expect === Expect.Location) {
+          this.stackFrames.push(entry.id);
+          this.previousFrame = entry;
+        } else {
+          this.current!.createdBy = this.creatorStack(entry);
+        }
+        this.expect = Expect.FrameOrEnd;
+        return nl;
+      }
+    }
+    return -1;
+  }
+
+  /** The one-frame stack of a "created by" frame, remembered per frame. */
+  private creatorStack(entry: FrameEntry): number {
+    let stack = this.creatorStacks.get(entry);
+    if (stack === undefined) {
+      stack = this.builder.stack([entry.id]);
+      this.creatorStacks.set(entry, stack);
+    }
+    return stack;
+  }
+
+  /**
+   * The name of the function or creator whose location line comes next,
+   * and where among the candidates it was predicted (-1: read by `line`).
+   * Set together, so a prediction never outlives its line.
+   */
+  private setPendingFn(buf: Buffer, start: number, end: number, predicted: number): void {
+    this.pendingFnBuf = buf;
+    this.pendingFnStart = start;
+    this.pendingFnEnd = end;
+    this.predicted = predicted;
+  }
+
   private line(buf: Buffer, start: number, end: number): void {
     if (end > start && buf[end - 1] === CR) end--;
     if (end - start > MAX_LINE_BYTES) this.checkLineLength(end - start);
@@ -189,7 +338,9 @@ export class TracebackParser {
         return;
       case Expect.CreatorLocation:
         if (buf[start] === TAB) {
-          this.current!.createdBy = this.builder.stack([this.internFrame(buf, start + 1, end)]);
+          const creator = this.internFrame(buf, start + 1, end);
+          this.frameTable.followAsCreator(this.previousFrame, creator);
+          this.current!.createdBy = this.creatorStack(creator);
           this.expect = Expect.FrameOrEnd;
           return;
         }
@@ -217,10 +368,9 @@ export class TracebackParser {
 
   private headerLine(buf: Buffer, start: number, end: number): void {
     if (startsWith(buf, start, end, 'goroutine ')) {
-      const header = parseHeader(buf.toString('latin1', start, end));
+      const header = this.readHeader(buf, start, end);
       if (header !== null) {
-        this.current = header;
-        this.stackFrames.length = 0;
+        this.startGoroutine(header);
         this.expect = Expect.FrameOrEnd;
         return;
       }
@@ -251,8 +401,8 @@ export class TracebackParser {
       }
       return;
     }
-    if (startsWith(buf, start, end, 'created by ')) {
-      this.parseCreatedBy(buf, start + 'created by '.length, end);
+    if (startsWith(buf, start, end, CREATED_BY)) {
+      this.parseCreatedBy(buf, start + CREATED_BY.length, end);
       this.expect = Expect.CreatorLocation;
       return;
     }
@@ -269,11 +419,10 @@ export class TracebackParser {
     }
     if (startsWith(buf, start, end, 'goroutine ')) {
       // A new header without the blank line: treat the previous block as complete.
-      const header = parseHeader(buf.toString('latin1', start, end));
+      const header = this.readHeader(buf, start, end);
       if (header !== null) {
         this.finishGoroutine();
-        this.current = header;
-        this.stackFrames.length = 0;
+        this.startGoroutine(header);
         return;
       }
     }
@@ -291,8 +440,25 @@ export class TracebackParser {
     let nameEnd = end;
     const open = buf.lastIndexOf(0x28 /* ( */, end - 1);
     if (open > start) nameEnd = open;
-    this.pendingFn = { buf, start, end: nameEnd };
+    this.setPendingFn(buf, start, nameEnd, -1);
     this.expect = Expect.Location;
+  }
+
+  /**
+   * The header at buf[start, end), which starts with "goroutine ". What
+   * parseHeader makes of a header depends on nothing before the end of the
+   * id, so the result for the rest of the line is kept and copied for the
+   * next goroutine with the same rest.
+   */
+  private readHeader(buf: Buffer, start: number, end: number): PendingGoroutine | null {
+    const idStart = start + 'goroutine '.length;
+    let idEnd = idStart;
+    while (idEnd < end && buf[idEnd]! >= 0x30 && buf[idEnd]! <= 0x39) idEnd++;
+    const seen = idEnd > idStart ? this.headerTails.get(buf, idEnd, end) : undefined;
+    if (seen !== undefined) return copyHeader(seen, digitsToString(buf, idStart, idEnd));
+    const header = parseHeader(buf.toString('latin1', start, end));
+    if (header !== null) this.headerTails.set(buf, idEnd, end, copyHeader(header, ''));
+    return header;
   }
 
   /** "main.start in goroutine 1" (Go 1.21+) or "main.start" (older), from `start`. */
@@ -301,20 +467,24 @@ export class TracebackParser {
     while (digits > start && buf[digits - 1]! >= 0x30 && buf[digits - 1]! <= 0x39) digits--;
     const marker = digits - IN_GOROUTINE.length;
     if (digits < end && marker > start && startsWith(buf, marker, digits, IN_GOROUTINE)) {
-      this.current!.creatorId = buf.toString('latin1', digits, end);
-      this.pendingFn = { buf, start, end: marker };
+      this.current!.creatorId = digitsToString(buf, digits, end);
+      this.setPendingFn(buf, start, marker, -1);
     } else {
-      this.pendingFn = { buf, start, end };
+      this.setPendingFn(buf, start, end, -1);
     }
   }
 
   private addFrame(buf: Buffer, start: number, end: number): void {
-    this.stackFrames.push(this.internFrame(buf, start, end));
+    const entry = this.internFrame(buf, start, end);
+    this.stackFrames.push(entry.id);
+    this.frameTable.follow(this.previousFrame, entry);
+    this.previousFrame = entry;
   }
 
   private addFrameWithoutLocation(): void {
-    const { buf, start, end } = this.pendingFn;
-    this.stackFrames.push(this.builder.frame(decodeLatin1AsUtf8(normalizeFunctionName(buf.toString('latin1', start, end))), '', 0));
+    const name = this.pendingFnBuf.toString('latin1', this.pendingFnStart, this.pendingFnEnd);
+    this.stackFrames.push(this.builder.frame(decodeLatin1AsUtf8(normalizeFunctionName(name)), '', 0));
+    this.previousFrame = null; // not in the frame table: nothing to predict from
   }
 
   /**
@@ -322,7 +492,7 @@ export class TracebackParser {
    * "/path/file.go:123 +0x1d" or "/path/file.go:123" (inlined) or
    * "/path/file.go:123 +0x1d fp=0x... sp=0x... pc=0x..." (GOTRACEBACK=system).
    */
-  private internFrame(buf: Buffer, start: number, end: number): number {
+  private internFrame(buf: Buffer, start: number, end: number): FrameEntry {
     // The line number follows the line's last colon (what comes after it,
     // " +0x1d fp=0x.. sp=0x.. pc=0x..", has none); file paths may hold
     // colons and spaces of their own. Scanned by hand: a native indexOf would
@@ -334,8 +504,14 @@ export class TracebackParser {
       locEnd = colon + 1;
       while (locEnd < end && buf[locEnd]! >= 0x30 && buf[locEnd]! <= 0x39) locEnd++;
     }
-    const fn = this.pendingFn;
-    return this.frameTable.intern(fn.buf, fn.start, fn.end, buf, start, locEnd);
+    return this.frameTable.intern(this.pendingFnBuf, this.pendingFnStart, this.pendingFnEnd, buf, start, locEnd);
+  }
+
+  private startGoroutine(header: PendingGoroutine): void {
+    this.current = header;
+    if (this.stackFrames.length !== 0) this.stackFrames.length = 0; // already empty after a finished goroutine
+    this.previousFrame = null;
+    this.predicted = -1;
   }
 
   private finishGoroutine(): void {
@@ -343,14 +519,17 @@ export class TracebackParser {
     if (g === null) return;
     this.current = null;
     this.goroutines++;
-    const task: Task = {
-      id: g.id,
-      kind: 'goroutine',
-      state: g.state,
-      stack: this.builder.stack(this.stackFrames),
-    };
-    if (g.createdBy !== undefined) task.createdBy = g.createdBy;
-    if (g.creatorId !== undefined) task.creatorId = g.creatorId;
+    const stack = this.builder.stack(this.stackFrames);
+    let task: Task;
+    if (g.createdBy !== undefined && g.creatorId !== undefined) {
+      // The usual goroutine, in one literal: V8 keeps all its fields inside
+      // the object instead of adding a property array per task.
+      task = { id: g.id, kind: 'goroutine', state: g.state, stack, createdBy: g.createdBy, creatorId: g.creatorId };
+    } else {
+      task = { id: g.id, kind: 'goroutine', state: g.state, stack };
+      if (g.createdBy !== undefined) task.createdBy = g.createdBy;
+      if (g.creatorId !== undefined) task.creatorId = g.creatorId;
+    }
     if (g.waitMinutes !== undefined) task.waitMinutes = g.waitMinutes;
     if (g.labels !== undefined) task.labels = g.labels;
     if (g.bubble !== undefined) task.labels = { ...task.labels, 'synctest.bubble': g.bubble };
@@ -359,6 +538,30 @@ export class TracebackParser {
     this.builder.addTask(task);
     this.stackFrames.length = 0;
   }
+}
+
+/**
+ * The decimal digits buf[start, end) as a string, as toString('latin1')
+ * would give them, made from their value when that spells them the same
+ * (no leading zero, exact as a double): cheaper than a native call per id.
+ */
+function digitsToString(buf: Buffer, start: number, end: number): string {
+  const length = end - start;
+  if (length === 0 || length > 15 || (buf[start] === 0x30 && length > 1)) return buf.toString('latin1', start, end);
+  let value = 0;
+  for (let i = start; i < end; i++) value = value * 10 + (buf[i]! - 0x30);
+  return String(value);
+}
+
+/** A fresh copy of a parsed header with another id: each goroutine gets its own labels object. */
+function copyHeader(header: PendingGoroutine, id: string): PendingGoroutine {
+  const copy: PendingGoroutine = { id, state: header.state, elided: 0 };
+  if (header.waitMinutes !== undefined) copy.waitMinutes = header.waitMinutes;
+  if (header.leaked) copy.leaked = true;
+  if (header.lockedToThread) copy.lockedToThread = true;
+  if (header.labels !== undefined) copy.labels = { ...header.labels };
+  if (header.bubble !== undefined) copy.bubble = header.bubble;
+  return copy;
 }
 
 /** Function names as the model stores them: generic type arguments folded. */
