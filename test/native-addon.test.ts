@@ -72,11 +72,16 @@ for (const name of ['pending-promises', 'interval-leak', 'socket-leak', 'listene
   }));
 }
 
-test('no addon built for the target: JavaScript stacks, said why, and the leak is still found', () => withInspectorPort(async () => {
+test('only an addon built for another Node ABI: it is not loaded, JavaScript stacks, said why, and the leak is still found', () => withInspectorPort(async () => {
   const fixture = await startNodeFixture('pending-promises');
   running.push(fixture);
   await sleep(1000);
-  const empty = tempDir('leakscan-no-addon-');
+  // The real addon, filed as a build for an ABI no Node has: loading it into
+  // a process of another ABI would fail or crash, so the agent must not try.
+  const empty = tempDir('leakscan-other-abi-');
+  const otherAbi = `node-v999-${process.platform}-${process.arch}`;
+  mkdirSync(join(empty, otherAbi));
+  copyFileSync(nativeAddonPath(process.versions.modules), join(empty, otherAbi, 'leakscan_native.node'));
   const { diff, stderr } = await attach(fixture, 'no-addon', [], { LEAKSCAN_NATIVE_DIR: empty });
   assert.match(stderr, new RegExp(`^creation stacks: JavaScript \\(no addon built for this process's Node ABI ${process.versions.modules} \\(v[\\d.]+\\)\\)$`, 'm'));
   assert.equal(diff.suspects[0]?.anchor?.line, leakLine('pending-promises'));
@@ -84,6 +89,7 @@ test('no addon built for the target: JavaScript stacks, said why, and the leak i
   assert.equal(doctor.code, 0, doctor.stderr);
   assert.match(doctor.stdout, /^native addon for this Node: no: no addon built for Node ABI \d+/m);
   assert.match(doctor.stdout, /^Node targets get stacks from: JavaScript \(no usable addon\)$/m);
+  assert.match(doctor.stdout, new RegExp(`^addon builds present: ${otherAbi} `, 'm'));
   await fixture.stop();
 }));
 
