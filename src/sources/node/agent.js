@@ -292,8 +292,12 @@
   // last few thousand forgotten resources for that moment.
   const recentLinks = new Map();
   const RECENT_LINKS = 4096;
-  function forget(asyncId) {
+  function onEnd(asyncId) {
     windowEvents++;
+    forget(asyncId);
+  }
+
+  function forget(asyncId) {
     const record = live.get(asyncId);
     if (record === undefined) return;
     live.delete(asyncId);
@@ -443,7 +447,7 @@
   }, 1000);
   watchdog.unref();
 
-  const hook = asyncHooks.createHook({ init, destroy: forget, promiseResolve: forget });
+  const hook = asyncHooks.createHook({ init, destroy: onEnd, promiseResolve: onEnd });
   watch();
 
   const agent = {
