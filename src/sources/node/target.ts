@@ -390,8 +390,9 @@ export function builderFromAgent(data: AgentSnapshot, source: Snapshot['source']
     builder.addTask({ kind, state: kind === 'PROMISE' ? 'pending' : 'active', stack: stackId >= 0 ? stackMap[stackId]! : unknownStack, count });
   }
   if (data.dutyCycle < 1) {
-    // One text for every snapshot of a series, so it is said once.
-    builder.warn('the agent watched part of the time to stay within its CPU budget (a busy process); counts are estimates scaled from what it saw (--track all watches everything)');
+    // Rounded, so a series of snapshots says it once or twice, not each time.
+    const share = data.dutyCycle >= 0.1 ? `about ${Math.round(data.dutyCycle * 10) * 10}%` : 'under 10%';
+    builder.warn(`the agent watched ${share} of the time to stay within its CPU budget; counts are estimates scaled from what it saw (--track all watches everything)`);
   }
   if (data.untracked) {
     // No count in the text, so a series of snapshots repeats it once.
