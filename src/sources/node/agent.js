@@ -236,27 +236,19 @@
   let windowCost = 0; // ms spent in our callbacks during this window
   let windowEvents = 0;
   let resumeTimer = null;
-  let knownStacks = 0; // stack ids are given in order: one at or past this is new
-  const WARM_UP_STACKS = 2000;
   const cost = { watchedMs: 0, pausedMs: 0, spentMs: 0, ownMs: 0, events: 0, windows: 0, pauses: 0, recorded: 0 };
 
   function init(asyncId, type, triggerAsyncId, resource) {
     windowEvents++;
     if (pausing || SHORT_LIVED.has(type)) return;
     const started = clock.now();
-    let firstOfItsStack = false;
     if (live.size >= settings.maxTracked && !foldOldest()) {
       untracked += weight;
     } else {
-      const stackId = record(asyncId, type, triggerAsyncId, resource);
-      firstOfItsStack = stackId >= knownStacks;
-      if (firstOfItsStack) knownStacks = stackId + 1;
+      record(asyncId, type, triggerAsyncId, resource);
     }
     const ended = clock.now();
-    // Learning a new stack (V8 may re-parse a function for its positions,
-    // names are read) is paid once per stack: not what the budget is about,
-    // for the first few thousand stacks.
-    if (!firstOfItsStack || knownStacks > WARM_UP_STACKS) windowCost += ended - started;
+    windowCost += ended - started;
     if (adaptive && ended - windowStart >= windowLimit) weighWindow(ended);
   }
 
@@ -282,7 +274,6 @@
     const links = place === -1 ? inherited : { place, lineage, next: inherited };
     const ref = adaptive && typeof resource === 'object' && resource !== null ? new WeakRef(resource) : null;
     live.set(asyncId, [typeId(type), stackId, triggerAsyncId, Date.now(), links, ref, gaps, weight]);
-    return stackId;
   }
 
   function depthOf(link) {
