@@ -416,8 +416,10 @@
     for (const [asyncId, record] of live) {
       if (record[6] === gaps) continue; // watched without a gap since it was made
       activeIds ??= activeAsyncIds();
-      if (stillLive(record, asyncId, activeIds)) record[6] = gaps;
-      else forget(asyncId);
+      if (!stillLive(record, asyncId, activeIds)) forget(asyncId);
+      // Live now, and if watching, its end will be seen: no need to check it
+      // again until the next gap. Not while paused: it may still end unseen.
+      else if (watching && !pausing) record[6] = gaps;
     }
   }
 
