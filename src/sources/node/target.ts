@@ -202,10 +202,13 @@ export class NodeTarget {
   private async readSnapshot(): Promise<Snapshot> {
     if (!(await processExists(this.pid))) throw new TargetError(`the target (pid ${this.pid}) exited`);
     const { timeoutMs } = this.options;
+    // The promise census first: Runtime.queryObjects collects garbage, so
+    // resources whose only end is the GC (a dequeued AsyncResource) are gone
+    // from the agent's weak references before it checks what is still live.
+    const promises = this.options.promiseCensus ? await this.countPromises() : undefined;
     const data = await this.session.evaluate<AgentSnapshot | undefined>(`${AGENT} && ${AGENT}.snapshot()`, timeoutMs);
     if (data === undefined) throw new TargetError(`the leakscan agent in pid ${this.pid} is gone (removed by its watchdog?)`);
     const handles = await this.session.evaluate<[number | null, string, string][]>(HANDLE_CENSUS, timeoutMs);
-    const promises = this.options.promiseCensus ? await this.countPromises() : undefined;
 
     const { builder, trackedPending } = builderFromAgent(data, {
       pid: this.pid,
