@@ -74,14 +74,19 @@
   let lastPing = Date.now() + (settings.preloaded ? 60000 : 0);
   let installed = true;
 
-  function typeId(type) {
-    let id = typeIds.get(type);
+  /** The id of `key` in a table (`list` of values, `ids` from key to index), added if new. */
+  function intern(ids, list, key, value) {
+    let id = ids.get(key);
     if (id === undefined) {
-      id = types.length;
-      types.push(type);
-      typeIds.set(type, id);
+      id = list.length;
+      list.push(value);
+      ids.set(key, id);
     }
     return id;
+  }
+
+  function typeId(type) {
+    return intern(typeIds, types, type, type);
   }
 
   // ---- Stacks -------------------------------------------------------------
@@ -170,21 +175,10 @@
           const fn = callsite.getFunctionName() || '';
           const key = fn + '\u0000' + file + '\u0000' + line;
           let id = frameIds.get(key);
-          if (id === undefined) {
-            id = frames.length;
-            frames.push([fn, file, line]);
-            frameIds.set(key, id);
-          }
+          if (id === undefined) id = intern(frameIds, frames, key, [fn, file, line]); // the frame's value only made when new
           ids.push(id);
         }
-        const stackKey = ids.join(',');
-        let stackId = stackIds.get(stackKey);
-        if (stackId === undefined) {
-          stackId = stacks.length;
-          stacks.push(ids);
-          stackIds.set(stackKey, stackId);
-        }
-        return stackId;
+        return intern(stackIds, stacks, ids.join(','), ids);
       },
       /** The innermost frame outside Node's own code: where in the program a stack was made. */
       place(stackId) {
