@@ -201,6 +201,26 @@ for (const name of ['pending-promises', 'interval-leak']) {
   });
 }
 
+/**
+ * Short-lived work seen in a window must not be scaled into a pile: a
+ * bounded-queue job lives a few milliseconds, and the pool of 4 workers never
+ * holds more than 4 jobs of 3 resources each at any one site (12, as
+ * `--track all` counts them right after a snapshot's pause). Before young
+ * sampled resources were left out of snapshots, a window open when the
+ * snapshot was taken counted them tens of times each (32 to 132 here, and a
+ * false 30 in CI).
+ */
+test('bounded-queue watched in short windows: a job\'s few in-flight resources are never estimated as a pile', async () => {
+  const result = await runCli(['run', '--interval', '1', '--count', '6', '--agent-budget', '0.1', '--out', join(dir, 'sampled-bounded-queue'), '--no-html', '--json', '--', process.execPath, nodeFixtureFile('bounded-queue')]);
+  assert.equal(result.code, 0, result.stderr);
+  const diff = JSON.parse(result.stdout) as DiffJson;
+  assert.ok(diff.warnings.some((w) => /^the agent watched (about \d+%|under 10%) of the time/.test(w)), diff.warnings.join('\n'));
+  const jobSites = diff.suspects.filter((s) => s.anchor?.file.endsWith('bounded-queue.mjs'));
+  const piles = jobSites.filter((s) => Math.max(...s.counts) > 16);
+  assert.deepEqual(piles.map((s) => `${s.key}: ${s.counts.join(', ')}`), []);
+  assert.deepEqual(diff.suspects.filter((s) => s.score >= 30).map((s) => `${s.key}: ${s.score} ${s.explanation}`), []);
+});
+
 test('keepalive-server at 400 requests/s, over the budget: what ended unseen is dropped, so sampling invents no leak', async () => {
   const { diff } = await runBusy('keepalive-server');
   const high = diff.suspects.filter((s) => s.score >= 30);

@@ -478,8 +478,19 @@
       lastPing = Date.now();
       if (gaps > 0) dropEndedUnseen();
       const now = Date.now();
+      // A resource seen in a sampled window and made within the last cycle is
+      // left out of this snapshot (it is counted in the next one if it lives
+      // on). Whether a window happened to be open in the last quarter-second
+      // decides whether a site's young resources count `weight` times each or
+      // not at all: for short-lived work (a job's awaits, a request's timers)
+      // that alone swings a count between 0 and dozens, which reads as growth.
+      // A leak's older resources carry its growth.
+      const madeBefore = now - settings.cycleMs;
       const tasks = [];
-      for (const [asyncId, record] of live) tasks.push([asyncId, record[0], record[1], record[2], now - record[3], lineageOf(record, asyncId), record[7]]);
+      for (const [asyncId, record] of live) {
+        if (record[7] > 1 && record[3] > madeBefore) continue;
+        tasks.push([asyncId, record[0], record[1], record[2], now - record[3], lineageOf(record, asyncId), record[7]]);
+      }
       const foldedTasks = [];
       for (const [key, count] of folded) {
         const [t, s] = key.split(',').map(Number);
