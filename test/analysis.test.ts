@@ -12,7 +12,8 @@ import { startGoFixture } from './helpers/go-fixtures.js';
 import type { RunningFixture } from './helpers/go-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 import { dumpsDir } from './helpers/paths.js';
-import { blockingWeight, growthComponent, growthStats } from '../src/analysis/score.js';
+import { blockingWeight, growthComponent, growthStats, scoreSites } from '../src/analysis/score.js';
+import type { SiteSeries } from '../src/analysis/series.js';
 import type { DiffJson } from '../src/report/diff-json.js';
 
 const dir = tempDir();
@@ -167,4 +168,35 @@ test('blocking weights: channels over IO over sleep over running', () => {
   assert.equal(blockingWeight('sleep'), 0.2);
   assert.equal(blockingWeight('running'), 0);
   assert.equal(blockingWeight('unknown'), undefined);
+});
+
+test('equal scores: the site that points at code ranks before the one with no stack, even with fewer tasks', () => {
+  // socket-leak's two ends: the client socket made at `net.connect`, and the
+  // accepted socket the runtime made with no frame of the program (one more,
+  // when the snapshot fell between a connect and the next).
+  const site = (key: string, counts: number[], anchor?: { fn: string; file: string; line: number }): SiteSeries => ({
+    key,
+    ...(anchor ? { anchor } : {}),
+    userCode: anchor !== undefined,
+    counts,
+    states: new Map([['active', counts.reduce((a, b) => a + b, 0)]]),
+    observations: counts.reduce((a, b) => a + b, 0),
+    firstSeen: 0,
+    leaked: 0,
+    exampleStack: anchor ? [anchor] : [],
+    labels: new Map(),
+  });
+  const times = [0, 2000, 4000, 6000, 8000];
+  const suspects = scoreSites({
+    runtime: 'node',
+    times,
+    totals: times.map(() => 40),
+    ignored: times.map(() => 0),
+    sites: [site('(no stack: TCPWRAP)', [2, 5, 9, 13, 17]), site('cacheGet socket-leak.mjs:67', [1, 4, 8, 12, 16], { fn: 'cacheGet', file: 'socket-leak.mjs', line: 67 })],
+    warnings: [],
+    hasIds: false,
+    sources: [],
+  });
+  assert.equal(suspects[0]!.score, suspects[1]!.score, 'the two ends score the same');
+  assert.deepEqual(suspects.map((s) => s.key), ['cacheGet socket-leak.mjs:67', '(no stack: TCPWRAP)']);
 });

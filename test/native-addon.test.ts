@@ -60,8 +60,9 @@ for (const name of ['pending-promises', 'interval-leak', 'socket-leak', 'listene
     const js = await attach(fixture, `${name}-js`, ['--no-native', ...extra]);
     assert.match(js.stderr, /^creation stacks: JavaScript \(no addon offered\)$/m);
     for (const { diff } of [native, js]) {
-      assert.equal(diff.suspects[0]?.anchor?.file, fixture.file);
-      assert.equal(diff.suspects[0]?.anchor?.line, leakLine(name));
+      const ranking = diff.suspects.slice(0, 3).map((s) => `${s.key}: ${s.score} ${s.explanation}`).join('\n');
+      assert.equal(diff.suspects[0]?.anchor?.file, fixture.file, ranking);
+      assert.equal(diff.suspects[0]?.anchor?.line, leakLine(name), ranking);
     }
     assert.deepEqual(frames(native.diff), frames(js.diff));
     await sleep(500);

@@ -114,8 +114,18 @@ export function growthComponent(g: GrowthStats): number {
 export function scoreSites(series: SeriesResult): Suspect[] {
   const single = series.times.length < 2;
   const suspects = series.sites.map((site) => scoreSite(site, series, single));
-  suspects.sort((a, b) => b.score - a.score || lastCount(b) - lastCount(a) || (a.key < b.key ? -1 : 1));
+  suspects.sort((a, b) => b.score - a.score || located(b) - located(a) || lastCount(b) - lastCount(a) || (a.key < b.key ? -1 : 1));
   return suspects;
+}
+
+/**
+ * On equal scores, a site that points at code ranks before one that does
+ * not: a leaked client socket and the server's accepted end of it grow
+ * together, and only the first (the `net.connect` line) can be acted on; the
+ * accepted socket is created by the runtime with no frame of the program.
+ */
+function located(s: Suspect): number {
+  return s.site.anchor === undefined ? 0 : 1;
 }
 
 function lastCount(s: Suspect): number {
