@@ -202,13 +202,30 @@ export class NodeTarget {
   private async readSnapshot(): Promise<Snapshot> {
     if (!(await processExists(this.pid))) throw new TargetError(`the target (pid ${this.pid}) exited`);
     const { timeoutMs } = this.options;
-    // The promise census first: Runtime.queryObjects collects garbage, so
-    // resources whose only end is the GC (a dequeued AsyncResource) are gone
-    // from the agent's weak references before it checks what is still live.
-    const promises = this.options.promiseCensus ? await this.countPromises() : undefined;
-    const data = await this.session.evaluate<AgentSnapshot | undefined>(`${AGENT} && ${AGENT}.snapshot()`, timeoutMs);
+    const census = this.options.promiseCensus ? await this.promiseCensus() : undefined;
+    let promises: { pending: number; total: number } | undefined;
+    let data: AgentSnapshot | undefined;
+    let handles: [number | null, string, string][];
+    try {
+      // One instant. The promise census comes first: Runtime.queryObjects
+      // collects garbage, so resources whose only end is the GC (a dequeued
+      // AsyncResource) are gone from the agent's weak references before it
+      // checks what is still live. And the three are sent together, which the
+      // inspector answers back to back without running the program between
+      // them: asked one at a time, the program ran in between and caught up
+      // on the work the collection's pause had delayed, so every snapshot
+      // showed a burst of in-flight work that is not there otherwise.
+      let promiseList: string | undefined;
+      [promiseList, data, handles] = await Promise.all([
+        census?.list(),
+        this.session.evaluate<AgentSnapshot | undefined>(`${AGENT} && ${AGENT}.snapshot()`, timeoutMs),
+        this.session.evaluate<[number | null, string, string][]>(HANDLE_CENSUS, timeoutMs),
+      ]);
+      if (census && promiseList !== undefined) promises = await census.countPending(promiseList);
+    } finally {
+      await census?.release();
+    }
     if (data === undefined) throw new TargetError(`the leakscan agent in pid ${this.pid} is gone (removed by its watchdog?)`);
-    const handles = await this.session.evaluate<[number | null, string, string][]>(HANDLE_CENSUS, timeoutMs);
 
     const { builder, trackedPending } = builderFromAgent(data, {
       pid: this.pid,
@@ -238,22 +255,26 @@ export class NodeTarget {
     return builder.build(data.now);
   }
 
-  /** Pending promises on the heap: Runtime.queryObjects on Promise.prototype. */
-  private async countPromises(): Promise<{ pending: number; total: number }> {
+  /**
+   * Pending promises on the heap, in steps: `list()` sends Runtime.queryObjects
+   * on Promise.prototype (and is answered with a handle on the array of live
+   * promises), `countPending` reads their states, `release` frees the array.
+   */
+  private async promiseCensus(): Promise<{
+    list(): Promise<string>;
+    countPending(list: string): Promise<{ pending: number; total: number }>;
+    release(): Promise<void>;
+  }> {
     const group = 'leakscan-census';
     const { timeoutMs } = this.options;
-    try {
-      const proto = await this.session.send<{ result: { objectId: string } }>('Runtime.evaluate', { expression: 'Promise.prototype', objectGroup: group }, timeoutMs);
-      const list = await this.session.send<{ objects: { objectId: string } }>('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId, objectGroup: group }, timeoutMs);
-      const counted = await this.session.send<{ result: { value: { pending: number; total: number } } }>(
-        'Runtime.callFunctionOn',
-        { objectId: list.objects.objectId, functionDeclaration: COUNT_PENDING, returnByValue: true, objectGroup: group },
-        timeoutMs,
-      );
-      return counted.result.value;
-    } finally {
-      await this.session.send('Runtime.releaseObjectGroup', { objectGroup: group }, timeoutMs).catch(() => undefined);
-    }
+    const send = <T>(method: string, params: Record<string, unknown>) => this.session.send<T>(method, { ...params, objectGroup: group }, timeoutMs);
+    const proto = await send<{ result: { objectId: string } }>('Runtime.evaluate', { expression: 'Promise.prototype' });
+    return {
+      list: async () => (await send<{ objects: { objectId: string } }>('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId })).objects.objectId,
+      countPending: async (list) =>
+        (await send<{ result: { value: { pending: number; total: number } } }>('Runtime.callFunctionOn', { objectId: list, functionDeclaration: COUNT_PENDING, returnByValue: true })).result.value,
+      release: () => this.session.send('Runtime.releaseObjectGroup', { objectGroup: group }, timeoutMs).then(() => undefined, () => undefined),
+    };
   }
 
   /**
