@@ -14,6 +14,7 @@ import { tempDir } from './helpers/tmp.js';
 import { dumpsDir } from './helpers/paths.js';
 import { blockingWeight, growthComponent, growthStats, scoreSites } from '../src/analysis/score.js';
 import type { SiteSeries } from '../src/analysis/series.js';
+import { samplingWarning, seriesSamplingWarning, shareOfSamplingWarning } from '../src/model/sampling-warning.js';
 import type { DiffJson } from '../src/report/diff-json.js';
 
 const dir = tempDir();
@@ -199,4 +200,16 @@ test('equal scores: the site that points at code ranks before the one with no st
   });
   assert.equal(suspects[0]!.score, suspects[1]!.score, 'the two ends score the same');
   assert.deepEqual(suspects.map((s) => s.key), ['cacheGet socket-leak.mjs:67', '(no stack: TCPWRAP)']);
+});
+
+test('a sampled Node series says once how much of the time the agent watched', () => {
+  // What each snapshot file carries is read back exactly.
+  for (const [dutyCycle, share] of [[0.04, 0], [0.1, 10], [0.66, 70], [0.94, 90]] as const) {
+    assert.equal(shareOfSamplingWarning(samplingWarning(dutyCycle)), share);
+  }
+  assert.equal(shareOfSamplingWarning('dump ends mid-goroutine: 3 complete goroutines were read, the last one was dropped'), undefined);
+  const tail = 'to stay within its CPU budget; counts are estimates scaled from what it saw (--track all watches everything)';
+  assert.equal(seriesSamplingWarning([70, 90, 80, 90, 90], 6), `the agent watched 70% to 90% of the time in 5 of 6 snapshots ${tail}`);
+  assert.equal(seriesSamplingWarning([0, 0, 30], 3), `the agent watched under 10% to 30% of the time in 3 of 3 snapshots ${tail}`);
+  assert.equal(seriesSamplingWarning([40], 1), `the agent watched about 40% of the time ${tail}`);
 });

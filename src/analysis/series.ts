@@ -10,6 +10,7 @@ import type { GroupBy } from '../model/site.js';
 import { taskTotal } from '../model/builder.js';
 import { IgnoreRules } from './ignore.js';
 import { InputError } from '../util/errors.js';
+import { seriesSamplingWarning, shareOfSamplingWarning } from '../model/sampling-warning.js';
 
 export interface SiteSeries {
   key: string;
@@ -61,6 +62,8 @@ export class SeriesBuilder {
   private readonly sites = new Map<string, SiteSeries>();
   /** Warning text -> the snapshots that carried it, so a series repeats none. */
   private readonly warnings = new Map<string, string[]>();
+  /** The share of time the Node agent watched, in each snapshot where it sampled (sampling-warning.ts). */
+  private readonly samplingShares: number[] = [];
   private readonly sources: Snapshot['source'][] = [];
   private hasIds = true;
   private lastTakenAt = -Infinity;
@@ -86,6 +89,11 @@ export class SeriesBuilder {
     this.totals.push(taskTotal(snapshot));
     this.sources.push(snapshot.source);
     for (const warning of snapshot.warnings ?? []) {
+      const share = shareOfSamplingWarning(warning);
+      if (share !== undefined) {
+        this.samplingShares.push(share);
+        continue;
+      }
       const names = this.warnings.get(warning);
       if (names) names.push(name);
       else this.warnings.set(warning, [name]);
@@ -173,9 +181,10 @@ export class SeriesBuilder {
       totals: this.totals,
       ignored: this.ignored,
       sites: [...this.sites.values()],
-      warnings: [...this.warnings].map(([warning, names]) =>
-        names.length === 1 ? `${names[0]}: ${warning}` : `${warning} (in ${names.length} snapshots)`,
-      ),
+      warnings: [
+        ...(this.samplingShares.length > 0 ? [seriesSamplingWarning(this.samplingShares, this.times.length)] : []),
+        ...[...this.warnings].map(([warning, names]) => (names.length === 1 ? `${names[0]}: ${warning}` : `${warning} (in ${names.length} snapshots)`)),
+      ],
       hasIds: this.hasIds,
       sources: this.sources,
     };

@@ -28,6 +28,7 @@ import { COUNT_PENDING, HANDLE_CENSUS } from './census.js';
 import { nodeExecArgv, parseInspectorFlags } from './inspect-flags.js';
 import type { InspectorFlags } from './inspect-flags.js';
 import { nativeBindingDir } from './native-addon.js';
+import { samplingWarning } from '../../model/sampling-warning.js';
 
 export interface AgentSettings {
   /** Live records kept before the oldest are folded into per-site counts. */
@@ -413,11 +414,7 @@ export function builderFromAgent(data: AgentSnapshot, source: Snapshot['source']
     const kind = data.types[typeId]!;
     builder.addTask({ kind, state: kind === 'PROMISE' ? 'pending' : 'active', stack: stackId >= 0 ? stackMap[stackId]! : unknownStack, count });
   }
-  if (data.dutyCycle < 1) {
-    // Rounded, so a series of snapshots says it once or twice, not each time.
-    const share = data.dutyCycle >= 0.1 ? `about ${Math.round(data.dutyCycle * 10) * 10}%` : 'under 10%';
-    builder.warn(`the agent watched ${share} of the time to stay within its CPU budget; counts are estimates scaled from what it saw (--track all watches everything)`);
-  }
+  if (data.dutyCycle < 1) builder.warn(samplingWarning(data.dutyCycle));
   if (data.untracked) {
     // No count in the text, so a series of snapshots repeats it once.
     builder.warn(`the agent reached its cap of ${data.maxTracked} tracked resources; some short-lived resources were not tracked (raise --max-tracked)`);
