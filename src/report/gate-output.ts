@@ -13,7 +13,9 @@
 import chalk from 'chalk';
 import { relative, isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } from 'node-sarif-builder';
+import { lazyModule } from '../util/lazy-module.js';
+
+const sarifBuilder = lazyModule<typeof import('node-sarif-builder')>('node-sarif-builder');
 import type { GateResult, Verdict } from '../analysis/gate.js';
 import type { Suspect } from '../analysis/score.js';
 import { safeText } from './format.js';
@@ -138,6 +140,7 @@ function artifactUri(file: string, sourceRoot: string): string {
 }
 
 function gateSarif(result: GateResult, options: GateOutputOptions): string {
+  const { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } = sarifBuilder();
   const sarif = new SarifBuilder();
   const run = new SarifRunBuilder().initSimple({ toolDriverName: 'leakscan', toolDriverVersion: options.version, url: 'https://www.npmjs.com/package/leakscan' });
   const ruleId = result.analysis.series.runtime === 'go' ? 'goroutine-leak' : 'async-resource-leak';

@@ -3,7 +3,10 @@
  * commands with ids and timeouts; nothing else is needed to evaluate code in
  * a Node target.
  */
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { lazyModule } from '../../util/lazy-module.js';
+
+const ws = lazyModule<typeof WebSocket>('ws');
 import { TargetError } from '../../util/errors.js';
 
 interface Pending {
@@ -26,7 +29,7 @@ export class CdpSession {
   static connect(url: string, timeoutMs: number): Promise<CdpSession> {
     return new Promise((resolve, reject) => {
       // The inspector refuses connections with an Origin header it does not expect; send none.
-      const socket = new WebSocket(url, { handshakeTimeout: timeoutMs, perMessageDeflate: false, maxPayload: 512 * 1024 * 1024 });
+      const socket = new (ws())(url, { handshakeTimeout: timeoutMs, perMessageDeflate: false, maxPayload: 512 * 1024 * 1024 });
       socket.once('open', () => resolve(new CdpSession(socket)));
       socket.once('error', (error) => reject(new TargetError(`cannot connect to the inspector at ${url}: ${error.message}`)));
     });
@@ -67,7 +70,7 @@ export class CdpSession {
   }
 
   close(): Promise<void> {
-    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    if (this.socket.readyState === ws().CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
       this.socket.once('close', () => resolve());
       this.socket.close();

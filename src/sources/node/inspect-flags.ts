@@ -3,7 +3,10 @@
  * inspector: already open (and where), the port SIGUSR1 would open it on,
  * and what forbids opening it.
  */
-import yargsParser from 'yargs-parser';
+import type yargsParserType from 'yargs-parser';
+import { lazyModule } from '../../util/lazy-module.js';
+
+const yargsParser = lazyModule<typeof yargsParserType>('yargs-parser');
 
 export interface InspectorFlags {
   /** --inspect / --inspect-brk / --inspect-wait given: the inspector was opened at start. */
@@ -22,7 +25,7 @@ const INSPECT_FLAGS = ['inspect', 'inspect-brk', 'inspect-wait'];
 /** Node options come from argv (before the script) and NODE_OPTIONS. */
 export function parseInspectorFlags(execArgv: string[], nodeOptions: string): InspectorFlags {
   const options = [...splitNodeOptions(nodeOptions), ...execArgv];
-  const parsed = yargsParser(options, {
+  const parsed = yargsParser()(options, {
     string: [...INSPECT_FLAGS, 'inspect-port', 'debug-port'],
     boolean: ['disable-sigusr1', 'permission', 'experimental-permission'],
     configuration: { 'camel-case-expansion': false, 'dot-notation': false, 'parse-numbers': false },
