@@ -2,8 +2,8 @@
  * A CommonJS dependency loaded on its first use instead of at start-up, so
  * the commands that never use it start without paying for it: `ws` and
  * `yargs-parser` serve only Node targets, the SARIF builder only
- * `check --format sarif`. Together they took about 70 ms of every start
- * (`leakscan --version`: 306 ms before, 163 ms after).
+ * `check --format sarif`. Together they took about 60 ms of every start
+ * (`npm run bench:startup`, BENCHMARKS.md).
  */
 import { createRequire } from 'node:module';
 
