@@ -14,13 +14,13 @@ import chalk from 'chalk';
 import { relative, isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { lazyModule } from '../util/lazy-module.js';
-
-const sarifBuilder = lazyModule<typeof import('node-sarif-builder')>('node-sarif-builder');
 import type { GateResult, Verdict } from '../analysis/gate.js';
 import type { Suspect } from '../analysis/score.js';
 import { safeText } from './format.js';
 import { describeFrame } from './frame-text.js';
 import { sparkline } from './sparkline.js';
+
+const sarifBuilder = lazyModule<typeof import('node-sarif-builder')>('node-sarif-builder');
 
 export type GateFormat = 'text' | 'json' | 'junit' | 'sarif' | 'github';
 export const GATE_FORMATS: GateFormat[] = ['text', 'json', 'junit', 'sarif', 'github'];

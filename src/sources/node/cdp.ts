@@ -5,9 +5,9 @@
  */
 import type WebSocket from 'ws';
 import { lazyModule } from '../../util/lazy-module.js';
+import { TargetError } from '../../util/errors.js';
 
 const ws = lazyModule<typeof WebSocket>('ws');
-import { TargetError } from '../../util/errors.js';
 
 interface Pending {
   resolve: (value: unknown) => void;
