@@ -210,6 +210,7 @@ test('a sampled Node series says once how much of the time the agent watched', (
   assert.equal(shareOfSamplingWarning('dump ends mid-goroutine: 3 complete goroutines were read, the last one was dropped'), undefined);
   const tail = 'to stay within its CPU budget; counts are estimates scaled from what it saw (--track all watches everything)';
   assert.equal(seriesSamplingWarning([70, 90, 80, 90, 90], 6), `the agent watched 70% to 90% of the time in 5 of 6 snapshots ${tail}`);
-  assert.equal(seriesSamplingWarning([0, 0, 30], 3), `the agent watched under 10% to 30% of the time in 3 of 3 snapshots ${tail}`);
+  assert.equal(seriesSamplingWarning([0, 0, 30], 3), `the agent watched up to 30% of the time in 3 of 3 snapshots ${tail}`);
+  assert.equal(seriesSamplingWarning([0, 0], 6), `the agent watched under 10% of the time in 2 of 6 snapshots ${tail}`);
   assert.equal(seriesSamplingWarning([40], 1), `the agent watched about 40% of the time ${tail}`);
 });

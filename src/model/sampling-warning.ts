@@ -33,7 +33,7 @@ export function shareOfSamplingWarning(warning: string): number | undefined {
 export function seriesSamplingWarning(shares: readonly number[], snapshots: number): string {
   const low = Math.min(...shares);
   const high = Math.max(...shares);
-  const watched = low === high ? shareText(low) : `${low === 0 ? 'under 10%' : `${low}%`} to ${high}%`;
+  const watched = low === high ? shareText(low) : low === 0 ? `up to ${high}%` : `${low}% to ${high}%`;
   const where = shares.length === 1 && snapshots === 1 ? '' : ` in ${shares.length} of ${snapshots} snapshots`;
   return `the agent watched ${watched} of the time${where} ${TAIL}`;
 }
