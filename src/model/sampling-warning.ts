@@ -6,7 +6,8 @@
  */
 
 const TAIL = 'to stay within its CPU budget; counts are estimates scaled from what it saw (--track all watches everything)';
-const PATTERN = /^the agent watched (?:about (\d+)%|under 10%) of the time to stay within its CPU budget; counts are estimates scaled from what it saw \(--track all watches everything\)$/;
+// Built from TAIL, so the text written and the text read back cannot drift apart.
+const PATTERN = new RegExp(`^the agent watched (?:about (\\d+)%|under 10%) of the time ${TAIL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
 /** Rounded to tens, so the snapshots of one attach mostly say the same. */
 function roundedShare(dutyCycle: number): number {
