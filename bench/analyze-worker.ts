@@ -2,7 +2,7 @@
  * Child process of bench/analyze: loads a series of dumps one at a time and
  * feeds them to the analysis, timing the two apart.
  */
-import { loadSnapshotFile } from '../src/sources/load.js';
+import { loadSnapshotFile } from '../src/formats/load.js';
 import { Analyzer } from '../src/analysis/analyze.js';
 
 const files = process.argv.slice(2);

@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nativeAddonStatus, nativeBindingDir } from '../src/sources/node/native-addon.js';
+import { nativeAddonStatus, nativeBindingDir } from '../src/targets/node/native-addon.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const agent = join(root, 'src', 'sources', 'node', 'agent.js');

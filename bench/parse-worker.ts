@@ -4,7 +4,7 @@
  * groups its goroutines by site as show and diff do. Reports time and peak
  * RSS as JSON, so each measurement starts from a clean heap.
  */
-import { loadSnapshotFile } from '../src/sources/load.js';
+import { loadSnapshotFile } from '../src/formats/load.js';
 import { summarizeSnapshot } from '../src/analysis/summary.js';
 
 const group = process.argv.includes('--group');

@@ -13,7 +13,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { benchCache, crowdDump, mib } from './crowd.js';
-import { loadSnapshotFile } from '../src/sources/load.js';
+import { loadSnapshotFile } from '../src/formats/load.js';
 import { Analyzer } from '../src/analysis/analyze.js';
 import { renderHtmlReport } from '../src/report/html.js';
 

@@ -14,9 +14,9 @@ import { runCli } from './helpers/cli.js';
 import { startGoFixture } from './helpers/go-fixtures.js';
 import type { RunningFixture } from './helpers/go-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
-import { snapshotFromPprof } from '../src/sources/go/pprof-client.js';
+import { snapshotFromPprof } from '../src/targets/go/pprof-client.js';
 import { writeSnapshotFile } from '../src/model/file.js';
-import { loadSnapshotFile } from '../src/sources/load.js';
+import { loadSnapshotFile } from '../src/formats/load.js';
 import { SiteResolver } from '../src/model/site.js';
 import type { DiffJson } from '../src/report/diff-json.js';
 

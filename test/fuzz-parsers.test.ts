@@ -11,7 +11,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { snapshotFromChunks } from '../src/sources/detect.js';
+import { snapshotFromChunks } from '../src/formats/detect.js';
 import { InputError } from '../src/util/errors.js';
 import { summarizeSnapshot } from '../src/analysis/summary.js';
 import { dumpsDir } from './helpers/paths.js';

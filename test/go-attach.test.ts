@@ -14,7 +14,7 @@ import { buildGoFixtureVariant, buildGoFixtures, goroutineLeakProfileEnv, startG
 import type { RunningFixture } from './helpers/go-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 import { cacheDir } from './helpers/paths.js';
-import { loadSnapshotFile } from '../src/sources/load.js';
+import { loadSnapshotFile } from '../src/formats/load.js';
 import type { DiffJson } from '../src/report/diff-json.js';
 
 const dir = tempDir();

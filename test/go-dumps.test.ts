@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSnapshotFile } from '../src/sources/load.js';
+import { loadSnapshotFile } from '../src/formats/load.js';
 import type { Frame, Snapshot, Task } from '../src/model/format.js';
 import { taskTotal } from '../src/model/builder.js';
 import { SiteResolver } from '../src/model/site.js';

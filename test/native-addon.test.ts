@@ -16,7 +16,7 @@ import type { RunningNodeFixture } from './helpers/node-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 import { repoRoot } from './helpers/paths.js';
 import type { DiffJson } from '../src/report/diff-json.js';
-import { nativeAddonPath, nativeAddonStatus } from '../src/sources/node/native-addon.js';
+import { nativeAddonPath, nativeAddonStatus } from '../src/targets/node/native-addon.js';
 
 const dir = tempDir();
 const running: RunningNodeFixture[] = [];

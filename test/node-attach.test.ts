@@ -16,7 +16,7 @@ import { leakLine, nodeFixtureFile, resources, served, startNodeFixture, withIns
 import type { RunningNodeFixture } from './helpers/node-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 import type { DiffJson } from '../src/report/diff-json.js';
-import { nodeExecArgv, parseInspectorFlags, splitNodeOptions } from '../src/sources/node/inspect-flags.js';
+import { nodeExecArgv, parseInspectorFlags, splitNodeOptions } from '../src/targets/node/inspect-flags.js';
 
 const dir = tempDir();
 const running: RunningNodeFixture[] = [];

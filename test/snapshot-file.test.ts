@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSnapshotFile } from '../src/model/file.js';
-import { loadSnapshotFile } from '../src/sources/load.js';
+import { loadSnapshotFile } from '../src/formats/load.js';
 import { tempDir } from './helpers/tmp.js';
 import { dumpsDir } from './helpers/paths.js';
 

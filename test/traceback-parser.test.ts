@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SnapshotBuilder } from '../src/model/builder.js';
-import { TracebackParser, GO_DUMP_LIMIT_BYTES, parseHeader, parseLabelBlock } from '../src/sources/go/traceback.js';
+import { TracebackParser, GO_DUMP_LIMIT_BYTES, parseHeader, parseLabelBlock } from '../src/formats/go/traceback.js';
 import { dumpsDir } from './helpers/paths.js';
 import type { Snapshot } from '../src/model/format.js';
 

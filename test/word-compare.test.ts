@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PackedKey, WordView, holdsKey, indexOfEither } from '../src/sources/go/word-compare.js';
+import { PackedKey, WordView, holdsKey, indexOfEither } from '../src/formats/go/word-compare.js';
 import { dumpsDir } from './helpers/paths.js';
 
 const dump = readFileSync(join(dumpsDir, 'go1.26.8-debug2.txt')).subarray(0, 2000);

@@ -1,6 +1,6 @@
 import { Analyzer } from '../analysis/analyze.js';
 import type { Analysis, AnalysisOptions } from '../analysis/analyze.js';
-import { expandInputs, forEachSnapshot } from '../sources/inputs.js';
+import { expandInputs, forEachSnapshot } from '../formats/inputs.js';
 import { Progress } from './progress.js';
 
 /** Analyses snapshot files and directories given on the command line, one file at a time, with progress. */

@@ -3,21 +3,22 @@
  * output. No parsing or scoring here.
  */
 import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { packagePath } from '../util/package-root.js';
 import { reportError } from './action.js';
-import { registerSnapshot } from './snapshot.js';
-import { registerShow } from './show.js';
-import { registerDiff } from './diff.js';
-import { registerDemo } from './demo.js';
-import { registerAttach } from './attach.js';
-import { registerRun } from './run.js';
-import { registerReport } from './report.js';
-import { registerCheck } from './check.js';
-import { registerBaseline } from './baseline.js';
-import { registerDoctor } from './doctor.js';
+import { registerSnapshot } from './commands/snapshot.js';
+import { registerShow } from './commands/show.js';
+import { registerDiff } from './commands/diff.js';
+import { registerDemo } from './commands/demo.js';
+import { registerAttach } from './commands/attach.js';
+import { registerRun } from './commands/run.js';
+import { registerReport } from './commands/report.js';
+import { registerCheck } from './commands/check.js';
+import { registerBaseline } from './commands/baseline.js';
+import { registerDoctor } from './commands/doctor.js';
 import { ExitCode } from '../util/errors.js';
 
-const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 
 export async function main(argv: readonly string[]): Promise<number> {
   // `leakscan ... | head`: a reader that stops early is not an error.

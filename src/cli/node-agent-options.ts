@@ -1,7 +1,7 @@
 /** The options that shape the Node agent, shared by attach, run and check. */
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import type { AgentSettings } from '../sources/node/target.js';
+import type { AgentSettings } from '../targets/node/target.js';
 import { percent, positiveInt } from './options.js';
 
 export interface NodeAgentFlags {

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../util/package-root.js';
 import type { Analysis } from '../analysis/analyze.js';
 import type { Snapshot } from '../model/format.js';
 import type { GroupBy } from '../model/site.js';
@@ -137,7 +137,7 @@ function loadAssets(): NonNullable<typeof assets> {
     const require = createRequire(import.meta.url);
     const d3Dist = dirname(require.resolve('d3'));
     const flamegraphDist = dirname(require.resolve('d3-flame-graph'));
-    const clientDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'report', 'client');
+    const clientDir = packagePath('src', 'report', 'client');
     assets = {
       d3: readFileSync(join(d3Dist, 'd3.min.js'), 'utf8'),
       flamegraph: readFileSync(join(flamegraphDist, 'd3-flamegraph.umd.min.js'), 'utf8'),

@@ -1,5 +1,5 @@
 /**
- * Errors a user should see as one line, with the exit code DESIGN.md documents.
+ * Errors a user should see as one line, with the exit code the README documents.
  * Anything else that escapes to the CLI is a bug in leakscan and is reported as such.
  */
 

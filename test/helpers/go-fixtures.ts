@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createInterface } from 'node:readline';
 import { cacheDir, fixturesDir } from './paths.js';
-import { stopChild } from '../../src/sources/go/launch.js';
+import { stopChild } from '../../src/targets/go/launch.js';
 
 const execFileAsync = promisify(execFile);
 const binDir = join(cacheDir, 'go-fixtures');

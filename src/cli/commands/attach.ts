@@ -1,20 +1,20 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { inspectProcess } from '../sources/proc.js';
-import type { ProcessInfo } from '../sources/proc.js';
-import { defaultNodeAttachOptions } from '../sources/node/target.js';
-import { sampleNodeTarget } from './node-sampling.js';
-import { discoverPprof } from '../sources/go/discover.js';
-import { goTaker } from './go-sampling.js';
-import { TargetError, InputError } from '../util/errors.js';
-import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
-import type { AnalysisFlags } from './analysis-options.js';
-import { addSamplingOptions, runSamplingSession, snapshotCount } from './sampling-session.js';
-import type { SamplingFlags, SessionOutput } from './sampling-session.js';
-import { positiveSeconds } from './options.js';
-import { addNodeAgentOptions, agentSettingsFromFlags } from './node-agent-options.js';
-import type { NodeAgentFlags } from './node-agent-options.js';
-import { timestampName } from './names.js';
+import { inspectProcess } from '../../targets/proc.js';
+import type { ProcessInfo } from '../../targets/proc.js';
+import { defaultNodeAttachOptions } from '../../targets/node/target.js';
+import { sampleNodeTarget } from '../../session/node-sampling.js';
+import { discoverPprof } from '../../targets/go/discover.js';
+import { goTaker } from '../../session/go-sampling.js';
+import { TargetError, InputError } from '../../util/errors.js';
+import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
+import type { AnalysisFlags } from '../analysis-options.js';
+import { addSamplingOptions, runSamplingSession, snapshotCount } from '../../session/sampling-session.js';
+import type { SamplingFlags, SessionOutput } from '../../session/sampling-session.js';
+import { positiveSeconds } from '../options.js';
+import { addNodeAgentOptions, agentSettingsFromFlags } from '../node-agent-options.js';
+import type { NodeAgentFlags } from '../node-agent-options.js';
+import { timestampName } from '../names.js';
 
 export interface AttachFlags extends SamplingFlags, AnalysisFlags, NodeAgentFlags {
   url?: string;

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { renderDiff } from '../report/diff-text.js';
-import { diffJson } from '../report/diff-json.js';
-import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
-import type { AnalysisFlags } from './analysis-options.js';
-import { positiveInt, score } from './options.js';
-import { analyzeInputs } from './analyze-files.js';
-import { writeHtmlReport } from './html-output.js';
+import { renderDiff } from '../../report/diff-text.js';
+import { diffJson } from '../../report/diff-json.js';
+import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
+import type { AnalysisFlags } from '../analysis-options.js';
+import { positiveInt, score } from '../options.js';
+import { analyzeInputs } from '../analyze-files.js';
+import { writeHtmlReport } from '../html-output.js';
 
 interface DiffFlags extends AnalysisFlags {
   html?: string;

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { writeSnapshotFile } from '../model/file.js';
-import { taskTotal } from '../model/builder.js';
-import type { Snapshot } from '../model/format.js';
-import { loadSnapshotFile } from '../sources/load.js';
-import { snapshotFromPprof } from '../sources/go/pprof-client.js';
-import { InputError } from '../util/errors.js';
-import { plural } from '../report/format.js';
-import { positiveSeconds } from './options.js';
-import { timestampName } from './names.js';
+import { writeSnapshotFile } from '../../model/file.js';
+import { taskTotal } from '../../model/builder.js';
+import type { Snapshot } from '../../model/format.js';
+import { loadSnapshotFile } from '../../formats/load.js';
+import { snapshotFromPprof } from '../../targets/go/pprof-client.js';
+import { InputError } from '../../util/errors.js';
+import { plural } from '../../report/format.js';
+import { positiveSeconds } from '../options.js';
+import { timestampName } from '../names.js';
 
 interface SnapshotOptions {
   output?: string;

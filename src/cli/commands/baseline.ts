@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { makeBaseline, baselineJson } from '../analysis/baseline.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
-import type { AnalysisFlags } from './analysis-options.js';
-import { analyzeInputs } from './analyze-files.js';
-import { score } from './options.js';
+import { makeBaseline, baselineJson } from '../../analysis/baseline.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
+import type { AnalysisFlags } from '../analysis-options.js';
+import { analyzeInputs } from '../analyze-files.js';
+import { score } from '../options.js';
 
 interface BaselineFlags extends AnalysisFlags {
   output: string;

@@ -9,10 +9,9 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../util/package-root.js';
 import { InputError, TargetError } from '../../util/errors.js';
 
-export const packageRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
 export function buildBundledGoProgram(name: string): Promise<string> {
   const outDir = join(tmpdir(), `leakscan-go-${process.getuid?.() ?? 'user'}`);

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { nativeAddonStatus, nativeBindingDir } from '../sources/node/native-addon.js';
+import { nativeAddonStatus, nativeBindingDir } from '../../targets/node/native-addon.js';
 
 export function registerDoctor(program: Command, run: (action: () => Promise<number | void>) => Promise<void>, version: string): void {
   program

@@ -17,7 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../util/package-root.js';
 import { SnapshotBuilder } from '../../model/builder.js';
 import type { Snapshot } from '../../model/format.js';
 import { TargetError } from '../../util/errors.js';
@@ -75,13 +75,13 @@ let agentSource: string | undefined;
 
 /** The agent as an expression that installs it with these options. */
 export function agentExpression(options: Record<string, unknown>): string {
-  agentSource ??= readFileSync(fileURLToPath(new URL('../../../../src/sources/node/agent.js', import.meta.url)), 'utf8');
+  agentSource ??= readFileSync(agentFile(), 'utf8');
   const call = agentSource.trim().replace(/;$/, '');
   return `(() => { const LEAKSCAN_AGENT_OPTIONS = ${JSON.stringify(options)}; return (\n${call}\n); })()`;
 }
 
 export function agentFile(): string {
-  return fileURLToPath(new URL('../../../../src/sources/node/agent.js', import.meta.url));
+  return packagePath('src', 'targets', 'node', 'agent.js');
 }
 
 export interface AgentSnapshot {

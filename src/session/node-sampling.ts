@@ -1,6 +1,6 @@
-import { NodeTarget } from '../sources/node/target.js';
-import type { NodeAttachOptions } from '../sources/node/target.js';
-import type { ProcessInfo } from '../sources/proc.js';
+import { NodeTarget } from '../targets/node/target.js';
+import type { NodeAttachOptions } from '../targets/node/target.js';
+import type { ProcessInfo } from '../targets/proc.js';
 import { runSamplingSession } from './sampling-session.js';
 import { makeDirectory } from '../util/make-directory.js';
 import type { SessionOptions } from './sampling-session.js';

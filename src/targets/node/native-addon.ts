@@ -7,14 +7,14 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../util/package-root.js';
 
 /**
  * The directory node-pre-gyp installs builds into, one subdirectory per ABI
  * ("node-v115-linux-x64"); LEAKSCAN_NATIVE_DIR points elsewhere (builds
  * made for the Node of the services to attach to).
  */
-export const nativeBindingDir = process.env.LEAKSCAN_NATIVE_DIR || fileURLToPath(new URL('../../../../native/lib/binding/', import.meta.url));
+export const nativeBindingDir = process.env.LEAKSCAN_NATIVE_DIR || packagePath('native', 'lib', 'binding');
 
 export function nativeAddonPath(abi: string, platform: string = process.platform, arch: string = process.arch): string {
   return join(nativeBindingDir, `node-v${abi}-${platform}-${arch}`, 'leakscan_native.node');

@@ -7,13 +7,13 @@ import type { Command } from 'commander';
 import { Analyzer } from '../analysis/analyze.js';
 import type { Analysis, AnalysisOptions } from '../analysis/analyze.js';
 import type { Snapshot } from '../model/format.js';
-import { sampleSeries } from '../sources/sampler.js';
+import { sampleSeries } from './sampler.js';
 import { renderDiff } from '../report/diff-text.js';
 import { diffJson } from '../report/diff-json.js';
 import { ExitCode, LeakscanError, OutputError, TargetError } from '../util/errors.js';
-import { positiveInt, positiveSeconds, score } from './options.js';
+import { positiveInt, positiveSeconds, score } from '../cli/options.js';
 import { snapshotProgressLine } from './sampling-progress.js';
-import { writeHtmlReport } from './html-output.js';
+import { writeHtmlReport } from '../cli/html-output.js';
 import { safeText } from '../report/format.js';
 import { join } from 'node:path';
 

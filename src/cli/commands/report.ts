@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
-import type { AnalysisFlags } from './analysis-options.js';
-import { writeHtmlReport } from './html-output.js';
-import { analyzeInputs } from './analyze-files.js';
+import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
+import type { AnalysisFlags } from '../analysis-options.js';
+import { writeHtmlReport } from '../html-output.js';
+import { analyzeInputs } from '../analyze-files.js';
 
 interface ReportFlags extends AnalysisFlags {
   output: string;

@@ -13,8 +13,8 @@
  */
 import type { Snapshot } from '../../model/format.js';
 import { TargetError, InputError } from '../../util/errors.js';
-import { snapshotFromChunks } from '../detect.js';
-import { attachProfileLabels } from './labels.js';
+import { snapshotFromChunks } from '../../formats/detect.js';
+import { attachProfileLabels } from '../../formats/go/labels.js';
 
 export interface PprofOptions {
   /** Whole-request timeout for each fetch, body included. */

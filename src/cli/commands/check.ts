@@ -1,24 +1,24 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { resolve as resolvePath } from 'node:path';
-import type { Analysis } from '../analysis/analyze.js';
-import { runGate, defaultGateOptions } from '../analysis/gate.js';
-import type { GateOptions } from '../analysis/gate.js';
-import { readBaseline } from '../analysis/baseline.js';
-import { renderGate, GATE_FORMATS } from '../report/gate-output.js';
-import type { GateFormat } from '../report/gate-output.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { ExitCode, InputError } from '../util/errors.js';
-import { addAnalysisOptions, resolveAnalysisOptions } from './analysis-options.js';
-import type { AnalysisFlags } from './analysis-options.js';
-import { analyzeInputs } from './analyze-files.js';
+import type { Analysis } from '../../analysis/analyze.js';
+import { runGate, defaultGateOptions } from '../../analysis/gate.js';
+import type { GateOptions } from '../../analysis/gate.js';
+import { readBaseline } from '../../analysis/baseline.js';
+import { renderGate, GATE_FORMATS } from '../../report/gate-output.js';
+import type { GateFormat } from '../../report/gate-output.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { ExitCode, InputError } from '../../util/errors.js';
+import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
+import type { AnalysisFlags } from '../analysis-options.js';
+import { analyzeInputs } from '../analyze-files.js';
 import { ATTACH_DEFAULTS, attachAndSample, parsePid, sampleGoUrl } from './attach.js';
-import { NODE_AGENT_FLAG_DEFAULTS } from './node-agent-options.js';
+import { NODE_AGENT_FLAG_DEFAULTS } from '../node-agent-options.js';
 import type { AttachFlags } from './attach.js';
 import { runCommand } from './run.js';
 import type { RunFlags } from './run.js';
-import { writeHtmlReport } from './html-output.js';
-import { positiveInt, positiveSeconds, score } from './options.js';
+import { writeHtmlReport } from '../html-output.js';
+import { positiveInt, positiveSeconds, score } from '../options.js';
 
 interface CheckFlags extends AnalysisFlags {
   pid?: string;

@@ -10,10 +10,10 @@
  */
 import { runInThisContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
-import type { Frame } from '../../model/format.js';
-import { SiteResolver } from '../../model/site.js';
-import { agentExpression, agentOptions, builderFromAgent, defaultAgentSettings } from './target.js';
-import type { AgentSnapshot } from './target.js';
+import type { Frame } from '../model/format.js';
+import { SiteResolver } from '../model/site.js';
+import { agentExpression, agentOptions, builderFromAgent, defaultAgentSettings } from '../targets/node/target.js';
+import type { AgentSnapshot } from '../targets/node/target.js';
 
 export interface LeakCheckOptions {
   /** How long to let timers and I/O started by the function finish, in ms. Default 50. */

@@ -1,4 +1,4 @@
-import { goSnapshotTaker } from '../sources/go/target.js';
+import { goSnapshotTaker } from '../targets/go/target.js';
 import type { Snapshot } from '../model/format.js';
 
 /** The flags of attach and run that shape how a Go target is read. */

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { loadSnapshotFile } from '../sources/load.js';
-import { summarizeSnapshot } from '../analysis/summary.js';
-import { renderShow } from '../report/show-text.js';
-import type { GroupBy } from '../model/site.js';
-import { groupBy, positiveInt } from './options.js';
+import { loadSnapshotFile } from '../../formats/load.js';
+import { summarizeSnapshot } from '../../analysis/summary.js';
+import { renderShow } from '../../report/show-text.js';
+import type { GroupBy } from '../../model/site.js';
+import { groupBy, positiveInt } from '../options.js';
 
 interface ShowOptions {
   top: number;
