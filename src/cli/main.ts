@@ -36,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const program = new Command('leakscan')
     .description('Find goroutine leaks in Go services and async-resource leaks in Node.js services.')
-    .version(version)
+    .version(version, '-v, --version', 'print the version')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -46,6 +46,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addHelpText(
       'after',
       `
+Durations are written as Go writes them (5s, 1m30s, 500ms) or in plain
+seconds (5). A pprof address may be host:port, :port (this machine) or a URL.
+
 Exit codes: 0 success, 1 leaks found (check), 2 usage, input or output
 error (a bad --out, a full disk), 3 the target could not be reached or
 read, 70 a bug in leakscan.`,

@@ -1,6 +1,7 @@
 /** Option parsers shared by commands: each rejects bad values with a usage error. */
 import { InvalidArgumentError } from 'commander';
 import type { GroupBy } from '../model/site.js';
+import { parseDurationSeconds } from '../util/duration.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -8,9 +9,17 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** A positive duration in seconds, written as Go writes it ("5s", "1m30s", "500ms") or in plain seconds ("5"). */
 export function positiveSeconds(value: string): number {
+  const n = parseDurationSeconds(value);
+  if (n === undefined || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a duration such as 5s, 1m30s or 500ms, or a number of seconds');
+  return n;
+}
+
+/** A number above 0 (a rate, a ratio). */
+export function positiveNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number above 0');
   return n;
 }
 

@@ -33,9 +33,9 @@ export interface SamplingFlags {
 /** Sampling and output options, shared by attach and run. */
 export function addSamplingOptions(command: Command, defaults: { interval: number; count: number }): Command {
   return command
-    .option('--interval <seconds>', 'time between snapshots', positiveSeconds, defaults.interval)
+    .option('--interval <duration>', 'time between snapshots', positiveSeconds, defaults.interval)
     .option('--count <n>', `snapshots to take (default ${defaults.count}, unless --duration)`, positiveInt)
-    .option('--duration <seconds>', 'sample for this long instead of a fixed count', positiveSeconds)
+    .option('--duration <duration>', 'sample for this long instead of a fixed count', positiveSeconds)
     .option('--out <dir>', 'where to save the snapshots (default: a new directory named after the pid and time)')
     .option('-n, --top <n>', 'how many suspects to list', positiveInt, 10)
     .option('--min-score <score>', 'list only suspects scoring at least this', score)

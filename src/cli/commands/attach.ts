@@ -32,7 +32,7 @@ export function registerAttach(program: Command, run: (action: () => Promise<num
     .description('sample a running Go or Node.js process by pid over time and rank leak suspects')
     .argument('<pid>', 'process id of the target')
     .option('--url <url>', 'the pprof endpoint to use instead of finding it from the pid')
-    .option('--timeout <seconds>', 'give up on a snapshot request after this long', positiveSeconds, 30)
+    .option('--timeout <duration>', 'give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak (one extra GC cycle per snapshot)')
     .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels when dumps have none')
     .option('--no-promise-census', 'Node: do not count promises created before attach (it runs a GC in the target per snapshot)');
@@ -55,7 +55,7 @@ analyses them.
 
 Examples:
   leakscan attach 4242
-  leakscan attach 4242 --interval 10 --duration 300 --out before-fix/
+  leakscan attach 4242 --interval 10s --duration 5m --out before-fix/
   leakscan attach 4242 --url http://127.0.0.1:6060 --json > suspects.json`,
     )
     .action((pid: string, flags: AttachFlags) => run(() => attachCommand(pid, flags)));

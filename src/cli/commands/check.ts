@@ -18,7 +18,7 @@ import type { AttachFlags } from './attach.js';
 import { runCommand } from './run.js';
 import type { RunFlags } from './run.js';
 import { writeHtmlReport } from '../html-output.js';
-import { positiveInt, positiveSeconds, score } from '../options.js';
+import { positiveInt, positiveNumber, positiveSeconds, score } from '../options.js';
 
 interface CheckFlags extends AnalysisFlags {
   pid?: string;
@@ -50,18 +50,18 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
     .option('--url <url>', 'sample this Go pprof endpoint')
     .option('--baseline <file>', 'accepted suspects (made by leakscan baseline): they pass unless worse by the margins')
     .option('--fail-score <score>', 'fail on a suspect scoring at least this (default 70, or check.failScore of the config)', score)
-    .option('--max-growth <per-minute>', 'also fail on a site growing faster than this many tasks per minute', positiveSeconds)
+    .option('--max-growth <per-minute>', 'also fail on a site growing faster than this many tasks per minute', positiveNumber)
     .option('--score-margin <points>', 'a baselined site fails when its score rises by more than this (default 15)', score)
-    .option('--growth-margin <ratio>', 'a baselined site fails when it grows more than (1 + ratio) times as fast (default 1: twice as fast)', positiveSeconds)
+    .option('--growth-margin <ratio>', 'a baselined site fails when it grows more than (1 + ratio) times as fast (default 1: twice as fast)', positiveNumber)
     .addOption(new Option('--format <format[=file]>', `output format, to stdout or a file; repeatable: ${GATE_FORMATS.join(', ')}`).argParser(collect).default([], 'text'))
     .addOption(new Option('--source-root <dir>', 'paths in SARIF and GitHub annotations are relative to this (the repository root)').default(process.cwd(), 'the current directory'))
-    .option('--interval <seconds>', 'live targets: time between snapshots', positiveSeconds, ATTACH_DEFAULTS.interval)
+    .option('--interval <duration>', 'live targets: time between snapshots', positiveSeconds, ATTACH_DEFAULTS.interval)
     .option('--count <n>', `live targets: snapshots to take (default ${ATTACH_DEFAULTS.count})`, positiveInt)
-    .option('--duration <seconds>', 'live targets: sample for this long instead', positiveSeconds)
+    .option('--duration <duration>', 'live targets: sample for this long instead', positiveSeconds)
     .option('--out <dir>', 'live targets: where to save the snapshots')
     .option('--html <file>', 'also write the HTML report here')
-    .option('--timeout <seconds>', 'live targets: give up on a snapshot request after this long', positiveSeconds, 30)
-    .option('--wait <seconds>', 'with -- <command>: how long to wait for the program to be readable', positiveSeconds, 30);
+    .option('--timeout <duration>', 'live targets: give up on a snapshot request after this long', positiveSeconds, 30)
+    .option('--wait <duration>', 'with -- <command>: how long to wait for the program to be readable', positiveSeconds, 30);
   addAnalysisOptions(command)
     .addHelpText(
       'after',
@@ -71,7 +71,7 @@ output error, 3 the target could not be read.
 
 Examples:
   leakscan check leakscan-4242-20261122-101500/ --baseline leakscan-baseline.json
-  leakscan check --pid 4242 --duration 60 --format sarif=leaks.sarif --format junit=leaks.xml --format github
+  leakscan check --pid 4242 --duration 1m --format sarif=leaks.sarif --format junit=leaks.xml --format github
   leakscan check --count 8 --interval 5 -- node server.js`,
     )
     .action((inputs: string[], flags: CheckFlags) => run(() => checkCommand(inputs, flags, version, argv.includes('--'))));

@@ -32,7 +32,7 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
     .command('demo')
     .description('run leakscan end to end on bundled leaky services (Node.js, and Go where `go` is installed): start, attach, rank, report')
     .option('--count <n>', 'snapshots to take of each', positiveInt, 6)
-    .option('--interval <seconds>', 'time between snapshots', positiveSeconds, 2)
+    .option('--interval <duration>', 'time between snapshots', positiveSeconds, 2)
     .option('--runtime <which>', 'node, go, or both (default: both when `go` is installed, else node)', (v) => {
       if (v !== 'node' && v !== 'go' && v !== 'both') throw new InputError('expected node, go or both');
       return v;

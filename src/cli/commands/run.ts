@@ -35,10 +35,10 @@ export function registerRun(program: Command, run: (action: () => Promise<number
     .command('run')
     .description('start a Go or Node.js program, sample it over time and rank leak suspects')
     .argument('<command...>', 'the program and its arguments (put them after --)')
-    .option('--wait <seconds>', 'how long to wait for the program to serve pprof', positiveSeconds, 30)
+    .option('--wait <duration>', 'how long to wait for the program to serve pprof', positiveSeconds, 30)
     .option('--no-stop', 'leave the program running when sampling ends (default: stop it)')
     .option('--url <url>', 'the pprof endpoint, when it cannot be found from the program\'s sockets')
-    .option('--timeout <seconds>', 'give up on a snapshot request after this long', positiveSeconds, 30)
+    .option('--timeout <duration>', 'give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak')
     .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels');
   addNodeAgentOptions(command);
@@ -55,7 +55,7 @@ inspector on a random loopback port for leakscan to read it.
 
 Examples:
   leakscan run -- ./bin/api-server --config dev.yaml
-  leakscan run --duration 120 --interval 10 -- go run ./cmd/gateway
+  leakscan run --duration 2m --interval 10s -- go run ./cmd/gateway
   leakscan run --count 6 -- node server.js`,
     )
     .action((argv: string[], flags: RunFlags) => run(() => runCommand(argv, flags)));

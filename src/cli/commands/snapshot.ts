@@ -23,7 +23,7 @@ export function registerSnapshot(program: Command, run: (action: () => Promise<n
     .description('take one snapshot of a Go pprof endpoint, or convert a dump file, into a snapshot file')
     .argument('<target>', 'a pprof URL (http://host:port, host:port or a /debug/pprof/ URL), or a dump file of any kind')
     .option('-o, --output <file>', 'where to write the snapshot (.json, or .json.gz to compress)', undefined)
-    .option('--timeout <seconds>', 'give up on an endpoint that has not answered in full after this long', positiveSeconds, 30)
+    .option('--timeout <duration>', 'give up on an endpoint that has not answered in full after this long', positiveSeconds, 30)
     .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak (it runs one extra GC cycle in the target)')
     .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels when the dump has none')
     .addHelpText(

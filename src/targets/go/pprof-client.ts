@@ -30,10 +30,12 @@ export const defaultPprofOptions: PprofOptions = { timeoutMs: 30_000, leakProfil
 
 /**
  * The pprof base ("http://host:port/debug/pprof/") of what the user typed:
- * "host:port", "http://host:port", ".../debug/pprof", or a profile URL.
+ * "host:port", ":port" (this machine, as go tool pprof reads it),
+ * "http://host:port", ".../debug/pprof", or a profile URL.
  */
 export function pprofBase(input: string): URL {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `http://${input}`;
+  const hostPort = input.startsWith(':') ? `localhost${input}` : input;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(hostPort) ? hostPort : `http://${hostPort}`;
   let url: URL;
   try {
     url = new URL(withScheme);
