@@ -16,6 +16,7 @@ import { registerReport } from './commands/report.js';
 import { registerCheck } from './commands/check.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerExport } from './commands/export.js';
 import { ExitCode } from '../util/errors.js';
 
 const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
@@ -61,6 +62,7 @@ read, 70 a bug in leakscan.`,
   registerReport(program, run);
   registerCheck(program, run, version, argv);
   registerBaseline(program, run);
+  registerExport(program, run, version);
   registerDemo(program, run);
   registerDoctor(program, run, version);
   for (const command of program.commands) command.exitOverride();

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
 import { writeHtmlReport } from '../html-output.js';
 import { analyzeInputs } from '../analyze-files.js';
 
 interface ReportFlags extends AnalysisFlags {
-  output: string;
+  output?: string;
   title?: string;
 }
 
@@ -14,7 +16,7 @@ export function registerReport(program: Command, run: (action: () => Promise<num
     .command('report')
     .description('write a self-contained HTML report: suspects, a flamegraph of live tasks, and a differential flamegraph first → last')
     .argument('<snapshots...>', 'snapshot or dump files in time order, or directories of them')
-    .requiredOption('-o, --output <file>', 'the HTML file to write')
+    .option('-o, --output <file>', 'the HTML file to write (default: report.html beside the snapshots)')
     .option('--title <text>', 'the report title (default: names the target)');
   addAnalysisOptions(command)
     .addHelpText(
@@ -24,6 +26,7 @@ The report is one HTML file with everything inlined (d3, d3-flame-graph): it
 opens offline and can be attached to a ticket.
 
 Examples:
+  leakscan report leakscan-4242-20261122-101500/            (writes leakscan-4242-20261122-101500/report.html)
   leakscan report leakscan-4242-20261122-101500/ -o leak.html
   leakscan report before.json.gz after.json.gz -o report.html --title "checkout after load test"`,
     )
@@ -33,5 +36,12 @@ Examples:
 async function reportCommand(inputs: string[], flags: ReportFlags): Promise<void> {
   const options = await resolveAnalysisOptions(flags);
   const analysis = await analyzeInputs(inputs, options);
-  await writeHtmlReport(flags.output, analysis, options.groupBy, (line) => process.stderr.write(`${line}\n`), flags.title);
+  await writeHtmlReport(flags.output ?? (await besideInputs(inputs)), analysis, options.groupBy, (line) => process.stderr.write(`${line}\n`), flags.title);
+}
+
+/** report.html in the last input's directory (the input itself when it is one), as attach leaves it. */
+async function besideInputs(inputs: readonly string[]): Promise<string> {
+  const last = inputs[inputs.length - 1]!;
+  const isDirectory = await stat(last).then((info) => info.isDirectory(), () => false);
+  return join(isDirectory ? last : dirname(last), 'report.html');
 }
