@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../util/package-root.js';
 import { reportError } from './action.js';
+import { applyColorChoice } from './color.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerShow } from './commands/show.js';
 import { registerDiff } from './commands/diff.js';
@@ -27,6 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
+  applyColorChoice(argv);
   let exitCode: number = ExitCode.ok;
   const run = async (action: () => Promise<number | void>) => {
     try {
@@ -38,6 +40,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('leakscan')
     .description('Find goroutine leaks in Go services and async-resource leaks in Node.js services.')
     .version(version, '-v, --version', 'print the version')
+    .option('--color', 'colour the output even when it is not a terminal')
+    .option('--no-color', 'no colour (also: NO_COLOR set and not empty)')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
