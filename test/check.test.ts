@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parseTestResults } from 'test-results-parser';
 import { runCli } from './helpers/cli.js';
-import { startGoFixture } from './helpers/go-fixtures.js';
+import { buildGoFixtureVariant, startGoFixture } from './helpers/go-fixtures.js';
 import type { RunningFixture } from './helpers/go-fixtures.js';
 import { leakLine, startNodeFixture, withInspectorPort } from './helpers/node-fixtures.js';
 import type { RunningNodeFixture } from './helpers/node-fixtures.js';
@@ -71,6 +71,27 @@ test('a leaky Go service fails check with SARIF and JUnit pointing at the leak l
   assert.match(result.stdout, /leakscan check: 1 leak failed the check/);
   assertSarifPoints(sarif, 'fixtures/go/heartbeat/main.go', 65);
   assertJunitFails(junit, 'main.(*session).heartbeat');
+});
+
+test('a Go service built with -trimpath: SARIF paths relative to %SRCROOT% with rule help, JUnit relative and timed', async () => {
+  // -trimpath prints "leakscan.dev/fixtures/heartbeat/main.go": the module path, not a file of this checkout.
+  const binary = await buildGoFixtureVariant('heartbeat', 'trimpath', { GOFLAGS: '-buildvcs=false -trimpath' });
+  const fixture = await startGoFixture('heartbeat', { binary });
+  running.push(fixture);
+  const { result, sarif, junit } = await checkLive(fixture.pid, 'go-trimpath');
+  assert.equal(result.code, 1, result.stderr);
+  assertSarifPoints(sarif, 'fixtures/go/heartbeat/main.go', 65);
+  const log = JSON.parse(readFileSync(sarif, 'utf8')) as {
+    runs: { originalUriBaseIds: Record<string, { uri: string }>; tool: { driver: { rules: { help?: { text: string } }[] } }; results: { locations: { physicalLocation: { artifactLocation: { uriBaseId?: string } } }[] }[] }[];
+  };
+  const run = log.runs[0]!;
+  assert.equal(run.results[0]!.locations[0]!.physicalLocation.artifactLocation.uriBaseId, '%SRCROOT%');
+  assert.equal(run.originalUriBaseIds['%SRCROOT%']!.uri, new URL(`file://${repoRoot.endsWith('/') ? repoRoot : `${repoRoot}/`}`).href);
+  for (const rule of run.tool.driver.rules) assert.ok((rule.help?.text.length ?? 0) > 40, 'every rule has help text');
+  const xml = readFileSync(junit, 'utf8');
+  assert.match(xml, /<testcase [^>]*file="fixtures\/go\/heartbeat\/main\.go" line="65"/);
+  const suiteTime = Number(/<testsuite [^>]*time="([\d.]+)"/.exec(xml)?.[1]);
+  assert.ok(suiteTime >= 3, `the suite's time is the window watched (5 snapshots 1 s apart): ${suiteTime}`);
 });
 
 test('a healthy Go service passes check', async () => {

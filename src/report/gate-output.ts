@@ -11,7 +11,6 @@
  *   Actions turns into annotations on the pull request
  */
 import chalk from 'chalk';
-import { relative, isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { lazyModule } from '../util/lazy-module.js';
 import type { GateResult, Verdict } from '../analysis/gate.js';
@@ -19,6 +18,8 @@ import type { Suspect } from '../analysis/score.js';
 import { safeText } from './format.js';
 import { describeFrame } from './frame-text.js';
 import { sparkline } from './sparkline.js';
+import { SourcePaths } from './source-paths.js';
+import { gitProvenance } from './git-provenance.js';
 
 const sarifBuilder = lazyModule<typeof import('node-sarif-builder')>('node-sarif-builder');
 
@@ -27,7 +28,11 @@ export const GATE_FORMATS: GateFormat[] = ['text', 'json', 'junit', 'sarif', 'gi
 
 export interface GateOutputOptions {
   version: string;
-  /** SARIF and GitHub paths are made relative to this (the repository root). */
+  /**
+   * SARIF, JUnit and GitHub paths are made relative to this (the repository
+   * root), including paths of Go binaries built with -trimpath (see
+   * source-paths.ts).
+   */
   sourceRoot: string;
 }
 
@@ -35,7 +40,7 @@ export function renderGate(format: GateFormat, result: GateResult, options: Gate
   switch (format) {
     case 'text': return gateText(result);
     case 'json': return JSON.stringify(gateJson(result), null, 2) + '\n';
-    case 'junit': return gateJunit(result);
+    case 'junit': return gateJunit(result, new SourcePaths(options.sourceRoot));
     case 'sarif': return gateSarif(result, options);
     case 'github': return gateGithub(result, options);
   }
@@ -106,17 +111,23 @@ function where(s: Suspect): string {
  * JUnit XML written by hand: one <testsuite> of one <testcase> per site is a
  * dozen lines, and the one thing to get right is escaping.
  */
-function gateJunit(result: GateResult): string {
+function gateJunit(result: GateResult, paths: SourcePaths): string {
   const cases = listed(result);
+  const { times } = result.analysis.series;
+  // The suite's time is the window leakscan watched; sites take no time of their own.
+  const seconds = times.length > 1 ? ((times[times.length - 1]! - times[0]!) / 1000).toFixed(3) : '0';
+  const timestamp = times.length > 0 ? ` timestamp="${new Date(times[0]!).toISOString().slice(0, 19)}"` : '';
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="leakscan" tests="${cases.length}" failures="${result.failed}">`,
-    `  <testsuite name="leakscan check (${result.analysis.series.runtime})" tests="${cases.length}" failures="${result.failed}" errors="0" skipped="0">`,
+    `<testsuites name="leakscan" tests="${cases.length}" failures="${result.failed}" time="${seconds}">`,
+    `  <testsuite name="leakscan check (${result.analysis.series.runtime})" tests="${cases.length}" failures="${result.failed}" errors="0" skipped="0" time="${seconds}"${timestamp}>`,
   ];
   for (const { suspect, verdict } of cases) {
     const name = xmlEscape(suspect.key);
-    const file = suspect.site.anchor?.file ? ` file="${xmlEscape(suspect.site.anchor.file)}" line="${suspect.site.anchor.line}"` : '';
-    lines.push(`    <testcase classname="leakscan.${result.analysis.series.runtime}" name="${name}"${file}>`);
+    const anchor = suspect.site.anchor;
+    const rel = anchor ? paths.relativePath(anchor.file) : undefined;
+    const file = anchor && rel !== undefined ? ` file="${xmlEscape(rel)}" line="${anchor.line}"` : '';
+    lines.push(`    <testcase classname="leakscan.${result.analysis.series.runtime}" name="${name}"${file} time="0">`);
     if (verdict.kind === 'fail') {
       lines.push(`      <failure type="leak" message="${xmlEscape(`${verdict.reason} at ${where(suspect)}`)}">${xmlEscape(`${suspect.explanation}\nscore ${suspect.score}\n${where(suspect)}`)}</failure>`);
     } else {
@@ -132,35 +143,61 @@ function verdictText(verdict: Verdict): string {
   return verdict.kind === 'accepted' ? `accepted (${verdict.reason})` : 'passed';
 }
 
-/** A path as code scanning wants it: relative to the repository root when inside it. */
-function artifactUri(file: string, sourceRoot: string): string {
-  if (!isAbsolute(file)) return file;
-  const rel = relative(sourceRoot, file);
-  return rel.startsWith('..') || isAbsolute(rel) ? pathToFileURL(file).href : rel.split('\\').join('/');
-}
+const SRCROOT = '%SRCROOT%';
 
 function gateSarif(result: GateResult, options: GateOutputOptions): string {
   const { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } = sarifBuilder();
+  const paths = new SourcePaths(options.sourceRoot);
   const sarif = new SarifBuilder();
   const run = new SarifRunBuilder().initSimple({ toolDriverName: 'leakscan', toolDriverVersion: options.version, url: 'https://www.npmjs.com/package/leakscan' });
-  const ruleId = result.analysis.series.runtime === 'go' ? 'goroutine-leak' : 'async-resource-leak';
+  const runtime = result.analysis.series.runtime;
+  const ruleId = runtime === 'go' ? 'goroutine-leak' : 'async-resource-leak';
   run.addRule(new SarifRuleBuilder().initSimple({
     ruleId,
-    shortDescriptionText: result.analysis.series.runtime === 'go' ? 'Goroutines pile up at this site and never finish' : 'Async resources pile up at this site and never finish',
+    shortDescriptionText: runtime === 'go' ? 'Goroutines pile up at this site and never finish' : 'Async resources pile up at this site and never finish',
     fullDescriptionText: 'leakscan watched the running program over time: tasks created or blocked here kept growing and surviving (docs/scoring.md).',
   }));
+  const fileOf = new Map<object, string>();
   for (const { suspect, verdict } of result.verdicts) {
     if (verdict.kind !== 'fail') continue;
     const anchor = suspect.site.anchor;
-    run.addResult(new SarifResultBuilder().initSimple({
+    const rel = anchor ? paths.relativePath(anchor.file) : undefined;
+    const fileUri = rel ?? (anchor?.file && anchor.file.startsWith('/') ? pathToFileURL(anchor.file).href : undefined);
+    const builder = new SarifResultBuilder().initSimple({
       ruleId,
       level: 'error',
-      messageText: `${suspect.site.anchor?.fn ?? suspect.key}: ${suspect.explanation} (score ${suspect.score}; ${verdict.reason})`,
-      ...(anchor && anchor.file ? { fileUri: artifactUri(anchor.file, options.sourceRoot), ...(anchor.line > 0 ? { startLine: anchor.line } : {}) } : {}),
-    }));
+      messageText: `${anchor?.fn ?? suspect.key}: ${suspect.explanation} (score ${suspect.score}; ${verdict.reason})`,
+      ...(fileUri !== undefined ? { fileUri, ...(anchor!.line > 0 ? { startLine: anchor!.line } : {}) } : {}),
+    });
+    if (rel !== undefined) fileOf.set(builder.result, rel);
+    run.addResult(builder);
   }
   sarif.addRun(run);
-  return sarif.buildSarifJsonString({ indent: true }) + '\n';
+  const log = sarif.buildSarifOutput();
+  const sarifRun = log.runs[0]!;
+  // Paths in the repository are relative to %SRCROOT%, which the run defines,
+  // so code scanning places them whatever the checkout's folder.
+  sarifRun.originalUriBaseIds = { [SRCROOT]: { uri: pathToFileURL(options.sourceRoot.endsWith('/') ? options.sourceRoot : `${options.sourceRoot}/`).href } };
+  for (const sarifResult of sarifRun.results ?? []) {
+    const location = sarifResult.locations?.[0]?.physicalLocation?.artifactLocation;
+    if (location && fileOf.has(sarifResult)) location.uriBaseId = SRCROOT;
+  }
+  for (const rule of sarifRun.tool.driver.rules ?? []) rule.help = ruleHelp(runtime);
+  const provenance = gitProvenance(options.sourceRoot);
+  if (provenance) sarifRun.versionControlProvenance = [provenance];
+  return JSON.stringify(log, null, 2) + '\n';
+}
+
+/** The rule's help, which code scanning shows beside each alert (GitHub requires one per rule). */
+function ruleHelp(runtime: string): { text: string; markdown: string } {
+  const what = runtime === 'go' ? 'goroutines' : 'async resources (promises, timers, sockets)';
+  const text = [
+    `leakscan sampled the running program several times and found ${what} created or blocked at this line that kept growing and never finished.`,
+    'Check what should end them: a context cancellation, a closed channel, a cleared timer, a settled promise, a closed socket.',
+    'The score and its reasons are explained in docs/scoring.md of leakscan; run leakscan report on the saved snapshots to see the flamegraph.',
+    'If the growth is expected, record it with leakscan baseline or allow the site in .leakscan.json (check.allow).',
+  ];
+  return { text: text.join(' '), markdown: text.join('\n\n') };
 }
 
 /** Workflow command escaping (GitHub's toolkit: %, CR, LF; and in properties also : and ,). */
@@ -172,14 +209,14 @@ function escapeProperty(text: string): string {
 }
 
 function gateGithub(result: GateResult, options: GateOutputOptions): string {
+  const paths = new SourcePaths(options.sourceRoot);
   const lines: string[] = [];
   for (const { suspect, verdict } of result.verdicts) {
     if (verdict.kind !== 'fail') continue;
     const anchor = suspect.site.anchor;
+    const rel = anchor ? paths.relativePath(anchor.file) : undefined;
     const props = [
-      ...(anchor && anchor.file && isAbsolute(anchor.file) && !relative(options.sourceRoot, anchor.file).startsWith('..')
-        ? [`file=${escapeProperty(relative(options.sourceRoot, anchor.file))}`, `line=${anchor.line}`]
-        : []),
+      ...(rel !== undefined ? [`file=${escapeProperty(rel)}`, `line=${anchor!.line}`] : []),
       `title=${escapeProperty(`leak: ${anchor?.fn ?? suspect.key} (score ${suspect.score})`)}`,
     ];
     lines.push(`::error ${props.join(',')}::${escapeData(`${suspect.explanation}. ${verdict.reason}`)}`);
