@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { inspectProcess } from '../../targets/proc.js';
+import { launchedPrograms, launcherName } from '../../targets/launchers.js';
+import { safeText } from '../../report/format.js';
 import type { ProcessInfo } from '../../targets/proc.js';
 import { defaultNodeAttachOptions } from '../../targets/node/target.js';
 import { sampleNodeTarget } from '../../session/node-sampling.js';
@@ -71,11 +73,12 @@ export function parsePid(text: string): number {
 }
 
 /** Attaches to a Go or Node process, samples it and prints the result (or hands it to `output`). */
-export async function attachAndSample(pid: number, flags: AttachFlags, output?: SessionOutput): Promise<number> {
+export async function attachAndSample(givenPid: number, flags: AttachFlags, output?: SessionOutput): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
   const analysis = await resolveAnalysisOptions(flags);
-  const info = await inspectProcess(pid);
+  const info = await throughLauncher(await inspectProcess(givenPid), say);
+  const pid = info.pid;
   if (info.runtime.kind === 'node') return attachNode(pid, info, flags, count, analysis, say, output);
   if (info.runtime.kind === 'unknown') {
     throw new TargetError(`pid ${pid} (${info.runtime.description}) is neither a Go nor a Node.js program; nothing was sent to it`);
@@ -126,3 +129,39 @@ export async function sampleGoUrl(url: string, flags: AttachFlags, output?: Sess
   say(`sampling ${url}: ${count} snapshots ${flags.interval}s apart into ${outDir}`);
   return runSamplingSession({ take: goTaker(url, undefined, undefined, flags, say), output, count, outDir, flags, analysis, say });
 }
+
+/** The program to attach to: `info` itself, or the one Go or Node program a launcher (npm start, go run, a shell) runs. */
+async function throughLauncher(info: ProcessInfo, say: (line: string) => void): Promise<ProcessInfo> {
+  const launcher = launcherName(info);
+  if (launcher === undefined) return info;
+  const programs = await launchedPrograms(info);
+  const describe = (p: ProcessInfo) => `${p.pid} (${safeText(p.argv.join(' ').slice(0, 80))})`;
+  if (programs.length === 1) {
+    say(`pid ${info.pid} is ${launcher}, a launcher: attaching to the program it runs, pid ${describe(programs[0]!)}`);
+    return programs[0]!;
+  }
+  if (programs.length === 0) {
+    throw new TargetError(`pid ${info.pid} is ${launcher}, a launcher, and runs no Go or Node.js program (yet); nothing was sent to it`);
+  }
+  const choice = await askWhichProgram(info.pid, launcher, programs.map(describe));
+  if (choice === undefined) {
+    throw new InputError(`pid ${info.pid} is ${launcher}, a launcher running ${programs.length} programs: ${programs.map(describe).join(', ')}; attach to one of them by its pid`);
+  }
+  return programs[choice]!;
+}
+
+/** On a terminal, asks which of several programs to attach to; undefined without one (CI) or without an answer. */
+async function askWhichProgram(pid: number, launcher: string, choices: string[]): Promise<number | undefined> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    process.stderr.write(`pid ${pid} is ${launcher}, a launcher running ${choices.length} programs:\n`);
+    choices.forEach((c, i) => process.stderr.write(`  ${i + 1}) ${c}\n`));
+    const answer = Number((await prompt.question(`attach to which (1-${choices.length})? `)).trim());
+    return Number.isInteger(answer) && answer >= 1 && answer <= choices.length ? answer - 1 : undefined;
+  } finally {
+    prompt.close();
+  }
+}
+
