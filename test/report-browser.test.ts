@@ -80,6 +80,41 @@ test('clicking the top suspect zooms the flamegraph to its site and shows its de
   await page.close();
 });
 
+test('the count over time: one line per suspect through every snapshot, tooltips in goroutines', async () => {
+  const { page, errors } = await openFile(browser, reportFile);
+  const lines = (await page.evaluate(`[...document.querySelectorAll('#timeline path.series')].map((p) => ({
+    rank: p.dataset.rank, points: (p.getAttribute('d').match(/[ML]/g) || []).length, title: p.querySelector('title').textContent }))`)) as { rank: string; points: number; title: string }[];
+  const suspects = await page.locator('#suspects-body tr').count();
+  assert.equal(lines.length, Math.min(8, suspects), 'a line for each suspect, up to eight');
+  assert.equal(lines[0]!.rank, '1');
+  for (const line of lines) assert.equal(line.points, 4, 'a point for each of the 4 snapshots');
+  assert.match(lines[0]!.title, new RegExp(`^#1 ${LEAK.replace(/[().*]/g, '\\$&')}: \\d+( → \\d+){3} goroutines$`));
+  const tooltip = (await page.evaluate(inPage(`(name) => {
+    const g = [...document.querySelectorAll('#chart svg g')].find((node) => node.querySelector('.d3-flame-graph-label')?.textContent === name);
+    return g.querySelector('title').textContent;
+  }`, LEAK))) as string;
+  assert.match(tooltip, /: \d+ goroutines?$/, `flamegraph tooltips count goroutines, not samples: ${tooltip}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('zoom is kept when the window is resized', async () => {
+  const { page, errors } = await openFile(browser, reportFile);
+  await page.locator('#suspects-body tr[data-rank="1"]').click();
+  await page.waitForTimeout(600);
+  await page.setViewportSize({ width: 900, height: 800 });
+  await page.waitForTimeout(900); // the resize debounce, then the zoom transition
+  assert.equal(await page.locator('#zoomed').textContent(), `zoomed to ${LEAK}`);
+  const widths = (await page.evaluate(inPage(`(name) => {
+    const svg = document.querySelector('#chart svg');
+    const g = [...svg.querySelectorAll('g')].find((node) => node.querySelector('.d3-flame-graph-label')?.textContent === name);
+    return { node: Number(g.querySelector('rect').getAttribute('width')), chart: Number(svg.getAttribute('width')) };
+  }`, LEAK))) as { node: number; chart: number };
+  assert.ok(widths.node >= widths.chart * 0.95, `still zoomed after the resize: ${widths.node} of ${widths.chart}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the differential view shows the leak site as grown, with a legend', async () => {
   const { page, errors } = await openFile(browser, reportFile);
   await page.locator('button[data-view="diff"]').click();

@@ -55,6 +55,10 @@ export interface ReportData {
     createdBy: { fn: string; file: string; line: number } | null;
   }[];
   trees: { stack: FlameNode; creator: FlameNode; diff: FlameNode; diffCreator: FlameNode };
+  /** Seconds since the first snapshot, one per snapshot: the x axis of each suspect's counts. */
+  times: number[];
+  /** What a task is called in this runtime, singular and plural. */
+  taskWord: [string, string];
   warnings: string[];
 }
 
@@ -87,7 +91,7 @@ export function reportData(input: ReportInput): ReportData {
   };
   if (src.runtimeVersion !== undefined) header.runtimeVersion = src.runtimeVersion;
   return {
-    title: input.title ?? `leakscan report: ${target}`,
+    title: input.title ?? `leakscan report: ${programName(src) ?? target}`,
     header,
     suspects: suspects.map((s, i) => ({
       rank: i + 1,
@@ -106,8 +110,24 @@ export function reportData(input: ReportInput): ReportData {
       diff: differentialTree(tree(first, 'stack'), stack),
       diffCreator: differentialTree(tree(first, 'creator'), creator),
     },
+    times: series.times.map((t) => (t - series.times[0]!) / 1000),
+    taskWord: series.runtime === 'go' ? ['goroutine', 'goroutines'] : ['resource', 'resources'],
     warnings: series.warnings,
   };
+}
+
+/**
+ * The program, as its user knows it: "checkout-api (pid 4242)" from the
+ * command line's executable or script, rather than an address.
+ */
+function programName(src: Snapshot['source']): string | undefined {
+  const words = (src.command ?? '').split(/\s+/).filter(Boolean);
+  if (words.length === 0) return undefined;
+  const base = (word: string) => word.split('/').pop() ?? word;
+  // "node --flag server.js": the script names a Node program better than "node".
+  const script = /^(node|nodejs)$/.test(base(words[0]!)) ? words.slice(1).find((w) => !w.startsWith('-')) : undefined;
+  const name = base(script ?? words[0]!);
+  return src.pid !== undefined ? `${name} (pid ${src.pid})` : name;
 }
 
 /** JSON that can sit inside <script>: no "<" (so no "</script>", "<!--"), no line separators. */
@@ -173,6 +193,8 @@ export function renderHtmlReport(input: ReportInput): string {
     <thead><tr><th>#</th><th>score</th><th>trend</th><th>now</th><th>state</th><th>site</th><th>why</th></tr></thead>
     <tbody id="suspects-body"></tbody>
   </table>
+  <h2>Count over time</h2>
+  <div id="timeline" class="timeline"></div>
   <h2>Where tasks are</h2>
   <div class="controls">
     <button type="button" data-view="live" aria-pressed="true">Live tasks (last snapshot)</button>

@@ -20,6 +20,15 @@
     return node;
   }
 
+  /** A long name as text that may wrap after "/" and "." (package and method boundaries): text nodes and <wbr> only. */
+  function breakable(text) {
+    const fragment = document.createDocumentFragment();
+    for (const part of String(text).split(/(?<=[./])/)) {
+      fragment.append(document.createTextNode(part), document.createElement('wbr'));
+    }
+    return fragment;
+  }
+
   const BARS = '▁▂▃▄▅▆▇█';
   function sparkline(values) {
     const max = Math.max(...values, 0);
@@ -50,9 +59,9 @@
     for (const s of DATA.suspects) {
       const cls = s.score >= 70 ? 'high' : s.score >= 30 ? 'mid' : 'low';
       const site = el('td', {},
-        el('div', { class: 'fn' }, s.anchor ? s.anchor.fn : s.key, s.confirmed ? el('span', { class: 'confirmed' }, 'LEAKED') : null),
+        el('div', { class: 'fn' }, breakable(s.anchor ? s.anchor.fn : s.key), s.confirmed ? el('span', { class: 'confirmed' }, 'LEAKED') : null),
         el('div', { class: 'where' }, where(s.anchor)),
-        s.createdBy ? el('div', { class: 'where' }, 'created by ', el('span', { class: 'fn' }, s.createdBy.fn), ' ' + where(s.createdBy)) : null);
+        s.createdBy ? el('div', { class: 'where' }, 'created by ', el('span', { class: 'fn' }, breakable(s.createdBy.fn)), ' ' + where(s.createdBy)) : null);
       const row = el('tr', { 'data-rank': String(s.rank), 'data-key': s.key, tabindex: '0' },
         el('td', {}, '#' + s.rank),
         el('td', { class: 'score ' + cls }, s.score),
@@ -67,8 +76,65 @@
     }
   }
 
+  // ---- count over time ----------------------------------------------------
+  // One line per suspect over the whole series: people read a curve faster
+  // than a list of numbers. Up to eight lines, the highest scores.
+  const LINE_COLORS = ['#c62f1f', '#1f5fc6', '#2f7d32', '#b8660b', '#7b3fb5', '#0e8a8a', '#a8326e', '#5b6577'];
+  function renderTimeline() {
+    const box = $('timeline');
+    const shown = DATA.suspects.slice(0, LINE_COLORS.length);
+    if (shown.length === 0 || DATA.times.length < 2) {
+      box.append(el('p', { class: 'empty' }, DATA.times.length < 2 ? 'One snapshot: no curve to draw.' : 'No suspects to draw.'));
+      return;
+    }
+    const width = Math.max(480, box.clientWidth || 800);
+    const height = 220;
+    const margin = { top: 10, right: 16, bottom: 30, left: 56 };
+    const x = d3.scaleLinear().domain([0, DATA.times[DATA.times.length - 1] || 1]).range([margin.left, width - margin.right]);
+    const yMax = d3.max(shown, (s) => d3.max(s.counts)) || 1;
+    const y = d3.scaleLinear().domain([0, yMax]).nice().range([height - margin.bottom, margin.top]);
+    const svg = d3.select(box).append('svg').attr('viewBox', '0 0 ' + width + ' ' + height).attr('width', '100%').attr('role', 'img')
+      .attr('aria-label', DATA.taskWord[1] + ' per suspect site over time');
+    svg.append('g').attr('transform', 'translate(0,' + (height - margin.bottom) + ')').call(d3.axisBottom(x).ticks(8).tickFormat((t) => formatSeconds(t)));
+    svg.append('g').attr('transform', 'translate(' + margin.left + ',0)').call(d3.axisLeft(y).ticks(5));
+    svg.append('text').attr('class', 'axis-label').attr('x', margin.left).attr('y', margin.top).attr('dy', '-0.2em').text(DATA.taskWord[1]);
+    const line = d3.line().x((_, i) => x(DATA.times[i])).y((c) => y(c));
+    shown.forEach((s, i) => {
+      const path = svg.append('path').datum(s.counts).attr('class', 'series').attr('data-rank', String(s.rank))
+        .attr('fill', 'none').attr('stroke', LINE_COLORS[i]).attr('stroke-width', 2).attr('d', line);
+      path.append('title').text('#' + s.rank + ' ' + (s.anchor ? s.anchor.fn : s.key) + ': ' + s.counts.join(' → ') + ' ' + DATA.taskWord[1]);
+      svg.append('g').selectAll('circle').data(s.counts).join('circle')
+        .attr('cx', (_, j) => x(DATA.times[j])).attr('cy', (c) => y(c)).attr('r', 2.5).attr('fill', LINE_COLORS[i])
+        .append('title').text((c, j) => '#' + s.rank + ' at ' + formatSeconds(DATA.times[j]) + ': ' + c + ' ' + (c === 1 ? DATA.taskWord[0] : DATA.taskWord[1]));
+    });
+    const legend = el('div', { class: 'legend' });
+    shown.forEach((s, i) => {
+      const item = el('span', { class: 'series-key', tabindex: '0' }, '#' + s.rank + ' ' + (s.anchor ? s.anchor.fn : s.key));
+      item.style.setProperty('--swatch', LINE_COLORS[i]);
+      item.addEventListener('click', () => focusSuspect(s.rank));
+      legend.append(item);
+    });
+    box.append(legend);
+  }
+  function formatSeconds(t) {
+    if (t < 10 && t !== Math.round(t)) return t.toFixed(1) + 's';
+    if (t < 60) return Math.round(t) + 's';
+    const m = Math.floor(t / 60);
+    const s = Math.round(t - m * 60);
+    return m + 'm' + (s ? s + 's' : '');
+  }
+
   // ---- flamegraph ---------------------------------------------------------
-  const state = { view: 'live', root: 'stack', chart: null };
+  const state = { view: 'live', root: 'stack', chart: null, zoomPath: null };
+  const namePath = (node) => node.ancestors().reverse().slice(1).map((n) => n.data.name);
+  function findByPath(root, path) {
+    let node = root;
+    for (const name of path) {
+      node = (node.children || []).find((c) => c.data.name === name);
+      if (!node) return null;
+    }
+    return node;
+  }
   const scoreOf = new Map(DATA.suspects.map((s) => [s.rank, s.score]));
 
   function hash(text) {
@@ -110,7 +176,9 @@
           : '';
       })
       .setDetailsHandler(() => {})
-      .onClick((d) => showDetails(d));
+      .label((d) => (d.data.name || '') + ': ' + d.value + ' ' + (d.value === 1 ? DATA.taskWord[0] : DATA.taskWord[1]) +
+        (typeof d.delta === 'number' && d.delta !== 0 ? ' (' + (d.delta > 0 ? '+' : '') + d.delta + ' since the first snapshot)' : ''))
+      .onClick((d) => { state.zoomPath = namePath(d); showDetails(d); });
     if (state.view === 'diff') {
       chart.computeDelta(true).setColorMapper((d, original) => (d.highlight ? original : flamegraph.colorMapper.differentialColorMapper(d, original)));
     } else {
@@ -122,6 +190,19 @@
     $('legend-live').hidden = state.view === 'diff';
     $('zoomed').textContent = '';
     if ($('search').value) chart.search($('search').value);
+  }
+
+  /** Redraws at the new width and zooms back to where the user was. */
+  function redrawKeepingZoom() {
+    const path = state.zoomPath;
+    draw();
+    if (!path) return;
+    const node = findByPath(d3.select('#chart').datum(), path);
+    if (node) {
+      state.chart.zoomTo(node);
+      state.zoomPath = path;
+      $('zoomed').textContent = 'zoomed to ' + node.data.name;
+    }
   }
 
   function focusSuspect(rank) {
@@ -136,6 +217,7 @@
       return;
     }
     state.chart.zoomTo(best);
+    state.zoomPath = namePath(best);
     $('zoomed').textContent = 'zoomed to ' + best.data.name;
     showDetails(best);
     $('chart').scrollIntoView({ block: 'nearest' });
@@ -170,6 +252,7 @@
     for (const button of document.querySelectorAll('[data-view]')) {
       button.addEventListener('click', () => {
         state.view = button.dataset.view;
+        state.zoomPath = null;
         for (const b of document.querySelectorAll('[data-view]')) b.setAttribute('aria-pressed', String(b === button));
         draw();
       });
@@ -179,13 +262,14 @@
       if (e.target.value) state.chart.search(e.target.value);
       else { state.chart.clear(); $('search-result').textContent = ''; }
     });
-    $('reset').addEventListener('click', () => { state.chart.resetZoom(); $('zoomed').textContent = ''; });
+    $('reset').addEventListener('click', () => { state.chart.resetZoom(); state.zoomPath = null; $('zoomed').textContent = ''; });
     let resizeTimer;
-    window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(draw, 200); });
+    window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(redrawKeepingZoom, 200); });
   }
 
   renderHeader();
   renderSuspects();
+  renderTimeline();
   wireControls();
   draw();
 })();
