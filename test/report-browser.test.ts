@@ -120,7 +120,9 @@ test('the differential view shows the leak site as grown, with a legend', async 
   await page.locator('button[data-view="diff"]').click();
   await page.waitForTimeout(400);
   assert.equal(await page.locator('#legend-diff').isVisible(), true);
-  assert.match(await page.locator('#legend-diff').textContent() ?? '', /new since the first snapshot.*more tasks.*fewer tasks/s);
+  assert.match(await page.locator('#legend-diff').textContent() ?? '', /growth per minute.*more tasks red, fewer blue/s);
+  const ticks = await page.locator('#diff-scale .tick text').allTextContents();
+  assert.ok(ticks.length >= 3 && ticks.some((t) => /^\+\d.*\/min$/.test(t)) && ticks.includes('0/min'), `a scale with numbers: ${ticks.join(' ')}`);
   const fill = (await page.evaluate(inPage(`(name) => {
     const g = [...document.querySelectorAll('#chart svg g')].find((node) => node.querySelector('.d3-flame-graph-label')?.textContent === name);
     return g.querySelector('rect').getAttribute('fill');
@@ -135,11 +137,53 @@ test('search finds a function and reports how many tasks match', async () => {
   const { page } = await openFile(browser, reportFile);
   await page.locator('#search').fill('priceworker');
   await page.waitForTimeout(300);
-  const found = /^(\d+) frames? match, (\d+) of (\d+) tasks$/.exec(await page.locator('#search-result').textContent() ?? '');
+  const found = /^(\d+) frames? match(?:es)?, (\d+) of (\d+) goroutines$/.exec(await page.locator('#search-result').textContent() ?? '');
   assert.ok(found && Number(found[1]) >= 1 && Number(found[2]) >= 1, `search result: ${found?.[0]}`);
+  assert.match(await page.locator('#matches li').first().textContent() ?? '', new RegExp(`zoom ${LEAK.replace(/[().*]/g, '\\$&')}`));
+  await page.locator('#matches li button').first().click();
+  await page.waitForTimeout(600);
+  assert.equal(await page.locator('#zoomed').textContent(), `zoomed to ${LEAK}`);
+  // Plain text search takes the term as it is: no match, no error.
   await page.locator('#search').fill('(unbalanced[regex');
   await page.waitForTimeout(200);
   assert.match(await page.locator('#search-result').textContent() ?? '', /^0 frames match/);
+  // As a regular expression, it says it is not one.
+  await page.locator('#regex').check();
+  await page.waitForTimeout(200);
+  assert.equal(await page.locator('#search-result').textContent(), 'not a valid regular expression');
+  await page.locator('#search').fill('price[wW]orker$');
+  await page.waitForTimeout(200);
+  assert.match(await page.locator('#search-result').textContent() ?? '', /^\d+ frames? match/);
+  assert.match(await page.locator('#matches li').first().textContent() ?? '', /priceWorker/);
+  await page.locator('#search').fill('^priceWorker');
+  await page.waitForTimeout(200);
+  assert.match(await page.locator('#search-result').textContent() ?? '', /^0 frames match/, 'anchored: the name starts with main.');
+  await page.close();
+});
+
+test('search reaches creators; focus keeps only stacks through a match, hide removes the matching frames', async () => {
+  const { page, errors } = await openFile(browser, reportFile);
+  const labels = async () => page.locator('#chart .d3-flame-graph-label').allTextContents();
+  const before = await labels();
+  // The leak's goroutines are created by main.(*quoteService).quote: a creator, not a frame of their stacks.
+  await page.locator('#search').fill('quoteService).quote');
+  await page.waitForTimeout(300);
+  assert.ok((await page.locator('#matches li').count()) >= 1, 'frames whose tasks were created there match');
+  await page.locator('#search').fill('priceWorker');
+  await page.locator('#focus').click();
+  await page.waitForTimeout(500);
+  const focused = await labels();
+  assert.ok(focused.includes(LEAK));
+  assert.ok(focused.length < before.length, `focus drops the other stacks: ${focused.length} of ${before.length} frames`);
+  await page.locator('#reset').click();
+  await page.waitForTimeout(300);
+  await page.locator('#hide').click();
+  await page.waitForTimeout(500);
+  const hidden = await labels();
+  assert.ok(!hidden.includes(LEAK), 'the hidden frame is gone');
+  const total = Number(await page.evaluate(`d3.select('#chart').datum().value`));
+  assert.ok(total > 0, 'its goroutines still count, at their callers');
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

@@ -57,6 +57,8 @@ export interface ReportData {
   trees: { stack: FlameNode; creator: FlameNode; diff: FlameNode; diffCreator: FlameNode };
   /** Seconds since the first snapshot, one per snapshot: the x axis of each suspect's counts. */
   times: number[];
+  /** Sites with fewer tasks at the end than at the start (vanished: none left), which a flamegraph of the last snapshot cannot show. */
+  shrank: { key: string; anchor: { fn: string; file: string; line: number } | null; first: number; last: number }[];
   /** What a task is called in this runtime, singular and plural. */
   taskWord: [string, string];
   warnings: string[];
@@ -111,6 +113,11 @@ export function reportData(input: ReportInput): ReportData {
       diffCreator: differentialTree(tree(first, 'creator'), creator),
     },
     times: series.times.map((t) => (t - series.times[0]!) / 1000),
+    shrank: analysis.suspects
+      .filter((s) => s.site.counts.length > 1 && s.site.counts[s.site.counts.length - 1]! < s.site.counts[0]!)
+      .map((s) => ({ key: s.key, anchor: s.site.anchor ?? null, first: s.site.counts[0]!, last: s.site.counts[s.site.counts.length - 1]! }))
+      .sort((a, b) => b.first - b.last - (a.first - a.last))
+      .slice(0, 20),
     taskWord: series.runtime === 'go' ? ['goroutine', 'goroutines'] : ['resource', 'resources'],
     warnings: series.warnings,
   };
@@ -200,15 +207,21 @@ export function renderHtmlReport(input: ReportInput): string {
     <button type="button" data-view="live" aria-pressed="true">Live tasks (last snapshot)</button>
     <button type="button" data-view="diff" aria-pressed="false">Growth (first → last)</button>
     <label>root at <select id="root"><option value="stack">outermost frame</option><option value="creator">creator (created by)</option></select></label>
-    <input type="search" id="search" placeholder="search functions" aria-label="search functions">
+    <input type="search" id="search" placeholder="search functions and creators" aria-label="search functions and creators">
+    <label><input type="checkbox" id="regex"> regular expression</label>
+    <button type="button" id="focus" disabled title="keep only the stacks that pass through a match (as go tool pprof -focus)">focus</button>
+    <button type="button" id="hide" disabled title="remove the matching frames from every stack (as go tool pprof -hide)">hide</button>
     <span id="search-result"></span>
     <button type="button" id="reset">reset zoom</button>
     <span id="zoomed"></span>
   </div>
   <div class="legend" id="legend-live"><span style="--swatch: rgb(214,48,39)">leak site, score ≥ 70</span><span style="--swatch: rgb(244,140,50)">suspect, score 30–69</span><span style="--swatch: hsl(215,25%,76%)">other frames</span><span style="--swatch: #e600e6">search match</span></div>
-  <div class="legend" id="legend-diff" hidden><span style="--swatch: rgb(255,190,90)">new since the first snapshot</span><span style="--swatch: rgb(220,80,80)">more tasks than in the first snapshot (the redder, the larger the share that is new)</span><span style="--swatch: rgb(80,80,220)">fewer tasks</span><span style="--swatch: rgb(220,220,220)">unchanged</span></div>
+  <div class="legend" id="legend-diff" hidden><span class="plain">growth per minute, first → last snapshot: more tasks red, fewer blue, unchanged grey</span><svg id="diff-scale" width="360" height="34" aria-label="colour scale: tasks per minute"></svg></div>
   <div id="chart"></div>
+  <ul id="matches" class="matches"></ul>
   <div id="details">Click a frame or a suspect to see its tasks, states, ids, creators, labels and full stack.</div>
+  <h2>Shrank or vanished</h2>
+  <div id="shrank"></div>
 </main>
 <script id="leakscan-data" type="application/json">${jsonForScript(data)}</script>
 <script>${inlineScript(a.d3)}</script>

@@ -124,8 +124,22 @@
     return m + 'm' + (s ? s + 's' : '');
   }
 
+  // ---- sites that shrank or vanished ------------------------------------------
+  function renderShrank() {
+    const box = $('shrank');
+    if (DATA.shrank.length === 0) {
+      box.append(el('p', { class: 'empty' }, 'No site has fewer ' + DATA.taskWord[1] + ' at the end than at the start.'));
+      return;
+    }
+    const rows = DATA.shrank.map((s) => el('tr', {},
+      el('td', {}, el('div', { class: 'fn' }, breakable(s.anchor ? s.anchor.fn : s.key)), el('div', { class: 'where' }, where(s.anchor))),
+      el('td', {}, s.first + ' → ' + s.last),
+      el('td', {}, s.last === 0 ? 'vanished' : 'shrank by ' + (s.first - s.last))));
+    box.append(el('table', { class: 'suspects' }, el('thead', {}, el('tr', {}, el('th', {}, 'site'), el('th', {}, 'first → last'), el('th', {}, ''))), el('tbody', {}, ...rows)));
+  }
+
   // ---- flamegraph ---------------------------------------------------------
-  const state = { view: 'live', root: 'stack', chart: null, zoomPath: null };
+  const state = { view: 'live', root: 'stack', chart: null, zoomPath: null, transform: null };
   const namePath = (node) => node.ancestors().reverse().slice(1).map((n) => n.data.name);
   function findByPath(root, path) {
     let node = root;
@@ -154,9 +168,102 @@
     return 'hsl(' + Math.round(200 + 30 * t) + ', 25%, ' + Math.round(70 + 12 * t) + '%)';
   }
 
-  function currentTree() {
+  function baseTree() {
     if (state.view === 'diff') return state.root === 'creator' ? DATA.trees.diffCreator : DATA.trees.diff;
     return state.root === 'creator' ? DATA.trees.creator : DATA.trees.stack;
+  }
+
+  // ---- search, focus and hide ----------------------------------------------
+  // A term matches a frame's name or one of its tasks' creators, as a
+  // case-insensitive substring, or as a regular expression (go tool pprof's
+  // -focus and -hide take one) when the box is ticked.
+  function currentMatcher() {
+    const term = $('search').value;
+    if (!term) return null;
+    if ($('regex').checked) {
+      let re;
+      try {
+        re = new RegExp(term, 'i');
+      } catch (e) {
+        return { invalid: true, test: () => false };
+      }
+      return { test: (text) => re.test(text) };
+    }
+    const lower = term.toLowerCase();
+    return { test: (text) => text.toLowerCase().includes(lower) };
+  }
+  function nodeMatches(data, matcher) {
+    return matcher.test(data.name || '') || (data.cb || []).some((c) => matcher.test(c));
+  }
+  /** pprof -focus: only the stacks through a matching frame (a match keeps everything below it). */
+  function focusTree(node, matcher) {
+    if (nodeMatches(node, matcher)) return node;
+    const children = (node.children || []).map((c) => focusTree(c, matcher)).filter(Boolean);
+    if (children.length === 0) return null;
+    return Object.assign({}, node, { value: 0, delta: node.delta === undefined ? undefined : 0, children });
+  }
+  /** pprof -hide: matching frames leave every stack; what they called moves up to their caller. */
+  function hideTree(node, matcher) {
+    const out = Object.assign({}, node, { children: [] });
+    const add = (child) => {
+      const same = out.children.find((c) => c.name === child.name && c.f === child.f);
+      if (!same) { out.children.push(child); return; }
+      same.value += child.value;
+      if (typeof same.delta === 'number') same.delta += child.delta || 0;
+      for (const grandchild of child.children || []) mergeInto(same, grandchild);
+    };
+    const mergeInto = (parent, child) => {
+      const same = (parent.children = parent.children || []).find((c) => c.name === child.name && c.f === child.f);
+      if (!same) { parent.children.push(child); return; }
+      same.value += child.value;
+      if (typeof same.delta === 'number') same.delta += child.delta || 0;
+      for (const grandchild of child.children || []) mergeInto(same, grandchild);
+    };
+    for (const child of node.children || []) {
+      const kept = hideTree(child, matcher);
+      if (nodeMatches(child, matcher)) {
+        out.value += kept.value;
+        if (typeof out.delta === 'number') out.delta += kept.delta || 0;
+        for (const grandchild of kept.children || []) add(grandchild);
+      } else {
+        add(kept);
+      }
+    }
+    return out;
+  }
+  function currentTree() {
+    const tree = structuredClone(baseTree());
+    if (!state.transform) return tree;
+    const shaped = state.transform.kind === 'focus' ? focusTree(tree, state.transform.matcher) : hideTree(tree, state.transform.matcher);
+    return shaped || Object.assign({}, tree, { children: [] });
+  }
+
+  /** The matching frames, largest first, each with a button that zooms to it. */
+  function listMatches() {
+    const list = $('matches');
+    list.textContent = '';
+    const matcher = currentMatcher();
+    $('focus').disabled = $('hide').disabled = !matcher || matcher.invalid;
+    if (!matcher) { $('search-result').textContent = ''; return; }
+    if (matcher.invalid) { $('search-result').textContent = 'not a valid regular expression'; return; }
+    const nodes = [];
+    d3.select('#chart').datum().each((node) => { if (node.parent && nodeMatches(node.data, matcher)) nodes.push(node); });
+    nodes.sort((a, b) => b.value - a.value);
+    const total = d3.select('#chart').datum().value;
+    const shown = nodes.slice(0, 15);
+    $('search-result').textContent = nodes.length + ' frame' + (nodes.length === 1 ? '' : 's') + ' match' + (nodes.length === 1 ? 'es' : '') +
+      ', ' + nodes.reduce((sum, n) => sum + (n.ancestors().slice(1).some((a) => a.parent && nodeMatches(a.data, matcher)) ? 0 : n.value), 0) + ' of ' + total + ' ' + DATA.taskWord[1];
+    for (const node of shown) {
+      const zoom = el('button', { type: 'button' }, 'zoom');
+      zoom.addEventListener('click', () => {
+        state.chart.zoomTo(node);
+        state.zoomPath = namePath(node);
+        $('zoomed').textContent = 'zoomed to ' + node.data.name;
+        showDetails(node);
+      });
+      list.append(el('li', {}, zoom, ' ', el('span', { class: 'fn' }, breakable(node.data.name)), ' ', el('span', { class: 'where' }, (node.data.f || '') + ' · ' + node.value + ' ' + (node.value === 1 ? DATA.taskWord[0] : DATA.taskWord[1]))));
+    }
+    if (nodes.length > shown.length) list.append(el('li', { class: 'where' }, '… and ' + (nodes.length - shown.length) + ' more'));
   }
 
   function draw() {
@@ -169,27 +276,61 @@
       .minFrameSize(1)
       .selfValue(true)
       .sort(false)
-      .setSearchMatch((d, term) => Boolean(term) && (d.data.name || '').toLowerCase().includes(term.toLowerCase()))
-      .setSearchHandler((results, sum, total) => {
-        $('search-result').textContent = $('search').value
-          ? results.length + ' frame' + (results.length === 1 ? '' : 's') + ' match, ' + sum + ' of ' + total + ' tasks'
-          : '';
-      })
+      .setSearchMatch((d) => { const m = currentMatcher(); return Boolean(m) && nodeMatches(d.data, m); })
+      .setSearchHandler(() => listMatches())
       .setDetailsHandler(() => {})
       .label((d) => (d.data.name || '') + ': ' + d.value + ' ' + (d.value === 1 ? DATA.taskWord[0] : DATA.taskWord[1]) +
         (typeof d.delta === 'number' && d.delta !== 0 ? ' (' + (d.delta > 0 ? '+' : '') + d.delta + ' since the first snapshot)' : ''))
       .onClick((d) => { state.zoomPath = namePath(d); showDetails(d); });
     if (state.view === 'diff') {
-      chart.computeDelta(true).setColorMapper((d, original) => (d.highlight ? original : flamegraph.colorMapper.differentialColorMapper(d, original)));
+      chart.computeDelta(true).setColorMapper((d, original) => (d.highlight ? original : growthColor(d)));
     } else {
       chart.setColorMapper((d) => liveColor(d));
     }
     state.chart = chart;
-    d3.select(container).datum(structuredClone(currentTree())).call(chart);
+    d3.select(container).datum(currentTree()).call(chart);
     $('legend-diff').hidden = state.view !== 'diff';
     $('legend-live').hidden = state.view === 'diff';
     $('zoomed').textContent = '';
     if ($('search').value) chart.search($('search').value);
+    else listMatches();
+    if (state.view === 'diff') drawGrowthScale();
+  }
+
+  // ---- growth colours ---------------------------------------------------------
+  // The differential view colours each frame by how fast its tasks grew, in
+  // tasks per minute over the window (more red, fewer blue), on a scale
+  // with numbers, so an old pile that kept growing reads as hot as a new one.
+  const spanMinutes = Math.max(DATA.times[DATA.times.length - 1] / 60, 1 / 60);
+  let growthScale = null;
+  function growthRate(d) { return (d.delta || 0) / spanMinutes; }
+  function ensureGrowthScale() {
+    if (growthScale) return growthScale;
+    let max = 0;
+    d3.hierarchy(DATA.trees.diff).each((n) => { max = Math.max(max, Math.abs(n.data.delta || 0)); });
+    d3.hierarchy(DATA.trees.diffCreator).each((n) => { max = Math.max(max, Math.abs(n.data.delta || 0)); });
+    // Inclusive deltas add up toward the root: leaves' rates set the range, with room above.
+    const limit = Math.max(1, Math.ceil((max * 2) / spanMinutes));
+    growthScale = d3.scaleDiverging([-limit, 0, limit], (t) => d3.interpolateRdBu(1 - t)).clamp(true);
+    return growthScale;
+  }
+  function growthColor(d) {
+    const rate = growthRate(d);
+    if (rate === 0) return 'rgb(220, 220, 220)';
+    return ensureGrowthScale()(rate);
+  }
+  function drawGrowthScale() {
+    const scale = ensureGrowthScale();
+    const [lo, , hi] = scale.domain();
+    const svg = d3.select('#diff-scale');
+    svg.selectAll('*').remove();
+    const width = 340;
+    const x = d3.scaleLinear().domain([lo, hi]).range([10, 10 + width]);
+    const id = 'growth-gradient';
+    const gradient = svg.append('defs').append('linearGradient').attr('id', id);
+    for (let i = 0; i <= 10; i++) gradient.append('stop').attr('offset', i * 10 + '%').attr('stop-color', scale(lo + ((hi - lo) * i) / 10));
+    svg.append('rect').attr('x', 10).attr('y', 2).attr('width', width).attr('height', 10).attr('fill', 'url(#' + id + ')');
+    svg.append('g').attr('transform', 'translate(0,12)').call(d3.axisBottom(x).ticks(5).tickFormat((v) => (v > 0 ? '+' : '') + d3.format('~s')(v) + '/min'));
   }
 
   /** Redraws at the new width and zooms back to where the user was. */
@@ -232,7 +373,10 @@
     add('function', el('span', { class: 'fn' }, data.name));
     add('source', data.f || '');
     add('tasks', d.value + (data.value ? ' (' + data.value + ' stopped in this frame)' : ''));
-    if (typeof d.delta === 'number') add('change since the first snapshot', (d.delta > 0 ? '+' : '') + d.delta);
+    if (typeof d.delta === 'number') {
+      add('first snapshot → last', (d.value - d.delta) + ' → ' + d.value + ' ' + DATA.taskWord[1] + ' (' + (d.delta > 0 ? '+' : '') + d.delta +
+        ', ' + (d.delta > 0 ? '+' : '') + d3.format('.3~f')(growthRate(d)) + '/min)');
+    }
     if (data.st) add('states', Object.entries(data.st).sort((a, b) => b[1] - a[1]).map(([k, v]) => k + ' ' + v).join(', '));
     if (data.ids) add('ids', data.ids.join(', ') + (data.value > data.ids.length ? ', …' : ''));
     if (data.wm) add('waiting', 'up to ' + data.wm + ' min');
@@ -258,11 +402,27 @@
       });
     }
     $('root').addEventListener('change', (e) => { state.root = e.target.value; draw(); });
-    $('search').addEventListener('input', (e) => {
-      if (e.target.value) state.chart.search(e.target.value);
-      else { state.chart.clear(); $('search-result').textContent = ''; }
+    const research = () => {
+      if ($('search').value) state.chart.search($('search').value);
+      else { state.chart.clear(); listMatches(); }
+    };
+    $('search').addEventListener('input', research);
+    $('regex').addEventListener('change', research);
+    for (const kind of ['focus', 'hide']) {
+      $(kind).addEventListener('click', () => {
+        const matcher = currentMatcher();
+        if (!matcher || matcher.invalid) return;
+        state.transform = { kind, matcher };
+        state.zoomPath = null;
+        draw();
+        $('zoomed').textContent = kind === 'focus' ? 'focused on "' + $('search').value + '"' : 'hiding "' + $('search').value + '"';
+      });
+    }
+    $('reset').addEventListener('click', () => {
+      state.zoomPath = null;
+      if (state.transform) { state.transform = null; draw(); } else state.chart.resetZoom();
+      $('zoomed').textContent = '';
     });
-    $('reset').addEventListener('click', () => { state.chart.resetZoom(); state.zoomPath = null; $('zoomed').textContent = ''; });
     let resizeTimer;
     window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(redrawKeepingZoom, 200); });
   }
@@ -270,6 +430,7 @@
   renderHeader();
   renderSuspects();
   renderTimeline();
+  renderShrank();
   wireControls();
   draw();
 })();
