@@ -56,7 +56,8 @@ async function fromPlainBytes(reader: PeekReader, options: DetectOptions): Promi
   const countHeader = /^(goroutine|goroutineleak) profile: total \d+/.exec(text);
   if (countHeader) {
     const builder = new SnapshotBuilder('go', { ...options.source, profile: `${countHeader[1] === 'goroutine' ? '' : 'goroutineleak?'}debug=1` });
-    parseDebug1((await reader.readAll()).toString('utf8'), builder);
+    const text = (await reader.readAll()).toString('utf8');
+    named(name, () => parseDebug1(text, builder));
     return builder.build(options.takenAt);
   }
   if (looksBinary(head)) {
@@ -67,18 +68,22 @@ async function fromPlainBytes(reader: PeekReader, options: DetectOptions): Promi
   }
   const builder = new SnapshotBuilder('go', { ...options.source });
   const parser = new TracebackParser(builder);
-  for await (const chunk of reader.rest()) parser.push(chunk);
-  let summary;
-  try {
-    summary = parser.end();
-  } catch (error) {
-    if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`);
-    throw error;
-  }
+  for await (const chunk of reader.rest()) named(name, () => parser.push(chunk));
+  const summary = named(name, () => parser.end());
   // A debug=2 dump with "(leaked)" marks came from the goroutineleak profile.
   const leakMarked = builder.tasks.some((task) => task.leaked);
   builder.source.profile ??= summary.isCrash ? 'traceback' : leakMarked ? 'goroutineleak?debug=2' : 'debug=2';
   return builder.build(options.takenAt);
+}
+
+/** Runs a parsing step; its InputError says which input it is about. */
+function named<T>(name: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Text dumps are ASCII/UTF-8; a NUL or many control bytes mean binary data. */
