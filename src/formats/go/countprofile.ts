@@ -17,7 +17,7 @@
 import { Profile } from 'pprof-format';
 import { SnapshotBuilder } from '../../model/builder.js';
 import { InputError } from '../../util/errors.js';
-import { normalizeFunctionName, unquoteGo } from './traceback.js';
+import { normalizeFunctionName, unquoteGoText } from './traceback.js';
 import { emptyDictionary } from '../../model/dictionary.js';
 
 export interface CountProfileSummary {
@@ -87,7 +87,7 @@ function parseDebug1Labels(text: string): Record<string, string> {
   const labels = emptyDictionary<string>();
   const pair = /"((?:[^"\\]|\\.)*)":"((?:[^"\\]|\\.)*)"/g;
   for (let m = pair.exec(text); m !== null; m = pair.exec(text)) {
-    labels[unquoteGo(`"${m[1]}"`)] = unquoteGo(`"${m[2]}"`);
+    labels[unquoteGoText(`"${m[1]}"`)] = unquoteGoText(`"${m[2]}"`);
   }
   return labels;
 }

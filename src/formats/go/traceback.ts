@@ -589,6 +589,11 @@ function parseFrame(fnLatin1: string, locationLatin1: string): Frame {
 }
 
 /** Strings were read byte-for-byte as latin1; reinterpret them as the UTF-8 Go wrote. */
+/** unquoteGo for text already decoded from UTF-8 (a debug=1 profile): the result is text too. */
+export function unquoteGoText(quoted: string): string {
+  return decodeLatin1AsUtf8(unquoteGo(Buffer.from(quoted, 'utf8').toString('latin1')));
+}
+
 function decodeLatin1AsUtf8(s: string): string {
   for (let i = 0; i < s.length; i++) {
     if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'latin1').toString('utf8');
@@ -732,8 +737,11 @@ const SIMPLE_ESCAPES = new Map([
 const HEX_DIGITS = { x: 2, u: 4, U: 8 } as const;
 
 /**
- * Unquotes a Go double-quoted string literal as strconv.Unquote does, and
- * refuses what it refuses: the text is the target's, and a bad escape
+ * Unquotes a Go double-quoted string literal as strconv.Unquote does, on
+ * bytes: the input holds one byte per char (latin1, as dumps are read), and
+ * so does the output, \u and \U runes written as their UTF-8 bytes; the
+ * caller decodes the result as UTF-8 once (\xe2\x80\xa8 and \u2028 are then
+ * the same). It refuses what strconv.Unquote refuses: the text is the target's, and a bad escape
  * (\q, \uZZZZ, a code point past U+10FFFF or a surrogate) is a damaged
  * dump, one InputError, never a guess or a RangeError.
  */
@@ -757,7 +765,7 @@ export function unquoteGo(quoted: string): string {
       const code = /^[0-9A-Fa-f]+$/.test(digits) && digits.length === HEX_DIGITS[e] ? Number.parseInt(digits, 16) : -1;
       // \x is a byte (a latin1 char here, decoded as UTF-8 later); \u and \U are runes.
       if (code < 0 || (e !== 'x' && (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)))) throw badEscape(`\\${e}${digits}`);
-      out += e === 'x' ? String.fromCharCode(code) : String.fromCodePoint(code);
+      out += e === 'x' ? String.fromCharCode(code) : Buffer.from(String.fromCodePoint(code), 'utf8').toString('latin1');
       i += digits.length;
       continue;
     }
