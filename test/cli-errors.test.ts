@@ -6,13 +6,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { existsSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runCli } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
-import { dumpsDir } from './helpers/paths.js';
+import { cliPath, dumpsDir } from './helpers/paths.js';
 
 const dir = tempDir();
 const servers: Server[] = [];
@@ -174,4 +176,68 @@ test('an endpoint that closes the socket mid-body: exit 3, nothing written', asy
   const result = await runCli(['snapshot', url, '-o', join(dir, 'out9.json')]);
   assertOneLineError(result, 3, /closed the connection|terminated|cannot read/);
   assertNoOutput('out9.json');
+});
+
+test('a label with an invalid Go escape: exit 2, one line naming the file', async () => {
+  // Go's strconv.Quote never writes these; a dump that has them is damaged or forged.
+  const labelled = readFileSync(join(dumpsDir, 'go1.26.8-debug2-tracebacklabels.txt'), 'latin1');
+  for (const [i, escape] of ['\\q', '\\uZZZZ', '\\U0011ffff', '\\ud800', '\\xZ1'].entries()) {
+    const file = join(dir, `bad-escape-${i}.txt`);
+    writeFileSync(file, labelled.replace('labels:{"', `labels:{"a${escape}b": "x", "`), 'latin1');
+    assertOneLineError(await runCli(['show', file]), 2, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: invalid escape`));
+  }
+});
+
+test('snapshot files with impossible values (a huge or negative takenAt, a pid that is text): exit 2, one line', async () => {
+  const valid = {
+    format: 'leakscan.snapshot', version: 1, runtime: 'go', takenAt: 1_764_000_000_000, source: { pid: 42 },
+    frames: [{ fn: 'main.worker', file: '/src/main.go', line: 12 }], stacks: [[0]], tasks: [{ id: '1', kind: 'goroutine', state: 'select', stack: 0 }],
+  };
+  const cases: [string, (s: Record<string, unknown>) => void, RegExp][] = [
+    ['huge-time', (s) => (s.takenAt = 1e300), /no valid takenAt/],
+    ['negative-time', (s) => (s.takenAt = -1e20), /no valid takenAt/],
+    ['text-pid', (s) => (s.source = { pid: '42; rm -rf /' }), /pid that is not a process id/],
+    ['text-warnings', (s) => (s.warnings = [{}]), /warnings that are not text/],
+    ['object-labels', (s) => (s.tasks = [{ id: '1', kind: 'goroutine', state: 'select', stack: 0, labels: { a: { b: 1 } } }]), /labels are not text/],
+  ];
+  for (const [name, damage, reason] of cases) {
+    const snapshot = structuredClone(valid) as Record<string, unknown>;
+    damage(snapshot);
+    const file = join(dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify(snapshot));
+    for (const command of [['show', file], ['report', file, '-o', join(dir, `${name}.html`)], ['diff', file, file]]) {
+      assertOneLineError(await runCli(command), 2, reason);
+    }
+    assertNoOutput(`${name}.html`);
+  }
+});
+
+test('a FIFO or a symlink to /dev/zero in a snapshot directory: exit 2, one line, no hang', async () => {
+  const valid = JSON.stringify({ format: 'leakscan.snapshot', version: 1, runtime: 'go', takenAt: 1_764_000_000_000, source: {}, frames: [], stacks: [], tasks: [] });
+  for (const [name, plant] of [
+    ['fifo', (path: string) => execFileSync('mkfifo', [path])],
+    ['zero', (path: string) => symlinkSync('/dev/zero', path)],
+  ] as const) {
+    const series = join(dir, `series-${name}`);
+    mkdirSync(series);
+    writeFileSync(join(series, 'snapshot-1.json'), valid);
+    plant(join(series, 'snapshot-2.json.gz'));
+    const result = await runCli(['diff', series], { timeoutMs: 20_000 });
+    assertOneLineError(result, 2, /snapshot-2\.json\.gz: not a regular file/);
+  }
+});
+
+test('standard output that cannot be written (a full disk): exit 2, one line, not a crash', async () => {
+  // Exit 1 would read as "leaks found" to a CI gate.
+  const stdout = openSync('/dev/full', 'w');
+  try {
+    const child = spawn(process.execPath, [cliPath, 'show', join(dumpsDir, 'go1.26.8-debug2.txt')], { stdio: ['ignore', stdout, 'pipe'] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const [code] = (await once(child, 'close')) as [number];
+    assert.equal(code, 2, stderr);
+    assert.deepEqual(stderr.trimEnd().split('\n'), ['leakscan: cannot write to standard output: no space left on the device']);
+  } finally {
+    closeSync(stdout);
+  }
 });

@@ -160,16 +160,18 @@ test('an --out under /proc (where Node 20 mkdir -p never returns): one line, exi
   }
 }));
 
-type ProxyMode = 'pass' | 'slow' | '500' | 'html' | 'stall' | 'close';
+type ProxyMode = 'pass' | 'slow' | '500' | 'html' | 'stall' | 'close' | 'gzip-stall' | 'gzip-close' | 'redirect';
 
 /**
  * A pprof endpoint in front of a real Go target that misbehaves on demand:
  * it fetches the real answer, then passes it on, trickles it slowly (waits
  * 500 ms before the headers, then ten pieces 100 ms apart), answers 500 or
  * an HTML login page, stalls half-way through the body, or closes the
- * socket half-way through.
+ * socket half-way through. The gzip modes do the same to the gzipped
+ * ?debug=0 profile only (fetched for labels when debug=2 has none), and
+ * 'redirect' answers 302 to `redirectTo`.
  */
-async function pprofProxy(upstream: string): Promise<{ url: string; mode: ProxyMode; answered: number; close(): void }> {
+async function pprofProxy(upstream: string, redirectTo = ''): Promise<{ url: string; mode: ProxyMode; answered: number; close(): void }> {
   const proxy = {
     url: '',
     mode: 'pass' as ProxyMode,
@@ -185,7 +187,9 @@ async function pprofProxy(upstream: string): Promise<{ url: string; mode: ProxyM
       const body = Buffer.from(await answer.arrayBuffer());
       const headers = { 'content-type': answer.headers.get('content-type') ?? 'text/plain' };
       const half = body.subarray(0, body.length >> 1);
-      switch (proxy.mode) {
+      const gzipped = req.url?.includes('debug=0') ?? false;
+      const mode = proxy.mode.startsWith('gzip-') ? (gzipped ? proxy.mode.slice('gzip-'.length) : 'pass') : proxy.mode;
+      switch (mode) {
         case 'pass':
           res.writeHead(answer.status, headers).end(body);
           break;
@@ -213,6 +217,9 @@ async function pprofProxy(upstream: string): Promise<{ url: string; mode: ProxyM
         case 'close':
           res.writeHead(answer.status, { ...headers, 'content-length': String(body.length) });
           res.write(half, () => res.socket?.destroy());
+          break;
+        case 'redirect':
+          res.writeHead(302, { location: `${redirectTo}${req.url}` }).end();
           break;
       }
       proxy.answered++;
@@ -243,11 +250,14 @@ test('a pprof endpoint that answers slowly, within --timeout: the attach succeed
   }
 });
 
-const midAttachFaults: [Exclude<ProxyMode, 'pass' | 'slow'>, string, RegExp][] = [
+const midAttachFaults: [Exclude<ProxyMode, 'pass' | 'slow' | 'redirect'>, string, RegExp][] = [
   ['500', 'answers 500', /500/],
   ['html', 'answers an HTML page', /HTML page/],
   ['stall', 'stalls mid-body', /no complete answer .* within 1s/],
   ['close', 'closes the socket mid-body', /closed the connection|terminated|cannot read/],
+  // The gzipped ?debug=0 profile, read through zlib: a cut once crashed leakscan with exit 1.
+  ['gzip-stall', 'stalls mid-body in the gzipped ?debug=0 profile', /no complete answer .*debug=0 within 1s/],
+  ['gzip-close', 'closes the socket mid-body in the gzipped ?debug=0 profile', /closed the connection/],
 ];
 for (const [mode, what, reason] of midAttachFaults) {
   test(`a pprof endpoint that ${what} mid-attach: retried, skipped, then the attach gives up with what it has, exit 3`, async () => {
@@ -310,3 +320,33 @@ test('a Node target that closes its inspector mid-attach: what was taken is rank
     await fixture.stop();
   }
 }));
+
+test('a pprof endpoint that redirects mid-attach: the redirect is never followed, wherever it points; skipped, then exit 3', async () => {
+  const fixture = await startGoFixture('heartbeat');
+  running.push(fixture);
+  // Where the redirect points: a real listener that counts who reaches it.
+  let reached = 0;
+  const elsewhere = createServer((_req, res) => {
+    reached++;
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+  const proxy = await pprofProxy(fixture.url, `http://127.0.0.1:${(elsewhere.address() as { port: number }).port}`);
+  const out = join(dir, 'proxy-redirect');
+  try {
+    const result = await runCli(['attach', String(fixture.pid), '--url', proxy.url, '--interval', '1', '--count', '10', '--timeout', '1', '--out', out, '--json', '--no-html'], {
+      onSpawn: () => void until('two snapshots', () => snapshotFiles(out).length >= 2).then(() => (proxy.mode = 'redirect')),
+    });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /^snapshot skipped: .* answered 302 \(a redirect\); leakscan does not follow redirects from a pprof endpoint$/m);
+    const [line, ...more] = errorLines(result.stderr);
+    assert.deepEqual(more, [], result.stderr);
+    assert.match(line ?? '', /answered 302 .*\(3 snapshots in a row failed; giving up\); the ranking above uses the \d+ taken$/);
+    assert.equal(reached, 0, 'nothing reached the address the redirect named');
+    const diff = JSON.parse(result.stdout) as DiffJson;
+    assert.equal(diff.snapshots.length, saved('proxy-redirect'));
+  } finally {
+    proxy.close();
+    elsewhere.close();
+  }
+});

@@ -12,6 +12,8 @@ import type { Frame, Snapshot, Task } from '../src/model/format.js';
 import { taskTotal } from '../src/model/builder.js';
 import { SiteResolver } from '../src/model/site.js';
 import { dumpsDir } from './helpers/paths.js';
+// Labels are null-prototype dictionaries: their keys are the target's (model/dictionary.ts).
+import { copyDictionary as labels } from '../src/model/dictionary.js';
 
 const VERSIONS = ['go1.19.13', 'go1.20.14', 'go1.21.13', 'go1.22.12', 'go1.23.12', 'go1.24.13', 'go1.25.14', 'go1.26.8', 'go1.27.4'];
 const minor = (v: string) => Number(v.split('.')[1]);
@@ -62,9 +64,9 @@ for (const version of VERSIONS) {
     assert.equal(at(s, 'main.pipeReader')[0]!.state, 'syscall');
     // Labels are printed by default from Go 1.27 (for a module at go 1.27).
     const [checkout] = at(s, 'main.checkoutWorker');
-    assert.deepEqual(checkout!.labels, minor(version) >= 27 ? { handler: 'checkout', tenant: 'acme' } : undefined);
+    assert.deepEqual(checkout!.labels, minor(version) >= 27 ? labels({ handler: 'checkout', tenant: 'acme' }) : undefined);
     if (minor(version) >= 27) {
-      assert.deepEqual(at(s, 'main.searchHandler')[0]!.labels, { handler: 'search', query: 'say "hi" now', 'user-agent': 'curl/8.5.0' });
+      assert.deepEqual(at(s, 'main.searchHandler')[0]!.labels, labels({ handler: 'search', query: 'say "hi" now', 'user-agent': 'curl/8.5.0' }));
     }
   });
 
@@ -78,8 +80,8 @@ for (const version of VERSIONS) {
       const checkout = at(s, 'main.checkoutWorker');
       assert.equal(checkout.length, 1, `${file}: one record for both labelled workers`);
       assert.equal(checkout[0]!.count, 2);
-      assert.deepEqual(checkout[0]!.labels, { handler: 'checkout', tenant: 'acme' });
-      assert.deepEqual(at(s, 'main.searchHandler')[0]!.labels, { handler: 'search', query: 'say "hi" now', 'user-agent': 'curl/8.5.0' });
+      assert.deepEqual(checkout[0]!.labels, labels({ handler: 'checkout', tenant: 'acme' }));
+      assert.deepEqual(at(s, 'main.searchHandler')[0]!.labels, labels({ handler: 'search', query: 'say "hi" now', 'user-agent': 'curl/8.5.0' }));
       // Site anchors agree across formats (the user's own functions).
       const anchors = (snap: Snapshot) => {
         const resolver = new SiteResolver(snap);
@@ -92,9 +94,9 @@ for (const version of VERSIONS) {
 
 test('Go 1.26 labels with GODEBUG=tracebacklabels=1 (inside the brackets)', async () => {
   const s = await load('go1.26.8-debug2-tracebacklabels.txt');
-  assert.deepEqual(byId(s, '44').labels, { handler: 'checkout', tenant: 'acme' });
+  assert.deepEqual(byId(s, '44').labels, labels({ handler: 'checkout', tenant: 'acme' }));
   assert.equal(byId(s, '44').state, 'select');
-  assert.deepEqual(byId(s, '46').labels, { handler: 'search', query: 'say "hi" now', 'user-agent': 'curl/8.5.0' });
+  assert.deepEqual(byId(s, '46').labels, labels({ handler: 'search', query: 'say "hi" now', 'user-agent': 'curl/8.5.0' }));
 });
 
 test('", N minutes" headers', async () => {
@@ -155,7 +157,7 @@ test('runtime.Stack output written to a file', async () => {
     assert.equal(s.source.profile, 'debug=2');
     assert.equal(s.tasks[0]!.state, 'running');
   }
-  assert.deepEqual(byId(await load('go1.27.4-runtime-stack.txt'), '37').labels, { handler: 'checkout', tenant: 'acme' });
+  assert.deepEqual(byId(await load('go1.27.4-runtime-stack.txt'), '37').labels, labels({ handler: 'checkout', tenant: 'acme' }));
 });
 
 test('synctest bubbles: (durable) states and bubble ids, Go 1.24 to 1.27', async () => {
@@ -217,8 +219,8 @@ test('panics and fatal errors: the goroutines after the message', async () => {
   assert.equal(deadlock.tasks.length, 2);
   assert.equal(byId(deadlock, '8').state, 'sync.Mutex.Lock');
   assert.equal((await load('go1.26.8-fatal-concurrent-map-writes.txt')).tasks.length, 1);
-  assert.deepEqual(byId(await load('go1.27.4-panic-labels.txt'), '44').labels, { handler: 'checkout', 'order id': '1234' });
-  assert.deepEqual(byId(await load('go1.26.8-panic-labels-tracebacklabels.txt'), '50').labels, { handler: 'checkout', 'order id': '1234' });
+  assert.deepEqual(byId(await load('go1.27.4-panic-labels.txt'), '44').labels, labels({ handler: 'checkout', 'order id': '1234' }));
+  assert.deepEqual(byId(await load('go1.26.8-panic-labels-tracebacklabels.txt'), '50').labels, labels({ handler: 'checkout', 'order id': '1234' }));
   const spin = await load('go1.26.8-panic-spinning-goroutines.txt');
   const spinner = spin.tasks.filter((t) => frames(spin, t)[0]?.fn === 'main.spinner');
   assert.ok(spinner.length >= 3);

@@ -222,3 +222,38 @@ test('names and labels from the target cannot run as code in the report', async 
   await page.close();
   writeFileSync(join(dir, 'done'), '');
 });
+
+test('the Content-Security-Policy runs only the report\'s own scripts (by hash) and blocks forms and <base>', async () => {
+  const html = readFileSync(reportFile, 'utf8');
+  const policy = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
+  const directives = new Map(policy.split(/;\s*/).map((d) => [d.split(' ')[0]!, d.split(' ').slice(1)]));
+  assert.equal(directives.get('script-src')?.includes("'unsafe-inline'"), false, policy);
+  assert.equal(directives.get('script-src')?.filter((source) => /^'sha256-[A-Za-z0-9+/]+=*'$/.test(source)).length, 3, 'one hash per inline script');
+  assert.deepEqual(directives.get('form-action'), ["'none'"]);
+  assert.deepEqual(directives.get('base-uri'), ["'none'"]);
+  assert.deepEqual(directives.get('default-src'), ["'none'"]);
+  const { page, errors } = await openFile(browser, reportFile);
+  assert.deepEqual(errors, [], 'the report\'s own scripts run without a violation');
+  // Markup that got into the page anyhow: an inline script, an inline handler,
+  // a <base>. The browser refuses each and says so.
+  const seen = (await page.evaluate(`new Promise((resolve) => {
+    const violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => violations.push(e.effectiveDirective));
+    const script = document.createElement('script');
+    script.textContent = 'window.__injected = 1';
+    document.body.append(script);
+    const img = document.createElement('img');
+    img.setAttribute('onerror', 'window.__injected = 2');
+    img.src = 'data:,x';
+    document.body.append(img);
+    const base = document.createElement('base');
+    base.href = 'https://example.invalid/';
+    document.head.append(base);
+    setTimeout(() => resolve({ injected: window.__injected ?? null, base: document.baseURI.startsWith('file:'), violations }), 300);
+  })`)) as { injected: number | null; base: boolean; violations: string[] };
+  assert.equal(seen.injected, null, 'no injected script ran');
+  assert.equal(seen.base, true, 'the <base> was ignored');
+  assert.ok(seen.violations.includes('script-src-elem'), `violations: ${seen.violations}`);
+  assert.ok(seen.violations.includes('base-uri'), `violations: ${seen.violations}`);
+  await page.close();
+});

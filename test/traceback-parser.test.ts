@@ -10,6 +10,8 @@ import { SnapshotBuilder } from '../src/model/builder.js';
 import { TracebackParser, GO_DUMP_LIMIT_BYTES, parseHeader, parseLabelBlock } from '../src/formats/go/traceback.js';
 import { dumpsDir } from './helpers/paths.js';
 import type { Snapshot } from '../src/model/format.js';
+// Labels are null-prototype dictionaries: their keys are the target's (model/dictionary.ts).
+import { copyDictionary as labels } from '../src/model/dictionary.js';
 
 const dump = readFileSync(join(dumpsDir, 'go1.26.8-debug2.txt'));
 const headerCount = (text: string) => text.split('\n').filter((l) => /^goroutine \d+ /.test(l)).length;
@@ -77,7 +79,7 @@ test('a dump of exactly 64 MiB is reported as cut by the Go runtime', () => {
 
 test('headers: every field the runtime prints', () => {
   assert.deepEqual(parseHeader('goroutine 7 [chan receive, 12 minutes, locked to thread, synctest bubble 3] {a: b}:'), {
-    id: '7', state: 'chan receive', elided: 0, waitMinutes: 12, lockedToThread: true, bubble: '3', labels: { a: 'b' },
+    id: '7', state: 'chan receive', elided: 0, waitMinutes: 12, lockedToThread: true, bubble: '3', labels: labels({ a: 'b' }),
   });
   const crash = parseHeader('goroutine 1 gp=0xc000002380 m=0 mp=0x5c4ee0 [running]:');
   assert.equal(crash?.id, '1');
@@ -94,14 +96,14 @@ test('labels in headers: Go 1.26 inside the brackets, Go 1.27 after them', () =>
   const go126 = parseHeader('goroutine 49 [chan send, 3 minutes labels:{"handler": "quote", "tenant": "a]b"}]:');
   assert.equal(go126?.state, 'chan send');
   assert.equal(go126?.waitMinutes, 3);
-  assert.deepEqual(go126?.labels, { handler: 'quote', tenant: 'a]b' });
+  assert.deepEqual(go126?.labels, labels({ handler: 'quote', tenant: 'a]b' }));
   const go127 = parseHeader('goroutine 49 [chan send] {handler: quote, "the key": "a, \\"b\\""}:');
-  assert.deepEqual(go127?.labels, { handler: 'quote', 'the key': 'a, "b"' });
+  assert.deepEqual(go127?.labels, labels({ handler: 'quote', 'the key': 'a, "b"' }));
 });
 
 test('label blocks: quoted only when needed, Go escapes decoded, malformed refused', () => {
-  assert.deepEqual(parseLabelBlock('{handler: checkout, tenant: acme}', 0), { labels: { handler: 'checkout', tenant: 'acme' }, end: 32 });
-  assert.deepEqual(parseLabelBlock('{"k": "tab\\there", e: ""}', 0)?.labels, { k: 'tab\there', e: '' });
+  assert.deepEqual(parseLabelBlock('{handler: checkout, tenant: acme}', 0), { labels: labels({ handler: 'checkout', tenant: 'acme' }), end: 32 });
+  assert.deepEqual(parseLabelBlock('{"k": "tab\\there", e: ""}', 0)?.labels, labels({ k: 'tab\there', e: '' }));
   assert.equal(parseLabelBlock('{broken', 0), null);
   assert.equal(parseLabelBlock('{a: b c}', 0), null);
 });

@@ -14,6 +14,7 @@
 import type { Frame, Snapshot, Task } from '../model/format.js';
 import { CodeClassifier, anchorFrame, goPackagePath } from '../model/site.js';
 import { InputError } from '../util/errors.js';
+import { ownValue } from '../model/dictionary.js';
 
 export interface IgnoreRuleSet {
   function?: string[];
@@ -116,7 +117,7 @@ export class IgnoreRules {
       }
       if (task.labels !== undefined && labels.length > 0) {
         for (const rule of labels) {
-          const value = task.labels[rule.key];
+          const value = ownValue(task.labels, rule.key);
           if (value !== undefined && (rule.value === undefined || rule.value === value)) return true;
         }
       }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { packagePath } from '../util/package-root.js';
 import { reportError } from './action.js';
 import { applyColorChoice } from './color.js';
+import { guardOutputStreams, guardUnexpectedErrors } from './process-guards.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerShow } from './commands/show.js';
 import { registerDiff } from './commands/diff.js';
@@ -23,11 +24,8 @@ import { ExitCode } from '../util/errors.js';
 const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 
 export async function main(argv: readonly string[]): Promise<number> {
-  // `leakscan ... | head`: a reader that stops early is not an error.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+  guardOutputStreams();
+  guardUnexpectedErrors();
   applyColorChoice(argv);
   let exitCode: number = ExitCode.ok;
   const run = async (action: () => Promise<number | void>) => {

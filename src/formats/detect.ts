@@ -4,7 +4,7 @@
  * (debug=2, a panic or runtime.Stack dump), a debug=1 count profile, or a
  * gzipped profile.proto (debug=0).
  */
-import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { SnapshotBuilder } from '../model/builder.js';
 import type { Snapshot, SnapshotSource } from '../model/format.js';
@@ -30,7 +30,7 @@ export async function snapshotFromChunks(chunks: AsyncIterable<Buffer>, options:
   const reader = new PeekReader(chunks[Symbol.asyncIterator](), options.maxBytes ?? MAX_INPUT_BYTES, options.name);
   const head = await reader.peek(2);
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    return snapshotFromChunks(gunzip(reader.rest(), options.name), options);
+    return snapshotFromChunks(gunzip(reader.rest(), options.name, options.maxBytes ?? MAX_INPUT_BYTES), options);
   }
   return fromPlainBytes(reader, options);
 }
@@ -56,7 +56,8 @@ async function fromPlainBytes(reader: PeekReader, options: DetectOptions): Promi
   const countHeader = /^(goroutine|goroutineleak) profile: total \d+/.exec(text);
   if (countHeader) {
     const builder = new SnapshotBuilder('go', { ...options.source, profile: `${countHeader[1] === 'goroutine' ? '' : 'goroutineleak?'}debug=1` });
-    parseDebug1((await reader.readAll()).toString('utf8'), builder);
+    const text = (await reader.readAll()).toString('utf8');
+    named(name, () => parseDebug1(text, builder));
     return builder.build(options.takenAt);
   }
   if (looksBinary(head)) {
@@ -67,18 +68,22 @@ async function fromPlainBytes(reader: PeekReader, options: DetectOptions): Promi
   }
   const builder = new SnapshotBuilder('go', { ...options.source });
   const parser = new TracebackParser(builder);
-  for await (const chunk of reader.rest()) parser.push(chunk);
-  let summary;
-  try {
-    summary = parser.end();
-  } catch (error) {
-    if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`);
-    throw error;
-  }
+  for await (const chunk of reader.rest()) named(name, () => parser.push(chunk));
+  const summary = named(name, () => parser.end());
   // A debug=2 dump with "(leaked)" marks came from the goroutineleak profile.
   const leakMarked = builder.tasks.some((task) => task.leaked);
   builder.source.profile ??= summary.isCrash ? 'traceback' : leakMarked ? 'goroutineleak?debug=2' : 'debug=2';
   return builder.build(options.takenAt);
+}
+
+/** Runs a parsing step; its InputError says which input it is about. */
+function named<T>(name: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Text dumps are ASCII/UTF-8; a NUL or many control bytes mean binary data. */
@@ -91,14 +96,45 @@ function looksBinary(head: Buffer): boolean {
   return control > head.length / 10;
 }
 
-async function* gunzip(chunks: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
-  const stream = Readable.from(chunks).pipe(createGunzip());
+/**
+ * Inflates as it is read, never ahead of the reader (zlib hands out 16 KiB
+ * at a time), and counts what comes out: a gzip bomb is refused at `maxBytes`
+ * of output, not after buffering it. A failure of the compressed source (a
+ * cut or stalled HTTP body) ends the stream as that failure, never as an
+ * unhandled stream error; damaged gzip data is one InputError.
+ */
+async function* gunzip(chunks: AsyncIterable<Buffer>, name: string, maxBytes: number): AsyncGenerator<Buffer> {
+  let sourceError: unknown;
+  async function* source(): AsyncGenerator<Buffer> {
+    try {
+      yield* chunks;
+    } catch (error) {
+      sourceError = error;
+      throw error;
+    }
+  }
+  const inflater = createGunzip();
+  // pipeline() forwards an error of either side to the other and to the
+  // reader below; pipe() would leave the source's error unhandled.
+  pipeline(source(), inflater, () => {});
+  let inflated = 0;
   try {
-    for await (const chunk of stream) yield chunk as Buffer;
+    for await (const chunk of inflater) {
+      inflated += (chunk as Buffer).length;
+      if (inflated > maxBytes) throw new InputError(tooLarge(name, maxBytes));
+      yield chunk as Buffer;
+    }
   } catch (error) {
+    if (sourceError !== undefined) throw sourceError;
     if (error instanceof InputError) throw error;
     throw new InputError(`${name}: truncated or corrupt gzip data`);
+  } finally {
+    inflater.destroy();
   }
+}
+
+function tooLarge(name: string, maxBytes: number): string {
+  return `${name}: input is larger than ${Math.round(maxBytes / 2 ** 20)} MiB; refusing to read it`;
 }
 
 /** Reads ahead of an async byte stream without losing what it read. */
@@ -124,7 +160,7 @@ class PeekReader {
     const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
     this.total += chunk.length;
     if (this.total > this.maxBytes) {
-      throw new InputError(`${this.name}: input is larger than ${Math.round(this.maxBytes / 2 ** 20)} MiB; refusing to read it`);
+      throw new InputError(tooLarge(this.name, this.maxBytes));
     }
     this.buffered.push(chunk);
     this.bufferedBytes += chunk.length;

@@ -4,7 +4,8 @@
  */
 import { gzipSync } from 'node:zlib';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './format.js';
-import type { Snapshot } from './format.js';
+import type { Snapshot, Task } from './format.js';
+import { copyDictionary } from './dictionary.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
@@ -31,17 +32,62 @@ export function snapshotFromJson(value: unknown, name: string): Snapshot {
   if (!Array.isArray(s.frames) || !Array.isArray(s.stacks) || !Array.isArray(s.tasks)) {
     throw new InputError(`${name}: snapshot is missing frames, stacks or tasks`);
   }
-  if (typeof s.takenAt !== 'number') throw new InputError(`${name}: snapshot has no takenAt time`);
-  checkReferences(s, name);
+  // A time a Date can hold, not before the epoch: everything downstream prints it.
+  if (typeof s.takenAt !== 'number' || !(s.takenAt >= 0 && s.takenAt <= MAX_DATE_MS)) {
+    throw new InputError(`${name}: snapshot has no valid takenAt time (milliseconds since 1970)`);
+  }
   s.source ??= {};
+  checkSource(s.source, name);
+  if (s.warnings !== undefined && (!Array.isArray(s.warnings) || s.warnings.some((w) => typeof w !== 'string'))) {
+    throw new InputError(`${name}: snapshot has warnings that are not text`);
+  }
+  checkReferences(s, name);
   return s;
+}
+
+/** The largest time a JavaScript Date holds (ECMA-262 21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
+
+const SOURCE_TEXT_FIELDS = ['url', 'file', 'command', 'runtimeVersion', 'profile'] as const;
+
+function checkSource(source: unknown, name: string): void {
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) throw new InputError(`${name}: snapshot has a malformed source`);
+  const { pid } = source as { pid?: unknown };
+  if (pid !== undefined && !(Number.isSafeInteger(pid) && (pid as number) > 0)) throw new InputError(`${name}: snapshot has a pid that is not a process id`);
+  for (const field of SOURCE_TEXT_FIELDS) {
+    const value = (source as Record<string, unknown>)[field];
+    if (value !== undefined && typeof value !== 'string') throw new InputError(`${name}: snapshot has a source ${field} that is not text`);
+  }
+}
+
+const TASK_TEXT_FIELDS = ['id', 'creatorId', 'lineage'] as const;
+const TASK_NUMBER_FIELDS = ['waitMinutes', 'ageMs'] as const;
+
+/** Optional task fields of the right type; labels become null-prototype dictionaries of text. */
+function checkTaskFields(task: Task, name: string): void {
+  for (const field of TASK_TEXT_FIELDS) {
+    if (task[field] !== undefined && typeof task[field] !== 'string') throw new InputError(`${name}: snapshot has a task whose ${field} is not text`);
+  }
+  for (const field of TASK_NUMBER_FIELDS) {
+    const value = task[field];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value))) {
+      throw new InputError(`${name}: snapshot has a task whose ${field} is not a number`);
+    }
+  }
+  if (task.labels !== undefined) {
+    const labels = task.labels as unknown;
+    if (typeof labels !== 'object' || labels === null || Array.isArray(labels) || Object.values(labels).some((v) => typeof v !== 'string')) {
+      throw new InputError(`${name}: snapshot has a task whose labels are not text`);
+    }
+    task.labels = copyDictionary(task.labels);
+  }
 }
 
 /** Every index must point at something: a bad file fails here, not deep in analysis. */
 function checkReferences(s: Snapshot, name: string): void {
   const frameCount = s.frames.length;
   for (const frame of s.frames) {
-    if (typeof frame?.fn !== 'string' || typeof frame.file !== 'string' || typeof frame.line !== 'number') {
+    if (typeof frame?.fn !== 'string' || typeof frame.file !== 'string' || !Number.isSafeInteger(frame.line) || frame.line < 0) {
       throw new InputError(`${name}: snapshot has a malformed frame`);
     }
   }
@@ -59,8 +105,9 @@ function checkReferences(s: Snapshot, name: string): void {
     if (task.createdBy !== undefined && !validStack(task.createdBy)) {
       throw new InputError(`${name}: snapshot has a task whose creator refers to a missing stack`);
     }
-    if (task.count !== undefined && (!Number.isInteger(task.count) || task.count < 0)) {
+    if (task.count !== undefined && (!Number.isSafeInteger(task.count) || task.count < 0)) {
       throw new InputError(`${name}: snapshot has a task with an invalid count`);
     }
+    checkTaskFields(task, name);
   }
 }

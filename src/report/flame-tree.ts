@@ -12,6 +12,7 @@
 import type { Frame, Snapshot, Task } from '../model/format.js';
 import { SiteResolver } from '../model/site.js';
 import type { GroupBy } from '../model/site.js';
+import { emptyDictionary } from '../model/dictionary.js';
 
 export interface FlameNode {
   /** Function name (what the flamegraph prints). */
@@ -109,7 +110,7 @@ function sameFrame(a: Frame, b: Frame): boolean {
 function addTask(node: Building, task: Task, snapshot: Snapshot): void {
   const n = task.count ?? 1;
   node.value += n;
-  node.st ??= {};
+  node.st ??= emptyDictionary<number>(); // states are the target's words: "constructor" too
   node.st[task.state] = (node.st[task.state] ?? 0) + n;
   if (task.id !== undefined && (node.ids ??= []).length < EXAMPLE_IDS) node.ids.push(task.id);
   if (task.waitMinutes !== undefined) node.wm = Math.max(node.wm ?? 0, task.waitMinutes);

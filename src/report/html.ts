@@ -8,6 +8,7 @@
  * a <script> element by escaping "<" (so no "</script>" or "<!--" can appear),
  * and U+2028/U+2029.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -176,15 +177,43 @@ function loadAssets(): NonNullable<typeof assets> {
   return assets;
 }
 
+/**
+ * The page's Content-Security-Policy, in a <meta> element (a report is a
+ * file, opened without a server to send headers). Scripts run only when
+ * their text hashes to one of the three the report was written with: no
+ * 'unsafe-inline', so nothing that found its way into the page could run.
+ * Nothing is fetched (default-src 'none'), no form can be submitted, no
+ * <base> can redirect relative URLs. Styles stay 'unsafe-inline': d3 and
+ * the legend set style attributes, and a style runs no code.
+ *
+ * What a <meta> policy cannot do: navigate-to is not implemented by any
+ * browser (Chromium never shipped it), and sandbox and frame-ancestors are
+ * ignored in <meta>; they need an HTTP header from a server that hosts
+ * the report. The page holds no links, and target strings only ever reach it
+ * as text, so there is nothing to click that leaves it.
+ */
+export function contentSecurityPolicy(scripts: readonly string[]): string {
+  const hashes = scripts.map((script) => `'sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}'`);
+  return [
+    "default-src 'none'",
+    `script-src ${hashes.join(' ')}`,
+    "style-src 'unsafe-inline'",
+    'img-src data:',
+    "form-action 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
 export function renderHtmlReport(input: ReportInput): string {
   const data = reportData(input);
   const a = loadAssets();
+  const scripts = [inlineScript(a.d3), inlineScript(a.flamegraph), inlineScript(a.client)];
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(scripts)}">
 <title>${escapeHtml(data.title)}</title>
 <style>${a.css}</style>
 <style>${a.clientCss}</style>
@@ -224,9 +253,7 @@ export function renderHtmlReport(input: ReportInput): string {
   <div id="shrank"></div>
 </main>
 <script id="leakscan-data" type="application/json">${jsonForScript(data)}</script>
-<script>${inlineScript(a.d3)}</script>
-<script>${inlineScript(a.flamegraph)}</script>
-<script>${inlineScript(a.client)}</script>
+${scripts.map((script) => `<script>${script}</script>`).join('\n')}
 </body>
 </html>
 `;

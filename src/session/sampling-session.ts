@@ -53,8 +53,17 @@ export function snapshotCount(flags: SamplingFlags, defaultCount: number): numbe
   return flags.count ?? defaultCount;
 }
 
-/** Prints or writes the result of a session; returns the exit code. Default: the ranked suspects. */
-export type SessionOutput = (analysis: Analysis) => Promise<number>;
+/**
+ * Prints or writes the result of a session; returns the exit code. Default:
+ * the ranked suspects. `interruptedBy` is the signal that cut the sampling
+ * short, if one did: the analysis then covers only what was taken.
+ */
+export type SessionOutput = (analysis: Analysis, interruptedBy?: InterruptSignal) => Promise<number>;
+
+export type InterruptSignal = 'SIGINT' | 'SIGTERM';
+
+/** The shell's convention for a command ended by a signal: 128 + its number. */
+export const INTERRUPTED_EXIT: Record<InterruptSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export interface SessionOptions {
   take: () => Promise<Snapshot | null>;
@@ -71,14 +80,17 @@ export async function runSamplingSession(options: SessionOptions): Promise<numbe
   const { flags, say, count } = options;
   const analyzer = new Analyzer(options.analysis);
   const abort = new AbortController();
-  let interrupts = 0;
-  const onInterrupt = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    say('stopping after the current snapshot (Ctrl-C again to quit at once)');
+  // Ctrl-C and SIGTERM (a CI job cancelled, a container stopped) both stop
+  // sampling after the current snapshot, so a Node target is still detached.
+  let interruptedBy: InterruptSignal | undefined;
+  const onInterrupt = (signal: InterruptSignal) => {
+    if (interruptedBy !== undefined) process.exit(INTERRUPTED_EXIT[signal]);
+    interruptedBy = signal;
+    say(`stopping after the current snapshot (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)`);
     abort.abort();
   };
   process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
   let taken = 0;
   let result;
   try {
@@ -96,6 +108,7 @@ export async function runSamplingSession(options: SessionOptions): Promise<numbe
     });
   } finally {
     process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
   }
   const stopped = result.stoppedBy;
   if (taken === 0) {
@@ -106,7 +119,7 @@ export async function runSamplingSession(options: SessionOptions): Promise<numbe
   const minScore = flags.minScore ?? options.analysis.minScore ?? 0;
   let outputCode: number = ExitCode.ok;
   if (options.output) {
-    outputCode = await options.output(analysis);
+    outputCode = await options.output(analysis, stopped === 'aborted' ? interruptedBy : undefined);
   } else if (flags.json) {
     process.stdout.write(JSON.stringify(diffJson(analysis, { top: flags.top, minScore }), null, 2) + '\n');
   } else {

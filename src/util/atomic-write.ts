@@ -10,7 +10,8 @@ import { OutputError } from './errors.js';
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(temp, data);
+    // 'wx': a fresh file, never one (or a symlink) already under that name.
+    await writeFile(temp, data, { flag: 'wx' });
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

@@ -48,3 +48,26 @@ async function tryMkdir(path: string): Promise<'done' | Error> {
     return new OutputError(`cannot create ${path}: it exists and is not a directory`);
   }
 }
+
+/**
+ * Creates a directory that did not exist, for output under a predictable
+ * name (`leakscan-<pid>-<time>` in the current directory): never an existing
+ * directory, never through a symlink planted under that name, since mkdir(2)
+ * fails with EEXIST on any existing name, a symlink included (O_EXCL
+ * semantics). When the name is taken, `-2`, `-3`, ... is tried. Only the
+ * last component is created; its parent must exist. Returns the path made.
+ */
+export async function makeNewDirectory(path: string): Promise<string> {
+  for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
+    const candidate = attempt === 1 ? path : `${path}-${attempt}`;
+    try {
+      await mkdir(candidate, { recursive: false });
+      return candidate;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutputError(`cannot create ${candidate}: ${describeFsError(error)}`);
+    }
+  }
+  throw new OutputError(`cannot create ${path}: it and ${MAX_NAME_ATTEMPTS - 1} numbered names after it exist already (give --out)`);
+}
+
+const MAX_NAME_ATTEMPTS = 100;

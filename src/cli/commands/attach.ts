@@ -17,6 +17,7 @@ import { positiveSeconds } from '../options.js';
 import { addNodeAgentOptions, agentSettingsFromFlags } from '../node-agent-options.js';
 import type { NodeAgentFlags } from '../node-agent-options.js';
 import { timestampName } from '../names.js';
+import { makeNewDirectory } from '../../util/make-directory.js';
 
 export interface AttachFlags extends SamplingFlags, AnalysisFlags, NodeAgentFlags {
   url?: string;
@@ -85,7 +86,7 @@ export async function attachAndSample(givenPid: number, flags: AttachFlags, outp
   }
   const url = flags.url ?? (await discoverPprof(pid));
   say(`attached to Go process ${pid} (${info.runtime.version}${info.exe ? `, ${info.exe}` : ''}); pprof at ${url}`);
-  const outDir = flags.out ?? join(process.cwd(), timestampName(`leakscan-${pid}`));
+  const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName(`leakscan-${pid}`))));
   say(`taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
   return runSamplingSession({
     take: goTaker(url, pid, info.runtime.version, flags, say),
@@ -107,7 +108,7 @@ async function attachNode(
   say: (line: string) => void,
   output: SessionOutput | undefined,
 ): Promise<number> {
-  const outDir = flags.out ?? join(process.cwd(), timestampName(`leakscan-${pid}`));
+  const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName(`leakscan-${pid}`))));
   const attach = {
     ...defaultNodeAttachOptions,
     timeoutMs: flags.timeout * 1000,
@@ -125,7 +126,7 @@ export async function sampleGoUrl(url: string, flags: AttachFlags, output?: Sess
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
   const analysis = await resolveAnalysisOptions(flags);
-  const outDir = flags.out ?? join(process.cwd(), timestampName('leakscan-url'));
+  const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName('leakscan-url'))));
   say(`sampling ${url}: ${count} snapshots ${flags.interval}s apart into ${outDir}`);
   return runSamplingSession({ take: goTaker(url, undefined, undefined, flags, say), output, count, outDir, flags, analysis, say });
 }

@@ -18,6 +18,8 @@ import type { AttachFlags } from './attach.js';
 import { runCommand } from './run.js';
 import type { RunFlags } from './run.js';
 import { writeHtmlReport } from '../html-output.js';
+import { INTERRUPTED_EXIT } from '../../session/sampling-session.js';
+import type { InterruptSignal } from '../../session/sampling-session.js';
 import { positiveInt, positiveNumber, positiveSeconds, score } from '../options.js';
 
 interface CheckFlags extends AnalysisFlags {
@@ -67,7 +69,8 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
       'after',
       `
 Exit codes: 0 no new leak, 1 a leak failed the check, 2 usage, input or
-output error, 3 the target could not be read.
+output error, 3 the target could not be read, 130/143 sampling interrupted
+by Ctrl-C (SIGINT) or SIGTERM: no verdict.
 
 Examples:
   leakscan check leakscan-4242-20261122-101500/ --baseline leakscan-baseline.json
@@ -108,7 +111,12 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
   if (maxGrowth !== undefined) gate.maxGrowth = maxGrowth;
   if (flags.baseline !== undefined) gate.baseline = await readBaseline(flags.baseline);
 
-  const output = async (result: Analysis): Promise<number> => {
+  const output = async (result: Analysis, interruptedBy?: InterruptSignal): Promise<number> => {
+    if (interruptedBy !== undefined) {
+      // A gate that did not see the whole series has no verdict: never "passed", never 0.
+      process.stderr.write(`leakscan: check interrupted by ${interruptedBy} after ${result.series.times.length} snapshots: no verdict (exit ${INTERRUPTED_EXIT[interruptedBy]})\n`);
+      return INTERRUPTED_EXIT[interruptedBy];
+    }
     if (gate.baseline && gate.baseline.runtime !== result.series.runtime) {
       throw new InputError(`the baseline is for ${gate.baseline.runtime}, the snapshots are ${result.series.runtime}`);
     }

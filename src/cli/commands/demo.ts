@@ -15,6 +15,7 @@ import { positiveInt, positiveSeconds } from '../options.js';
 import { runSamplingSession } from '../../session/sampling-session.js';
 import type { SamplingFlags } from '../../session/sampling-session.js';
 import { timestampName } from '../names.js';
+import { makeNewDirectory } from '../../util/make-directory.js';
 
 interface DemoFlags {
   count: number;
@@ -44,7 +45,7 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
 
 async function demoCommand(flags: DemoFlags): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  const outDir = flags.out ?? join(process.cwd(), timestampName('leakscan-demo'));
+  const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName('leakscan-demo'))));
   const runtime = flags.runtime ?? ((await hasGo()) ? 'both' : 'node');
   const sampling: SamplingFlags = { interval: flags.interval, top: 3, json: false, frames: 3 };
   let exitCode = 0;

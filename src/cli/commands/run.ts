@@ -12,7 +12,7 @@ import { sampleNodeTarget } from '../../session/node-sampling.js';
 import { discoverPprof } from '../../targets/go/discover.js';
 import { goTaker } from '../../session/go-sampling.js';
 import { InputError, TargetError } from '../../util/errors.js';
-import { makeDirectory } from '../../util/make-directory.js';
+import { makeDirectory, makeNewDirectory } from '../../util/make-directory.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
 import { addSamplingOptions, runSamplingSession, snapshotCount } from '../../session/sampling-session.js';
@@ -67,7 +67,7 @@ export async function runCommand(argv: string[], flags: RunFlags, output?: Sessi
   if (argv.length === 0) throw new InputError('no program to run: leakscan run -- <command...>');
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
   const analysis = await resolveAnalysisOptions(flags);
-  const outDir = flags.out ?? join(process.cwd(), timestampName('leakscan-run'));
+  const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName('leakscan-run'))));
   await makeDirectory(outDir);
   const logFile = join(outDir, 'program.log');
   const log = openSync(logFile, 'a');

@@ -17,7 +17,8 @@
 import { Profile } from 'pprof-format';
 import { SnapshotBuilder } from '../../model/builder.js';
 import { InputError } from '../../util/errors.js';
-import { normalizeFunctionName, unquoteGo } from './traceback.js';
+import { normalizeFunctionName, unquoteGoText } from './traceback.js';
+import { emptyDictionary } from '../../model/dictionary.js';
 
 export interface CountProfileSummary {
   /** "goroutine" or "goroutineleak". */
@@ -82,10 +83,11 @@ export function parseDebug1(text: string, builder: SnapshotBuilder): CountProfil
 
 /** `{"k":"v", "k2":"v2"}`: Go %q-quoted keys and values. */
 function parseDebug1Labels(text: string): Record<string, string> {
-  const labels: Record<string, string> = {};
+  // Keys are the target's: "__proto__" or "constructor" must be plain keys.
+  const labels = emptyDictionary<string>();
   const pair = /"((?:[^"\\]|\\.)*)":"((?:[^"\\]|\\.)*)"/g;
   for (let m = pair.exec(text); m !== null; m = pair.exec(text)) {
-    labels[unquoteGo(`"${m[1]}"`)] = unquoteGo(`"${m[2]}"`);
+    labels[unquoteGoText(`"${m[1]}"`)] = unquoteGoText(`"${m[2]}"`);
   }
   return labels;
 }
@@ -140,7 +142,7 @@ export function parseProfileProto(bytes: Uint8Array, builder: SnapshotBuilder): 
     for (const label of sample.label) {
       const key = str(label.key);
       if (key === '') continue;
-      labels ??= {};
+      labels ??= emptyDictionary<string>();
       labels[key] = Number(label.str) !== 0 ? str(label.str) : String(label.num);
     }
     total += count;

@@ -10,25 +10,27 @@
  * many goroutines that left out.
  */
 import type { Snapshot } from '../../model/format.js';
+import { copyDictionary, emptyDictionary, ownValue } from '../../model/dictionary.js';
+import type { Dictionary } from '../../model/dictionary.js';
 
 export function attachProfileLabels(dump: Snapshot, profile: Snapshot): void {
-  const labelsBySignature = new Map<string, { common: Record<string, string>; partial: boolean }>();
+  const labelsBySignature = new Map<string, { common: Dictionary<string>; partial: boolean }>();
   const profileSignature = signatures(profile);
   for (const task of profile.tasks) {
     const signature = profileSignature(task.stack);
-    const labels = task.labels ?? {};
+    const labels = task.labels ?? emptyDictionary<string>();
     const seen = labelsBySignature.get(signature);
     if (seen === undefined) {
-      labelsBySignature.set(signature, { common: { ...labels }, partial: false });
+      labelsBySignature.set(signature, { common: copyDictionary(labels), partial: false });
       continue;
     }
     for (const [key, value] of Object.entries(seen.common)) {
-      if (labels[key] !== value) {
+      if (ownValue(labels, key) !== value) {
         delete seen.common[key];
         seen.partial = true;
       }
     }
-    if (Object.keys(labels).some((key) => !(key in seen.common))) seen.partial = true;
+    if (Object.keys(labels).some((key) => !Object.hasOwn(seen.common, key))) seen.partial = true;
   }
   const dumpSignature = signatures(dump);
   let partial = 0;
@@ -36,7 +38,7 @@ export function attachProfileLabels(dump: Snapshot, profile: Snapshot): void {
     const match = labelsBySignature.get(dumpSignature(task.stack));
     if (match === undefined) continue;
     if (match.partial) partial++;
-    if (Object.keys(match.common).length > 0) task.labels = { ...match.common };
+    if (Object.keys(match.common).length > 0) task.labels = copyDictionary(match.common);
   }
   if (partial > 0) {
     (dump.warnings ??= []).push(

@@ -36,6 +36,7 @@ import type { FrameEntry } from './frame-table.js';
 import { CREATED_BY, IN_GOROUTINE, matchCreatedByLine, matchFunctionLine, matchLocationLine } from './line-match.js';
 import { ByteKeyCache } from './byte-key-cache.js';
 import { WordView } from './word-compare.js';
+import { copyDictionary, emptyDictionary } from '../../model/dictionary.js';
 
 /** `writeGoroutineStacks` in runtime/pprof gives up growing its buffer here. */
 export const GO_DUMP_LIMIT_BYTES = 64 << 20;
@@ -532,7 +533,11 @@ export class TracebackParser {
     }
     if (g.waitMinutes !== undefined) task.waitMinutes = g.waitMinutes;
     if (g.labels !== undefined) task.labels = g.labels;
-    if (g.bubble !== undefined) task.labels = { ...task.labels, 'synctest.bubble': g.bubble };
+    if (g.bubble !== undefined) {
+      const labels = copyDictionary(task.labels);
+      labels['synctest.bubble'] = g.bubble;
+      task.labels = labels;
+    }
     if (g.leaked) task.leaked = true;
     if (g.lockedToThread) task.lockedToThread = true;
     this.builder.addTask(task);
@@ -559,7 +564,7 @@ function copyHeader(header: PendingGoroutine, id: string): PendingGoroutine {
   if (header.waitMinutes !== undefined) copy.waitMinutes = header.waitMinutes;
   if (header.leaked) copy.leaked = true;
   if (header.lockedToThread) copy.lockedToThread = true;
-  if (header.labels !== undefined) copy.labels = { ...header.labels };
+  if (header.labels !== undefined) copy.labels = copyDictionary(header.labels);
   if (header.bubble !== undefined) copy.bubble = header.bubble;
   return copy;
 }
@@ -584,6 +589,11 @@ function parseFrame(fnLatin1: string, locationLatin1: string): Frame {
 }
 
 /** Strings were read byte-for-byte as latin1; reinterpret them as the UTF-8 Go wrote. */
+/** unquoteGo for text already decoded from UTF-8 (a debug=1 profile): the result is text too. */
+export function unquoteGoText(quoted: string): string {
+  return decodeLatin1AsUtf8(unquoteGo(Buffer.from(quoted, 'utf8').toString('latin1')));
+}
+
 function decodeLatin1AsUtf8(s: string): string {
   for (let i = 0; i < s.length; i++) {
     if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'latin1').toString('utf8');
@@ -681,7 +691,8 @@ export function parseHeader(line: string): PendingGoroutine | null {
  */
 export function parseLabelBlock(text: string, brace: number): { labels: Record<string, string>; end: number } | null {
   if (text[brace] !== '{') return null;
-  const labels: Record<string, string> = {};
+  // Keys are the target's: "__proto__" or "constructor" must be plain keys.
+  const labels = emptyDictionary<string>();
   let i = brace + 1;
   const readToken = (): string | null => {
     if (text[i] === '"') {
@@ -718,7 +729,22 @@ function findClosingQuote(text: string, open: number): number {
   return -1;
 }
 
-/** Unquotes a Go double-quoted string literal (strconv.Quote's escapes). */
+/** The one-character escapes of strconv.Quote and Go string literals. */
+const SIMPLE_ESCAPES = new Map([
+  ['n', '\n'], ['t', '\t'], ['r', '\r'], ['a', '\x07'], ['b', '\b'], ['f', '\f'], ['v', '\v'],
+  ['\\', '\\'], ['"', '"'], ["'", "'"],
+]);
+const HEX_DIGITS = { x: 2, u: 4, U: 8 } as const;
+
+/**
+ * Unquotes a Go double-quoted string literal as strconv.Unquote does, on
+ * bytes: the input holds one byte per char (latin1, as dumps are read), and
+ * so does the output, \u and \U runes written as their UTF-8 bytes; the
+ * caller decodes the result as UTF-8 once (\xe2\x80\xa8 and \u2028 are then
+ * the same). It refuses what strconv.Unquote refuses: the text is the target's, and a bad escape
+ * (\q, \uZZZZ, a code point past U+10FFFF or a surrogate) is a damaged
+ * dump, one InputError, never a guess or a RangeError.
+ */
 export function unquoteGo(quoted: string): string {
   const body = quoted.slice(1, -1);
   let out = '';
@@ -729,20 +755,32 @@ export function unquoteGo(quoted: string): string {
       continue;
     }
     const e = body[++i];
-    switch (e) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'a': out += '\x07'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'v': out += '\v'; break;
-      case 'x': out += String.fromCharCode(Number.parseInt(body.slice(i + 1, i + 3), 16)); i += 2; break;
-      case 'u': out += String.fromCodePoint(Number.parseInt(body.slice(i + 1, i + 5), 16)); i += 4; break;
-      case 'U': out += String.fromCodePoint(Number.parseInt(body.slice(i + 1, i + 9), 16)); i += 8; break;
-      case undefined: break;
-      default: out += e;
+    const simple = e === undefined ? undefined : SIMPLE_ESCAPES.get(e);
+    if (simple !== undefined) {
+      out += simple;
+      continue;
     }
+    if (e === 'x' || e === 'u' || e === 'U') {
+      const digits = body.slice(i + 1, i + 1 + HEX_DIGITS[e]);
+      const code = /^[0-9A-Fa-f]+$/.test(digits) && digits.length === HEX_DIGITS[e] ? Number.parseInt(digits, 16) : -1;
+      // \x is a byte (a latin1 char here, decoded as UTF-8 later); \u and \U are runes.
+      if (code < 0 || (e !== 'x' && (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)))) throw badEscape(`\\${e}${digits}`);
+      out += e === 'x' ? String.fromCharCode(code) : Buffer.from(String.fromCodePoint(code), 'utf8').toString('latin1');
+      i += digits.length;
+      continue;
+    }
+    if (e !== undefined && e >= '0' && e <= '7') {
+      const digits = body.slice(i, i + 3);
+      if (!/^[0-7]{3}$/.test(digits) || Number.parseInt(digits, 8) > 0xff) throw badEscape(`\\${digits}`);
+      out += String.fromCharCode(Number.parseInt(digits, 8));
+      i += 2;
+      continue;
+    }
+    throw badEscape(`\\${e ?? ''}`);
   }
   return out;
+}
+
+function badEscape(escape: string): InputError {
+  return new InputError(`invalid escape ${escape} in a quoted label`);
 }

@@ -115,7 +115,9 @@ async function* bodyChunks(response: Response): AsyncGenerator<Buffer> {
 async function get(url: URL, timeoutMs: number, { allowNotFound }: { allowNotFound: boolean }): Promise<Response | null> {
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    // A redirect is never followed: it could send leakscan to another port,
+    // host or scheme than the one the user named (the answer is the target's).
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
   } catch (error) {
     throw asTargetError(error, url, timeoutMs);
   }
@@ -125,6 +127,10 @@ async function get(url: URL, timeoutMs: number, { allowNotFound }: { allowNotFou
     throw new TargetError(
       `${url.href} answered 404: no pprof endpoint there (the service needs import _ "net/http/pprof" and an HTTP listener)`,
     );
+  }
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel();
+    throw new TargetError(`${url.href} answered ${response.status} (a redirect); leakscan does not follow redirects from a pprof endpoint`);
   }
   if (!response.ok) {
     await response.body?.cancel();
