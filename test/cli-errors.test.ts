@@ -126,6 +126,20 @@ test('a port where nothing listens: exit 3', async () => {
   assertNoOutput('out3.json');
 });
 
+test('an --html path that cannot be written: exit 2 before any request reaches the target', async () => {
+  let requests = 0;
+  const url = await serve((_req, res) => {
+    requests++;
+    res.writeHead(404).end();
+  });
+  for (const [html, why] of [[join(dir, 'no-such-dir', 'r.html'), /no such file or directory/], [dir, /it is a directory/]] as const) {
+    const result = await runCli(['attach', '1', '--url', url, '--count', '2', '--interval', '1', '--html', html, '--out', join(dir, 'never')]);
+    assertOneLineError(result, 2, new RegExp(`cannot write the report to .*: ${why.source}`));
+  }
+  assert.equal(requests, 0, 'nothing was asked of the target');
+  assert.equal(existsSync(join(dir, 'never')), false, 'no snapshot directory was made');
+});
+
 test('a web server that is not pprof (404): exit 3, says how to enable pprof', async () => {
   const url = await serve((_req, res) => res.writeHead(404).end('404 page not found'));
   const result = await runCli(['snapshot', url, '-o', join(dir, 'out4.json')]);

@@ -133,7 +133,7 @@ test('the disk fills up during an attach: the snapshots written are kept whole, 
   const files = readdirSync(out).sort();
   const taken = files.length;
   assert.ok(taken >= 2 && taken < 12, `${taken} snapshots kept`);
-  assert.deepEqual(files, Array.from({ length: taken }, (_, i) => `snapshot-${String(i + 1).padStart(2, '0')}.json.gz`));
+  assert.deepEqual(files, Array.from({ length: taken }, (_, i) => `snapshot-${String(i + 1).padStart(3, '0')}.json.gz`));
   for (const file of files) {
     const snapshot = JSON.parse(gunzipSync(readFileSync(join(out, file))).toString('utf8')) as { format: string; source: { pid: number } };
     assert.equal(snapshot.format, 'leakscan.snapshot');

@@ -50,5 +50,5 @@ test('attach without --out never writes into a directory or a symlink planted un
   assert.ok(!planted.some((name) => join(cwd, name) === made), `a name of its own: ${made}`);
   const info = lstatSync(made);
   assert.ok(info.isDirectory() && !info.isSymbolicLink(), 'a real directory');
-  assert.deepEqual(readdirSync(made).sort(), ['snapshot-1.json.gz', 'snapshot-2.json.gz']);
+  assert.deepEqual(readdirSync(made).sort(), ['snapshot-001.json.gz', 'snapshot-002.json.gz']);
 });

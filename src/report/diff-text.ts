@@ -4,7 +4,7 @@ import type { Analysis } from '../analysis/analyze.js';
 import type { Suspect } from '../analysis/score.js';
 import type { Frame } from '../model/format.js';
 import { describeFrame } from './frame-text.js';
-import { formatTime, padStart, plural, safeText } from './format.js';
+import { formatTime, padStart, plural, safeText, wrapText } from './format.js';
 import { sparkline } from './sparkline.js';
 
 export interface DiffTextOptions {
@@ -12,6 +12,8 @@ export interface DiffTextOptions {
   minScore: number;
   /** How many user frames of the example stack to print under each suspect. */
   frames: number;
+  /** Wrap explanations to this many columns (a terminal's width); undefined: one line each. */
+  width?: number;
 }
 
 export function renderDiff(analysis: Analysis, options: DiffTextOptions): string {
@@ -33,12 +35,12 @@ export function renderDiff(analysis: Analysis, options: DiffTextOptions): string
   }
   out.push('', chalk.bold(`Suspects (${shown.length} of ${analysis.suspects.length} sites)`));
   for (const [i, suspect] of shown.entries()) {
-    out.push('', renderSuspect(i + 1, suspect, options.frames));
+    out.push('', renderSuspect(i + 1, suspect, options.frames, options.width));
   }
   return out.join('\n') + '\n';
 }
 
-function renderSuspect(rank: number, s: Suspect, frameCount: number): string {
+function renderSuspect(rank: number, s: Suspect, frameCount: number, width: number | undefined): string {
   const lines: string[] = [];
   const scoreText = padStart(String(s.score), 3);
   const coloured = s.score >= 70 ? chalk.red.bold(scoreText) : s.score >= 30 ? chalk.yellow(scoreText) : chalk.dim(scoreText);
@@ -46,7 +48,7 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number): string {
   const site = s.site.anchor ? describeFrame(s.site.anchor) : s.key;
   lines.push(`${padStart(`#${rank}`, 4)} ${coloured}  ${sparkline(s.site.counts)} ${padStart(last.toLocaleString('en-US'), 6)}  ${site}${s.confirmed ? chalk.red.bold('  LEAKED') : ''}`);
   const indent = '      ';
-  lines.push(`${indent}${safeText(s.explanation)}`);
+  lines.push(wrapText(safeText(s.explanation), indent, width));
   if (s.site.createdBy) lines.push(`${indent}${chalk.dim('created by')} ${describeFrame(s.site.createdBy)}`);
   const anchor = s.site.anchor;
   const isAnchor = (f: Frame) => anchor !== undefined && f.fn === anchor.fn && f.file === anchor.file && f.line === anchor.line;

@@ -30,7 +30,8 @@ export interface SampleResult {
 export async function sampleSeries(options: SampleOptions): Promise<SampleResult> {
   await makeDirectory(options.outDir);
   const files: string[] = [];
-  const width = String(options.count).length;
+  // The same width for any count up to 999, so names sort and line up whatever --count was.
+  const width = Math.max(3, String(options.count).length);
   for (let i = 0; i < options.count; i++) {
     if (options.signal?.aborted) return { files, stoppedBy: 'aborted' };
     const started = Date.now();

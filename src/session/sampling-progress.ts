@@ -2,6 +2,7 @@ import type { Analyzer } from '../analysis/analyze.js';
 import type { Snapshot } from '../model/format.js';
 import { taskTotal } from '../model/builder.js';
 import { plural } from '../report/format.js';
+import { formatDuration } from '../util/duration.js';
 
 /** One line per snapshot on stderr: what was taken and the leading suspect so far. */
 export function snapshotProgressLine(index: number, count: number, snapshot: Snapshot, analyzer: Analyzer): string {
@@ -12,4 +13,10 @@ export function snapshotProgressLine(index: number, count: number, snapshot: Sna
     if (top && top.score > 0) line += `; top suspect so far: ${top.site.anchor?.fn ?? top.key} (score ${top.score})`;
   }
   return line;
+}
+
+/** "12 snapshots, 5s apart: about 55s": what sampling will do, and how long it takes. */
+export function samplingPlan(count: number, intervalSeconds: number): string {
+  const about = formatDuration((count - 1) * intervalSeconds);
+  return `${plural(count, 'snapshot')}, ${formatDuration(intervalSeconds)} apart${count > 1 ? `: about ${about}` : ''}`;
 }

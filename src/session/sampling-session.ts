@@ -11,11 +11,13 @@ import { sampleSeries } from './sampler.js';
 import { renderDiff } from '../report/diff-text.js';
 import { diffJson } from '../report/diff-json.js';
 import { ExitCode, LeakscanError, OutputError, TargetError } from '../util/errors.js';
+import { describeFsError } from '../util/atomic-write.js';
 import { positiveInt, positiveSeconds, score } from '../cli/options.js';
 import { snapshotProgressLine } from './sampling-progress.js';
 import { writeHtmlReport } from '../cli/html-output.js';
-import { safeText } from '../report/format.js';
-import { join } from 'node:path';
+import { safeText, terminalWidth } from '../report/format.js';
+import { dirname, join } from 'node:path';
+import { access, constants, stat } from 'node:fs/promises';
 
 export interface SamplingFlags {
   /** Where to write the HTML report; false for none. Default: report.html in the snapshot directory. */
@@ -36,13 +38,29 @@ export function addSamplingOptions(command: Command, defaults: { interval: numbe
     .option('--interval <duration>', 'time between snapshots', positiveSeconds, defaults.interval)
     .option('--count <n>', `snapshots to take (default ${defaults.count}, unless --duration)`, positiveInt)
     .option('--duration <duration>', 'sample for this long instead of a fixed count', positiveSeconds)
-    .option('--out <dir>', 'where to save the snapshots (default: a new directory named after the pid and time)')
+    .option('-o, --out <dir>', 'where to save the snapshots (default: a new directory named after the pid and time)')
     .option('-n, --top <n>', 'how many suspects to list', positiveInt, 10)
     .option('--min-score <score>', 'list only suspects scoring at least this', score)
     .option('--frames <n>', 'user frames to print under each suspect', (v) => (v === '0' ? 0 : positiveInt(v)), 3)
     .option('--json', 'print the result as JSON (schema leakscan.diff) instead of text', false)
     .option('--html <file>', 'where to write the HTML report (default: report.html beside the snapshots)')
     .option('--no-html', 'do not write the HTML report');
+}
+
+/**
+ * An --html path that cannot be written is refused before anything is sent
+ * to the target: finding out after minutes of sampling loses the report.
+ */
+export async function assertReportWritable(flags: Pick<SamplingFlags, 'html'>): Promise<void> {
+  if (typeof flags.html !== 'string') return;
+  const path = flags.html;
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) throw new OutputError(`cannot write the report to ${path}: it is a directory`);
+  try {
+    await access(existing ? path : dirname(path), constants.W_OK);
+  } catch (error) {
+    throw new OutputError(`cannot write the report to ${path}: ${describeFsError(error)}`);
+  }
 }
 
 export function snapshotCount(flags: SamplingFlags, defaultCount: number): number {
@@ -123,7 +141,7 @@ export async function runSamplingSession(options: SessionOptions): Promise<numbe
   } else if (flags.json) {
     process.stdout.write(JSON.stringify(diffJson(analysis, { top: flags.top, minScore }), null, 2) + '\n');
   } else {
-    process.stdout.write(renderDiff(analysis, { top: flags.top, minScore, frames: flags.frames }));
+    process.stdout.write(renderDiff(analysis, { top: flags.top, minScore, frames: flags.frames, ...terminalWidth() }));
   }
   say(`${taken} snapshot${taken === 1 ? '' : 's'} saved in ${options.outDir}; analyse them again with: leakscan diff ${options.outDir}`);
   // When a snapshot could not be written (a full disk), the report most

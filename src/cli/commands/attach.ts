@@ -11,12 +11,13 @@ import { goTaker } from '../../session/go-sampling.js';
 import { TargetError, InputError } from '../../util/errors.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
-import { addSamplingOptions, runSamplingSession, snapshotCount } from '../../session/sampling-session.js';
+import { addSamplingOptions, assertReportWritable, runSamplingSession, snapshotCount } from '../../session/sampling-session.js';
 import type { SamplingFlags, SessionOutput } from '../../session/sampling-session.js';
 import { positiveSeconds } from '../options.js';
 import { addNodeAgentOptions, agentSettingsFromFlags } from '../node-agent-options.js';
 import type { NodeAgentFlags } from '../node-agent-options.js';
 import { timestampName } from '../names.js';
+import { samplingPlan } from '../../session/sampling-progress.js';
 import { makeNewDirectory } from '../../util/make-directory.js';
 
 export interface AttachFlags extends SamplingFlags, AnalysisFlags, NodeAgentFlags {
@@ -78,6 +79,7 @@ export async function attachAndSample(givenPid: number, flags: AttachFlags, outp
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
   const analysis = await resolveAnalysisOptions(flags);
+  await assertReportWritable(flags);
   const info = await throughLauncher(await inspectProcess(givenPid), say);
   const pid = info.pid;
   if (info.runtime.kind === 'node') return attachNode(pid, info, flags, count, analysis, say, output);
@@ -87,7 +89,7 @@ export async function attachAndSample(givenPid: number, flags: AttachFlags, outp
   const url = flags.url ?? (await discoverPprof(pid));
   say(`attached to Go process ${pid} (${info.runtime.version}${info.exe ? `, ${info.exe}` : ''}); pprof at ${url}`);
   const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName(`leakscan-${pid}`))));
-  say(`taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
+  say(`taking ${samplingPlan(count, flags.interval)} into ${outDir}`);
   return runSamplingSession({
     take: goTaker(url, pid, info.runtime.version, flags, say),
     output,
@@ -117,7 +119,7 @@ async function attachNode(
     say,
   };
   return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>
-    `attached to Node.js process ${pid} (${target.nodeVersion}); inspector ${target.openedInspector ? 'opened by leakscan' : 'already open'} on port ${target.inspectorPort}; taking ${count} snapshots ${flags.interval}s apart into ${outDir}`,
+    `attached to Node.js process ${pid} (${target.nodeVersion}); inspector ${target.openedInspector ? 'opened by leakscan' : 'already open'} on port ${target.inspectorPort}; taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
   );
 }
 
@@ -126,8 +128,9 @@ export async function sampleGoUrl(url: string, flags: AttachFlags, output?: Sess
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
   const analysis = await resolveAnalysisOptions(flags);
+  await assertReportWritable(flags);
   const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName('leakscan-url'))));
-  say(`sampling ${url}: ${count} snapshots ${flags.interval}s apart into ${outDir}`);
+  say(`sampling ${url}: ${samplingPlan(count, flags.interval)} into ${outDir}`);
   return runSamplingSession({ take: goTaker(url, undefined, undefined, flags, say), output, count, outDir, flags, analysis, say });
 }
 

@@ -60,7 +60,7 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
     .option('--interval <duration>', 'live targets: time between snapshots', positiveSeconds, ATTACH_DEFAULTS.interval)
     .option('--count <n>', `live targets: snapshots to take (default ${ATTACH_DEFAULTS.count})`, positiveInt)
     .option('--duration <duration>', 'live targets: sample for this long instead', positiveSeconds)
-    .option('--out <dir>', 'live targets: where to save the snapshots')
+    .option('-o, --out <dir>', 'live targets: where to save the snapshots')
     .option('--html <file>', 'also write the HTML report here')
     .option('--timeout <duration>', 'live targets: give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--wait <duration>', 'with -- <command>: how long to wait for the program to be readable', positiveSeconds, 30);

@@ -15,6 +15,7 @@ import { positiveInt, positiveSeconds } from '../options.js';
 import { runSamplingSession } from '../../session/sampling-session.js';
 import type { SamplingFlags } from '../../session/sampling-session.js';
 import { timestampName } from '../names.js';
+import { samplingPlan } from '../../session/sampling-progress.js';
 import { makeNewDirectory } from '../../util/make-directory.js';
 
 interface DemoFlags {
@@ -38,7 +39,7 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
       if (v !== 'node' && v !== 'go' && v !== 'both') throw new InputError('expected node, go or both');
       return v;
     })
-    .option('--out <dir>', 'where to save snapshots and reports (default: a new ./leakscan-demo-<time> directory)')
+    .option('-o, --out <dir>', 'where to save snapshots and reports (default: a new ./leakscan-demo-<time> directory)')
     .addHelpText('after', '\nThe targets are fixtures/node/pending-promises.mjs and fixtures/go/heartbeat (built with your `go`); they are stopped when the demo ends.')
     .action((flags: DemoFlags) => run(() => demoCommand(flags)));
 }
@@ -71,7 +72,7 @@ async function demoNode(outDir: string, count: number, flags: SamplingFlags, say
     say(`started it as pid ${child.pid}; attaching as \`leakscan attach ${child.pid}\` would`);
     const info = await inspectProcess(child.pid!);
     return await sampleNodeTarget(child.pid!, info, { ...defaultNodeAttachOptions, say }, { count, outDir, flags, analysis: defaultAnalysisOptions, say }, (target) =>
-      `attached (${target.nodeVersion}); taking ${count} snapshots ${flags.interval}s apart into ${outDir}`,
+      `attached (${target.nodeVersion}); taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
     );
   } finally {
     await stopChild(child);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { renderDiff } from '../../report/diff-text.js';
+import { terminalWidth } from '../../report/format.js';
 import { diffJson } from '../../report/diff-json.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
@@ -47,6 +48,6 @@ async function diffCommand(inputs: string[], flags: DiffFlags): Promise<void> {
   if (flags.json) {
     process.stdout.write(JSON.stringify(diffJson(analysis, { top: flags.top, minScore }), null, 2) + '\n');
   } else {
-    process.stdout.write(renderDiff(analysis, { top: flags.top, minScore, frames: flags.frames }));
+    process.stdout.write(renderDiff(analysis, { top: flags.top, minScore, frames: flags.frames, ...terminalWidth() }));
   }
 }

@@ -15,10 +15,11 @@ import { InputError, TargetError } from '../../util/errors.js';
 import { makeDirectory, makeNewDirectory } from '../../util/make-directory.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
-import { addSamplingOptions, runSamplingSession, snapshotCount } from '../../session/sampling-session.js';
+import { addSamplingOptions, assertReportWritable, runSamplingSession, snapshotCount } from '../../session/sampling-session.js';
 import type { SamplingFlags, SessionOutput } from '../../session/sampling-session.js';
 import { positiveSeconds } from '../options.js';
 import { timestampName } from '../names.js';
+import { samplingPlan } from '../../session/sampling-progress.js';
 import { ATTACH_DEFAULTS } from './attach.js';
 
 export interface RunFlags extends SamplingFlags, AnalysisFlags, Partial<NodeAgentFlags> {
@@ -67,6 +68,7 @@ export async function runCommand(argv: string[], flags: RunFlags, output?: Sessi
   if (argv.length === 0) throw new InputError('no program to run: leakscan run -- <command...>');
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
   const analysis = await resolveAnalysisOptions(flags);
+  await assertReportWritable(flags);
   const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName('leakscan-run'))));
   await makeDirectory(outDir);
   const logFile = join(outDir, 'program.log');
@@ -93,7 +95,7 @@ export async function runCommand(argv: string[], flags: RunFlags, output?: Sessi
     const found = await waitForTarget(child, exited, flags, logFile);
     if (found.kind === 'node') return await sampleNode(found.pid, found.info, count, outDir, flags, analysis, say, output);
     const { pid, url, runtimeVersion } = found;
-    say(`pprof at ${url} (pid ${pid}); taking ${count} snapshots ${flags.interval}s apart into ${outDir}`);
+    say(`pprof at ${url} (pid ${pid}); taking ${samplingPlan(count, flags.interval)} into ${outDir}`);
     return await runSamplingSession({
       take: goTaker(url, pid, runtimeVersion, flags, say),
       output,
@@ -162,7 +164,7 @@ function sampleNode(
 ): Promise<number> {
   const attach = { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, say };
   return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>
-    `Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${count} snapshots ${flags.interval}s apart into ${outDir}`,
+    `Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
   );
 }
 
