@@ -1,7 +1,7 @@
 /**
  * The default output directory has a predictable name
- * (leakscan-<pid>-<time>) in the current directory, which may be shared
- * (/tmp, a CI workspace). Whatever is planted under that name beforehand, an
+ * (leakscan-<pid>-<time>) under $XDG_STATE_HOME/leakscan, which may be
+ * shared (a home on a shared host, a CI workspace). Whatever is planted under that name beforehand, an
  * existing directory or a symlink to someone else's, leakscan writes into a
  * directory it created itself, and nothing anywhere else.
  */
@@ -22,9 +22,10 @@ after(() => Promise.all(running.map((f) => f.stop())));
 test('attach without --out never writes into a directory or a symlink planted under the default name', async () => {
   const fixture = await startGoFixture('heartbeat');
   running.push(fixture);
-  const cwd = join(dir, 'shared');
+  const state = join(dir, 'state');
+  const cwd = join(state, 'leakscan');
   const elsewhere = join(dir, 'someone-elses');
-  mkdirSync(cwd);
+  mkdirSync(cwd, { recursive: true });
   mkdirSync(elsewhere);
   // Every name the run could pick in the next 30 seconds is taken: a
   // symlink to another directory for even seconds, an existing directory
@@ -40,7 +41,7 @@ test('attach without --out never writes into a directory or a symlink planted un
       writeFileSync(join(cwd, name, 'theirs.txt'), 'not leakscan output');
     }
   }
-  const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '2', '--no-html'], { cwd });
+  const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '2', '--no-html'], { cwd: dir, env: { XDG_STATE_HOME: state } });
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(readdirSync(elsewhere), [], 'nothing written through a planted symlink');
   for (const name of planted) {
@@ -51,4 +52,18 @@ test('attach without --out never writes into a directory or a symlink planted un
   const info = lstatSync(made);
   assert.ok(info.isDirectory() && !info.isSymbolicLink(), 'a real directory');
   assert.deepEqual(readdirSync(made).sort(), ['snapshot-001.json.gz', 'snapshot-002.json.gz']);
+});
+
+test('without --out, snapshots go under the XDG state directory, not the current folder', async () => {
+  const fixture = await startGoFixture('heartbeat');
+  running.push(fixture);
+  const work = join(dir, 'project');
+  const state = join(dir, 'xdg-state');
+  mkdirSync(work);
+  const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '2'], { cwd: work, env: { XDG_STATE_HOME: state } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(readdirSync(work), [], 'the current folder is left as it was');
+  const made = /into (\S+)$/m.exec(result.stderr)?.[1] ?? '';
+  assert.ok(made.startsWith(join(state, 'leakscan', `leakscan-${fixture.pid}-`)), made);
+  assert.deepEqual(readdirSync(made).sort(), ['report.html', 'snapshot-001.json.gz', 'snapshot-002.json.gz']);
 });

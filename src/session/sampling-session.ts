@@ -38,7 +38,7 @@ export function addSamplingOptions(command: Command, defaults: { interval: numbe
     .option('--interval <duration>', 'time between snapshots', positiveSeconds, defaults.interval)
     .option('--count <n>', `snapshots to take (default ${defaults.count}, unless --duration)`, positiveInt)
     .option('--duration <duration>', 'sample for this long instead of a fixed count', positiveSeconds)
-    .option('-o, --out <dir>', 'where to save the snapshots (default: a new directory named after the pid and time)')
+    .option('-o, --out <dir>', 'where to save the snapshots (default: a new directory named after the pid and time, under $XDG_STATE_HOME/leakscan or ~/.local/state/leakscan)')
     .option('-n, --top <n>', 'how many suspects to list', positiveInt, 10)
     .option('--min-score <score>', 'list only suspects scoring at least this', score)
     .option('--frames <n>', 'user frames to print under each suspect', (v) => (v === '0' ? 0 : positiveInt(v)), 3)

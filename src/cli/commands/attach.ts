@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { join } from 'node:path';
 import { inspectProcess } from '../../targets/proc.js';
 import { launchedPrograms, launcherName } from '../../targets/launchers.js';
 import { safeText } from '../../report/format.js';
@@ -17,8 +16,8 @@ import { positiveSeconds } from '../options.js';
 import { addNodeAgentOptions, agentSettingsFromFlags } from '../node-agent-options.js';
 import type { NodeAgentFlags } from '../node-agent-options.js';
 import { timestampName } from '../names.js';
+import { makeDefaultOutputDirectory } from '../../util/output-root.js';
 import { samplingPlan } from '../../session/sampling-progress.js';
-import { makeNewDirectory } from '../../util/make-directory.js';
 
 export interface AttachFlags extends SamplingFlags, AnalysisFlags, NodeAgentFlags {
   url?: string;
@@ -88,7 +87,7 @@ export async function attachAndSample(givenPid: number, flags: AttachFlags, outp
   }
   const url = flags.url ?? (await discoverPprof(pid));
   say(`attached to Go process ${pid} (${info.runtime.version}${info.exe ? `, ${info.exe}` : ''}); pprof at ${url}`);
-  const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName(`leakscan-${pid}`))));
+  const outDir = flags.out ?? (await makeDefaultOutputDirectory(timestampName(`leakscan-${pid}`)));
   say(`taking ${samplingPlan(count, flags.interval)} into ${outDir}`);
   return runSamplingSession({
     take: goTaker(url, pid, info.runtime.version, flags, say),
@@ -110,7 +109,7 @@ async function attachNode(
   say: (line: string) => void,
   output: SessionOutput | undefined,
 ): Promise<number> {
-  const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName(`leakscan-${pid}`))));
+  const outDir = flags.out ?? (await makeDefaultOutputDirectory(timestampName(`leakscan-${pid}`)));
   const attach = {
     ...defaultNodeAttachOptions,
     timeoutMs: flags.timeout * 1000,
@@ -129,7 +128,7 @@ export async function sampleGoUrl(url: string, flags: AttachFlags, output?: Sess
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
   const analysis = await resolveAnalysisOptions(flags);
   await assertReportWritable(flags);
-  const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName('leakscan-url'))));
+  const outDir = flags.out ?? (await makeDefaultOutputDirectory(timestampName('leakscan-url')));
   say(`sampling ${url}: ${samplingPlan(count, flags.interval)} into ${outDir}`);
   return runSamplingSession({ take: goTaker(url, undefined, undefined, flags, say), output, count, outDir, flags, analysis, say });
 }

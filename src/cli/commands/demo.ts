@@ -15,8 +15,8 @@ import { positiveInt, positiveSeconds } from '../options.js';
 import { runSamplingSession } from '../../session/sampling-session.js';
 import type { SamplingFlags } from '../../session/sampling-session.js';
 import { timestampName } from '../names.js';
+import { makeDefaultOutputDirectory } from '../../util/output-root.js';
 import { samplingPlan } from '../../session/sampling-progress.js';
-import { makeNewDirectory } from '../../util/make-directory.js';
 
 interface DemoFlags {
   count: number;
@@ -39,14 +39,14 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
       if (v !== 'node' && v !== 'go' && v !== 'both') throw new InputError('expected node, go or both');
       return v;
     })
-    .option('-o, --out <dir>', 'where to save snapshots and reports (default: a new ./leakscan-demo-<time> directory)')
+    .option('-o, --out <dir>', 'where to save snapshots and reports (default: a new leakscan-demo-<time> directory under $XDG_STATE_HOME/leakscan or ~/.local/state/leakscan)')
     .addHelpText('after', '\nThe targets are fixtures/node/pending-promises.mjs and fixtures/go/heartbeat (built with your `go`); they are stopped when the demo ends.')
     .action((flags: DemoFlags) => run(() => demoCommand(flags)));
 }
 
 async function demoCommand(flags: DemoFlags): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName('leakscan-demo'))));
+  const outDir = flags.out ?? (await makeDefaultOutputDirectory(timestampName('leakscan-demo')));
   const runtime = flags.runtime ?? ((await hasGo()) ? 'both' : 'node');
   const sampling: SamplingFlags = { interval: flags.interval, top: 3, json: false, frames: 3 };
   let exitCode = 0;

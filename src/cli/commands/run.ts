@@ -12,13 +12,14 @@ import { sampleNodeTarget } from '../../session/node-sampling.js';
 import { discoverPprof } from '../../targets/go/discover.js';
 import { goTaker } from '../../session/go-sampling.js';
 import { InputError, TargetError } from '../../util/errors.js';
-import { makeDirectory, makeNewDirectory } from '../../util/make-directory.js';
+import { makeDirectory } from '../../util/make-directory.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
 import { addSamplingOptions, assertReportWritable, runSamplingSession, snapshotCount } from '../../session/sampling-session.js';
 import type { SamplingFlags, SessionOutput } from '../../session/sampling-session.js';
 import { positiveSeconds } from '../options.js';
 import { timestampName } from '../names.js';
+import { makeDefaultOutputDirectory } from '../../util/output-root.js';
 import { samplingPlan } from '../../session/sampling-progress.js';
 import { ATTACH_DEFAULTS } from './attach.js';
 
@@ -69,7 +70,7 @@ export async function runCommand(argv: string[], flags: RunFlags, output?: Sessi
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
   const analysis = await resolveAnalysisOptions(flags);
   await assertReportWritable(flags);
-  const outDir = flags.out ?? (await makeNewDirectory(join(process.cwd(), timestampName('leakscan-run'))));
+  const outDir = flags.out ?? (await makeDefaultOutputDirectory(timestampName('leakscan-run')));
   await makeDirectory(outDir);
   const logFile = join(outDir, 'program.log');
   const log = openSync(logFile, 'a');
