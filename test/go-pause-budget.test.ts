@@ -1,0 +1,112 @@
+/**
+ * The pause budget against real Go processes: a snapshot whose full dump
+ * would pause the target beyond the budget holds the count profile
+ * (goroutine?debug=1) instead, and the analysis still finds the leak, with
+ * the same site keys and the same counts as full dumps would give.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from './helpers/cli.js';
+import { startGoFixture } from './helpers/go-fixtures.js';
+import type { RunningFixture } from './helpers/go-fixtures.js';
+import { tempDir } from './helpers/tmp.js';
+import { loadSnapshotFile } from '../src/formats/load.js';
+import { BudgetedGoReader } from '../src/targets/go/budgeted-reader.js';
+import { defaultPprofOptions } from '../src/targets/go/pprof-client.js';
+import { analyze } from '../src/analysis/analyze.js';
+import type { Snapshot } from '../src/model/format.js';
+import type { DiffJson } from '../src/report/diff-json.js';
+
+const dir = tempDir();
+const running: RunningFixture[] = [];
+after(() => Promise.all(running.map((f) => f.stop())));
+
+test('a tiny pause budget: counts per stack at every snapshot, and the leak still ranks first', async () => {
+  const fixture = await startGoFixture('earlyreturn');
+  running.push(fixture);
+  const out = join(dir, 'tiny-budget');
+  const result = await runCli(['attach', String(fixture.pid), '--pause-budget', '1us', '--interval', '1', '--count', '6', '--out', out, '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  // Said once, with the reason.
+  const said = result.stderr.split('\n').filter((line) => / goroutines: a full dump would stop it for about .* over the 1 µs pause budget/.test(line));
+  assert.equal(said.length, 1, result.stderr);
+  for (let i = 1; i <= 6; i++) assert.match(result.stderr, new RegExp(`snapshot ${i}/6: \\d+ goroutines \\(counts only\\)`));
+  const diff = JSON.parse(result.stdout) as DiffJson;
+  const [top] = diff.suspects;
+  assert.equal(top?.anchor?.fn, 'main.(*quoteService).priceWorker', top?.key);
+  assert.ok(top!.score >= 70, `score ${top!.score}: ${top!.explanation}`);
+  assert.match(top!.explanation, /lifetime unknown/);
+  // The saved snapshots say which view their numbers come from.
+  const files = readdirSync(out).filter((f) => f.endsWith('.json.gz')).sort();
+  assert.equal(files.length, 6);
+  for (const file of files) {
+    const snapshot = await loadSnapshotFile(join(out, file));
+    assert.equal(snapshot.source.profile, 'debug=1');
+    assert.equal(snapshot.source.views?.counts, 'debug=1');
+    assert.equal(snapshot.source.views?.details, undefined, 'no full dump');
+    assert.equal(snapshot.source.views?.skipped, 'over-budget');
+    assert.equal(snapshot.source.views?.pauseBudgetMs, 0.001);
+    assert.ok(snapshot.tasks.every((task) => task.id === undefined && task.state === 'unknown'));
+  }
+});
+
+test('a service that grows past the budget: full dumps while they fit, counts after; same sites and counts as full dumps', async () => {
+  const fixture = await startGoFixture('surge');
+  running.push(fixture);
+  const search = async (shards: number) => {
+    const response = await fetch(`${fixture.url}/search?q=boots&shards=${shards}`);
+    assert.equal(response.status, 200);
+    await response.text();
+  };
+  // One small search first: the leaking stack is in the first full dump,
+  // which is where counted stacks learn their creator from.
+  await search(3);
+  const budgeted = new BudgetedGoReader(fixture.url, { ...defaultPprofOptions, pauseBudgetMs: 10 });
+  const unlimited = new BudgetedGoReader(fixture.url, { ...defaultPprofOptions, pauseBudgetMs: Infinity });
+  const withBudget: Snapshot[] = [];
+  const fullDumps: Snapshot[] = [];
+  for (let step = 0; step < 4; step++) {
+    // 5,000 goroutines: a full dump would pause for 25 ms or more, over 10 ms.
+    if (step > 0) await search(5000);
+    // The fixture is idle between searches: both readers see the same goroutines.
+    withBudget.push(await budgeted.read());
+    fullDumps.push(await unlimited.read());
+  }
+  assert.ok(withBudget[0]!.source.views?.details?.endsWith('debug=2'), 'the first snapshot fits: a full dump');
+  assert.ok(withBudget[0]!.tasks.every((task) => task.id !== undefined));
+  for (const snapshot of withBudget.slice(1)) {
+    assert.equal(snapshot.source.views?.details, undefined, 'past the budget: counts only');
+    assert.equal(snapshot.source.views?.creatorsFrom, withBudget[0]!.takenAt);
+  }
+  for (const snapshot of fullDumps) assert.ok(snapshot.source.views?.details?.endsWith('debug=2'));
+
+  const mixed = analyze(withBudget);
+  const full = analyze(fullDumps);
+  // Sites of the program's own code: the same keys, the same counts in every snapshot.
+  const own = (analysis: ReturnType<typeof analyze>) =>
+    new Map(analysis.series.sites.filter((s) => s.anchor?.fn.startsWith('main.')).map((s) => [s.key, s.counts]));
+  assert.deepEqual(own(mixed), own(full));
+  const leakKey = 'main.(*searcher).queryShard <- main.(*searcher).search';
+  assert.deepEqual(own(mixed).get(leakKey), [2, 5001, 10_000, 14_999]);
+  // Growth from counts is growth from full dumps; both rank the leak first.
+  const [mixedTop] = mixed.suspects;
+  const [fullTop] = full.suspects;
+  assert.equal(mixedTop?.key, leakKey);
+  assert.equal(fullTop?.key, leakKey);
+  // (the rate per minute differs only by the milliseconds between the two readers' requests)
+  const { perMinute: _mixedRate, ...mixedGrowth } = mixedTop!.growth!;
+  const { perMinute: _fullRate, ...fullGrowth } = fullTop!.growth!;
+  assert.deepEqual(mixedGrowth, fullGrowth);
+  assert.equal(mixedTop!.components.growth, fullTop!.components.growth);
+  assert.ok(mixedTop!.score >= 70, `score ${mixedTop!.score}: ${mixedTop!.explanation}`);
+  // The indexer pool is steady in both views.
+  const pool = mixed.suspects.find((s) => s.key === 'main.indexer <- main.main');
+  assert.deepEqual(pool?.site.counts, [8, 8, 8, 8]);
+  assert.equal(pool?.score, 0);
+  // The flamegraph's creator root: counted tasks carry the creator frame.
+  const last = withBudget.at(-1)!;
+  const leaked = last.tasks.find((task) => task.count !== undefined && task.count > 1000)!;
+  assert.equal(last.frames[last.stacks[leaked.createdBy!]![0]!]!.fn, 'main.(*searcher).search');
+});
