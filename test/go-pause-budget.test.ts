@@ -68,7 +68,8 @@ test('a service that grows past the budget: full dumps while they fit, counts af
   const withBudget: Snapshot[] = [];
   const fullDumps: Snapshot[] = [];
   for (let step = 0; step < 4; step++) {
-    // 5,000 goroutines: a full dump would pause for 25 ms or more, over 10 ms.
+    // 5,000 more goroutines: a full dump would pause for about 50 ms at the
+    // idle-machine cost, over 10 ms.
     if (step > 0) await search(5000);
     // The fixture is idle between searches: both readers see the same goroutines.
     withBudget.push(await budgeted.read());

@@ -12,12 +12,16 @@
  *   leaked goroutines, then does the same.
  *
  * The pause of a full dump is estimated as goroutines x cost per goroutine.
- * The cost starts from a prior and is then measured on this target: the
- * time to the first byte of the full dump minus that of the count profile
- * fetched just before (what the two requests share, the round trip and the
- * handler, is not a pause), over the goroutine count. Time to the first
- * byte bounds the pause from above (the runtime writes nothing until it has
- * formatted the whole dump), so the estimate errs toward not pausing.
+ * The cost is measured on this target: the time to the first byte of the
+ * full dump minus that of the count profile fetched just before (what the
+ * two requests share, the round trip and the handler, is not a pause).
+ * Time to the first byte bounds the pause from above (the runtime writes
+ * nothing until it has formatted the whole dump), so the estimate errs
+ * toward not pausing. Measurements are pooled with a prior worth 1,000
+ * goroutines of measurement: a dump of 20 goroutines that came back 10 ms
+ * late because the machine was busy says little about the cost per
+ * goroutine, and must not stop full dumps for the rest of the attach,
+ * while a dump of 10,000 goroutines outweighs the prior.
  */
 
 export type FullDumpProfile = 'goroutineleak?debug=2' | 'debug=2';
@@ -26,21 +30,13 @@ export type FullDumpProfile = 'goroutineleak?debug=2' | 'debug=2';
 export const DEFAULT_PAUSE_BUDGET_MS = 10;
 
 /**
- * Cost per goroutine before a measurement, in microseconds: what debug=2
- * costs on an idle machine (about 1 s for 100,000 goroutines). A busy
- * machine is slower, which the first measurement then shows; until then a
- * service under 1,000 goroutines gets its first full dump at the default
- * budget. The leak profile adds its collection, measured at under 1 µs per
- * goroutine (BENCHMARKS.md).
+ * The prior: the cost per goroutine on an idle machine, in microseconds
+ * (debug=2 paused about 1 s for 100,000 goroutines), counted as if measured
+ * over PRIOR_GOROUTINES goroutines. The leak profile adds its collection,
+ * measured at under 1 µs per goroutine (BENCHMARKS.md).
  */
 const PRIOR_US_PER_GOROUTINE: Record<FullDumpProfile, number> = { 'debug=2': 10, 'goroutineleak?debug=2': 11 };
-
-/**
- * No estimate goes below half the idle-machine cost: a measurement that low
- * is the round-trip noise of a small dump (two requests a few ms apart),
- * not a faster runtime, and must not open the way to a large dump.
- */
-const FLOOR_US_PER_GOROUTINE = 5;
+const PRIOR_GOROUTINES = 1000;
 
 /** Measurements kept per profile, pooled so that large dumps, measured above the noise, weigh most. */
 const KEPT_MEASUREMENTS = 5;
@@ -55,13 +51,9 @@ export class PauseBudget {
   /** The pause a full dump of this profile is expected to cause, in milliseconds. */
   estimateMs(profile: FullDumpProfile, goroutines: number): number {
     const samples = this.measured.get(profile) ?? [];
-    // Pooled (total pause over total goroutines): the round-trip noise of a
-    // small dump, a few ms either way, does not make a cost per goroutine of it.
-    const measuredGoroutines = samples.reduce((sum, s) => sum + s.goroutines, 0);
-    const perGoroutineMs = measuredGoroutines > 0
-      ? samples.reduce((sum, s) => sum + s.ms, 0) / measuredGoroutines
-      : PRIOR_US_PER_GOROUTINE[profile] / 1000;
-    return goroutines * Math.max(perGoroutineMs, FLOOR_US_PER_GOROUTINE / 1000);
+    const pauseMs = samples.reduce((sum, s) => sum + s.ms, (PRIOR_US_PER_GOROUTINE[profile] * PRIOR_GOROUTINES) / 1000);
+    const over = samples.reduce((sum, s) => sum + s.goroutines, PRIOR_GOROUTINES);
+    return (goroutines * pauseMs) / over;
   }
 
   fits(profile: FullDumpProfile, goroutines: number): boolean {
