@@ -37,7 +37,7 @@ export function registerAttach(program: Command, run: (action: () => Promise<num
     .option('--url <url>', 'the pprof endpoint to use instead of finding it from the pid')
     .option('--timeout <seconds>', 'give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak (one extra GC cycle per snapshot)')
-    .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels when dumps have none')
+    .option('--no-labels', 'do not give goroutines of a full dump the pprof labels of the count profile when the dump has none')
     .option(
       '--pause-budget <duration>',
       `Go: the worst pause a snapshot may cause the target (10ms, 1s, none): full dumps (ids, wait reasons) only when they fit, counts per stack always`,

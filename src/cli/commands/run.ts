@@ -43,7 +43,7 @@ export function registerRun(program: Command, run: (action: () => Promise<number
     .option('--url <url>', 'the pprof endpoint, when it cannot be found from the program\'s sockets')
     .option('--timeout <seconds>', 'give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak')
-    .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels')
+    .option('--no-labels', 'do not give goroutines of a full dump the pprof labels of the count profile')
     .option(
       '--pause-budget <duration>',
       `Go: the worst pause a snapshot may cause the target (10ms, 1s, none): full dumps (ids, wait reasons) only when they fit, counts per stack always`,
