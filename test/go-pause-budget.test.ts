@@ -106,6 +106,14 @@ test('a service that grows past the budget: full dumps while they fit, counts af
   const pool = mixed.suspects.find((s) => s.key === 'main.indexer <- main.main');
   assert.deepEqual(pool?.site.counts, [8, 8, 8, 8]);
   assert.equal(pool?.score, 0);
+  // Lifetime is measured between the snapshots that carry ids, across the
+  // counts-only ones: the goroutines leaked before the first snapshot are
+  // all still there in a full dump at the end.
+  const bracketed = analyze([withBudget[0]!, withBudget[1]!, withBudget[2]!, fullDumps[3]!]);
+  const leak = bracketed.suspects.find((s) => s.key === leakKey)!;
+  assert.equal(leak.survival, 1, leak.explanation);
+  assert.match(leak.explanation, /100% survive the window/);
+  assert.equal(bracketed.suspects.find((s) => s.key === 'main.indexer <- main.main')?.survival, 1);
   // The flamegraph's creator root: counted tasks carry the creator frame.
   const last = withBudget.at(-1)!;
   const leaked = last.tasks.find((task) => task.count !== undefined && task.count > 1000)!;
