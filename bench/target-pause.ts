@@ -147,11 +147,11 @@ for (const n of sizes.length > 0 ? sizes : [10_000, 100_000, 1_000_000]) {
     const goroutines = Number((await (await fetch(`${service.url}/goroutines`)).text()).trim());
     const base = { worst: Math.max(...debug1), median: median(debug1) };
     console.log(`\n${n.toLocaleString('en-US')} parked goroutines (${goroutines.toLocaleString('en-US')} in all at the end)`);
-    console.log(`  mode                    worst     median   worst/d1  median/d1  windows`);
+    console.log(`  mode                    worst     median   worst/d1  median/d1  each window (ms)`);
     for (const [name, values] of [['idle (no request)', idle], ['raw debug=1', debug1], ['raw debug=2', debug2], ['leakscan attach', attach.pauses]] as const) {
       const worst = Math.max(...values);
       const mid = median(values);
-      console.log(`  ${name.padEnd(20)}${ms(worst)} ${ms(mid)} ${ratio(worst, base.worst)} ${ratio(mid, base.median)}   ${values.length}`);
+      console.log(`  ${name.padEnd(20)}${ms(worst)} ${ms(mid)} ${ratio(worst, base.worst)} ${ratio(mid, base.median)}   ${values.map((v) => v.toFixed(0)).join(' ')}`);
     }
     for (const line of attach.said) console.log(`  attach said: ${line}`);
     console.log(`  attach: ${attach.fullDumps} of ${attach.pauses.length} snapshots with a full dump; last snapshot counted ${attach.lastTotal?.toLocaleString('en-US')} goroutines`);

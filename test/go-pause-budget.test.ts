@@ -119,3 +119,29 @@ test('a service that grows past the budget: full dumps while they fit, counts af
   const leaked = last.tasks.find((task) => task.count !== undefined && task.count > 1000)!;
   assert.equal(last.frames[last.stacks[leaked.createdBy!]![0]!]!.fn, 'main.(*searcher).search');
 });
+
+test('a full dump cut at 64 MiB: the goroutines past the cut are still counted, from the count profile', { timeout: 300_000 }, async () => {
+  // crowd parks 150,000 goroutines: about 85 MiB of debug=2, cut by the runtime at 64 MiB.
+  const fixture = await startGoFixture('crowd', { args: ['-n', '150000'], startTimeoutMs: 180_000 });
+  running.push(fixture);
+  const reader = new BudgetedGoReader(fixture.url, { ...defaultPprofOptions, timeoutMs: 240_000, pauseBudgetMs: Infinity });
+  const snapshot = await reader.read();
+  const views = snapshot.source.views!;
+  assert.equal(views.details, 'debug=2');
+  assert.equal(views.counts, 'debug=1', 'counts come from the count profile past the cut');
+  assert.ok(views.detailTasks! < 150_000, `the dump was cut: ${views.detailTasks} goroutines read`);
+  const withIds = snapshot.tasks.filter((task) => task.id !== undefined).length;
+  assert.equal(withIds, views.detailTasks);
+  const total = snapshot.tasks.reduce((sum, task) => sum + (task.count ?? 1), 0);
+  // Every parked goroutine is counted (plus the few of the runtime and the pprof server).
+  assert.ok(total >= 150_000 && total <= views.countedTasks! + 10, `counted ${total} of ${views.countedTasks}`);
+  assert.ok(snapshot.warnings?.some((w) => /cut at 64 MiB .* counted from goroutine\?debug=1/.test(w)), String(snapshot.warnings));
+  assert.ok(!snapshot.warnings?.some((w) => /the rest are missing/.test(w)));
+  // Goroutines past the cut land on the same sites as those before it.
+  const analysis = analyze([snapshot]);
+  const inbox = analysis.series.sites.filter((s) => s.anchor?.fn === 'main.(*inbox).waitMessage');
+  assert.equal(inbox.length, 1, `one site, with its creator: ${inbox.map((s) => s.key).join(', ')}`);
+  assert.match(inbox[0]!.key, / <- main\./);
+  // crowd's share for the inbox site: (n - 64 connection ends) x 1800 / 9436 (fixtures/go/crowd).
+  assert.equal(inbox[0]!.counts[0], Math.floor(((150_000 - 64) * 1800) / 9436), 'every inbox goroutine, before and past the cut');
+});
