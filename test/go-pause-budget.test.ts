@@ -102,10 +102,14 @@ test('a service that grows past the budget: full dumps while they fit, counts af
   assert.deepEqual(mixedGrowth, fullGrowth);
   assert.equal(mixedTop!.components.growth, fullTop!.components.growth);
   assert.ok(mixedTop!.score >= 70, `score ${mixedTop!.score}: ${mixedTop!.explanation}`);
-  // The indexer pool is steady in both views.
+  // The indexer pools are steady in both views: one stack started from two
+  // places, which the counted stack is split between as the full dump showed.
   const pool = mixed.suspects.find((s) => s.key === 'main.indexer <- main.main');
   assert.deepEqual(pool?.site.counts, [8, 8, 8, 8]);
   assert.equal(pool?.score, 0);
+  const backfill = mixed.suspects.find((s) => s.key === 'main.indexer <- main.startBackfill');
+  assert.deepEqual(backfill?.site.counts, [4, 4, 4, 4]);
+  assert.equal(backfill?.score, 0);
   // Lifetime is measured between the snapshots that carry ids, across the
   // counts-only ones: the goroutines leaked before the first snapshot are
   // all still there in a full dump at the end.
@@ -144,4 +148,10 @@ test('a full dump cut at 64 MiB: the goroutines past the cut are still counted, 
   assert.match(inbox[0]!.key, / <- main\./);
   // crowd's share for the inbox site: (n - 64 connection ends) x 1800 / 9436 (fixtures/go/crowd).
   assert.equal(inbox[0]!.counts[0], Math.floor(((150_000 - 64) * 1800) / 9436), 'every inbox goroutine, before and past the cut');
+});
+
+test('--pause-budget that is not a duration: one line, exit 2, nothing sent', async () => {
+  const result = await runCli(['attach', String(process.pid), '--pause-budget', 'soon']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr.trim(), /^[^\n]*--pause-budget[^\n]*expected a duration such as 10ms, 1s or 500us, or "none"$/);
 });

@@ -92,10 +92,8 @@ export class BudgetedGoReader {
     }
     snapshot.source.views = views;
     const leakNote = profile === 'debug=2' && this.leakProfile ? ' (the goroutineleak profile, which adds a garbage collection, would not)' : '';
-    this.announce(
-      `full:${profile}`,
-      `the service holds ${goroutines.toLocaleString('en-US')} goroutines: full dumps (${profile}) fit the ${formatPause(this.options.pauseBudgetMs)} pause budget${leakNote}`,
-    );
+    const why = this.options.pauseBudgetMs === Infinity ? 'with no pause budget' : `fit the ${formatPause(this.options.pauseBudgetMs)} pause budget${leakNote}`;
+    this.announce(`full:${profile}`, `the service holds ${goroutines.toLocaleString('en-US')} goroutines: full dumps (${profile}) ${why}`);
     return snapshot;
   }
 
