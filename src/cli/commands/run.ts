@@ -46,9 +46,8 @@ export function registerRun(program: Command, run: (action: () => Promise<number
     .option('--no-labels', 'do not give goroutines of a full dump the pprof labels of the count profile')
     .option(
       '--pause-budget <duration>',
-      `Go: the worst pause a snapshot may cause the target (10ms, 1s, none): full dumps (ids, wait reasons) only when they fit, counts per stack always`,
+      `Go: the worst pause a snapshot may cause the target (default ${DEFAULT_PAUSE_BUDGET_MS}ms; 1s, 500us, none): full dumps (ids, wait reasons) only when they fit, counts per stack always`,
       pauseBudget,
-      DEFAULT_PAUSE_BUDGET_MS,
     );
   addNodeAgentOptions(command);
   addSamplingOptions(command, ATTACH_DEFAULTS);
