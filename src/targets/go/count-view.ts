@@ -12,9 +12,15 @@
  * function started from two `go` statements) is split between its creators
  * in the proportions of that dump: the split is an estimate, exact again at
  * the next full dump.
+ *
+ * A counted stack the full dump did not have (a goroutine caught at another
+ * line of the same function, a stack the dump elided past 100 frames, the
+ * goroutine serving the request) takes the creators of the goroutines
+ * anchored at the same function (model/site.ts) in that dump.
  */
 import type { Frame, Snapshot, Task } from '../../model/format.js';
 import { stackSignatures } from '../../formats/go/labels.js';
+import { CodeClassifier, anchorFrame } from '../../model/site.js';
 
 interface CreatorShare {
   /** Undefined for goroutines with no `created by` (the main goroutine). */
@@ -24,25 +30,25 @@ interface CreatorShare {
 
 export class CreatorTable {
   private byStack = new Map<string, CreatorShare[]>();
+  private byAnchor = new Map<string, CreatorShare[]>();
   /** When the full dump the table was learned from was taken; undefined before any. */
   learnedAt: number | undefined;
 
   /** Replaces what was known with the creators of this full dump. */
   learn(full: Snapshot): void {
     const byStack = new Map<string, CreatorShare[]>();
+    const byAnchor = new Map<string, CreatorShare[]>();
     const signature = stackSignatures(full);
+    const anchor = anchorFunctions(full);
     for (const task of full.tasks) {
       if (task.id === undefined) continue; // a count added beyond a cut: no creator of its own
       const creatorStack = task.createdBy === undefined ? undefined : full.stacks[task.createdBy];
       const creator = creatorStack && creatorStack.length > 0 ? full.frames[creatorStack[0]!] : undefined;
-      const key = signature(task.stack);
-      let shares = byStack.get(key);
-      if (shares === undefined) byStack.set(key, (shares = []));
-      const share = shares.find((s) => sameFrame(s.creator, creator));
-      if (share) share.goroutines += task.count ?? 1;
-      else shares.push({ creator, goroutines: task.count ?? 1 });
+      addShare(byStack, signature(task.stack), creator, task.count ?? 1);
+      addShare(byAnchor, anchor(task.stack), creator, task.count ?? 1);
     }
     this.byStack = byStack;
+    this.byAnchor = byAnchor;
     this.learnedAt = full.takenAt;
   }
 
@@ -50,9 +56,10 @@ export class CreatorTable {
   apply(counts: Snapshot): void {
     const interner = new Interner(counts);
     const signature = stackSignatures(counts);
+    const anchor = anchorFunctions(counts);
     const tasks: Task[] = [];
     for (const task of counts.tasks) {
-      const shares = this.byStack.get(signature(task.stack));
+      const shares = this.byStack.get(signature(task.stack)) ?? this.byAnchor.get(anchor(task.stack));
       if (shares === undefined) {
         tasks.push(task);
         continue;
@@ -108,6 +115,28 @@ export function addCountsBeyondCut(full: Snapshot, counts: Snapshot, creators: C
     if (task.createdBy !== undefined) moved.createdBy = interner.copyStack(counts, task.createdBy);
     full.tasks.push(moved);
   }
+}
+
+function addShare(table: Map<string, CreatorShare[]>, key: string, creator: Frame | undefined, goroutines: number): void {
+  let shares = table.get(key);
+  if (shares === undefined) table.set(key, (shares = []));
+  const share = shares.find((s) => sameFrame(s.creator, creator));
+  if (share) share.goroutines += goroutines;
+  else shares.push({ creator, goroutines });
+}
+
+/** The function a stack's site is anchored at, cached per stack index. */
+function anchorFunctions(snapshot: Snapshot): (stack: number) => string {
+  const code = new CodeClassifier('go', snapshot.frames);
+  const cache = new Map<number, string>();
+  return (stack) => {
+    let fn = cache.get(stack);
+    if (fn === undefined) {
+      fn = anchorFrame(code, snapshot.frames, snapshot.stacks[stack] ?? [])?.fn ?? '';
+      cache.set(stack, fn);
+    }
+    return fn;
+  };
 }
 
 /** Splits n in proportion to weights, in whole numbers that sum to n (largest remainders). */
