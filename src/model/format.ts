@@ -118,8 +118,10 @@ export interface SnapshotViews {
   /**
    * Counts only: when the full dump that taught each counted stack its
    * `created by` frame was taken (milliseconds since the Unix epoch). The
-   * count profile has no creators; a stack never seen in a full dump keeps
-   * none, and its site is keyed without one.
+   * count profile has no creators: a stack takes those its goroutines had
+   * in that dump, else those of the goroutines anchored at the same
+   * function; a site that dump did not have keeps none, and is keyed
+   * without one.
    */
   creatorsFrom?: number;
 }
