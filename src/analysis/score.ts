@@ -154,7 +154,9 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
 
   const lastIndex = series.times.length - 1;
   let survival: number | undefined;
-  if (!site.idless && site.firstSeen < lastIndex && site.firstIds && site.firstIds.size > 0) {
+  // Ids may come from some snapshots only (counts-only snapshots in between): the window is theirs.
+  const idWindowEnd = site.lastIdsAt ?? lastIndex;
+  if (!site.idless && (site.firstIdsAt ?? site.firstSeen) < idWindowEnd && site.firstIds && site.firstIds.size > 0) {
     let alive = 0;
     for (const id of site.firstIds) if (site.lastIds?.has(id)) alive++;
     survival = alive / site.firstIds.size;

@@ -24,11 +24,24 @@ export interface SiteSeries {
   observations: number;
   /** Index of the first snapshot where the site appears. */
   firstSeen: number;
-  /** Ids at the site in its first snapshot; undefined for input without ids. */
+  /**
+   * Ids at the site in its first snapshot that carries ids; undefined for
+   * input without ids. A series may mix full dumps with counts-only
+   * snapshots (a Go target under a pause budget, Snapshot.source.views):
+   * ids come from the snapshots that have them.
+   */
   firstIds?: Set<string>;
-  /** Ids at the site in the latest snapshot. */
+  /** Index of the snapshot `firstIds` come from. */
+  firstIdsAt?: number;
+  /** Ids at the site in the latest snapshot that carries ids. */
   lastIds?: Set<string>;
-  /** Some task at the site came without an id (aggregated input, a Node census count): lifetime unknown. */
+  /** Index of the snapshot `lastIds` come from. */
+  lastIdsAt?: number;
+  /**
+   * Some task at the site came without an id in a snapshot that has ids (a
+   * dump cut at 64 MiB, a Node census count), or the site was only ever seen
+   * in snapshots without ids: lifetime unknown.
+   */
   idless?: true;
   /** Tasks the runtime confirmed leaked, in the latest snapshot that had any. */
   leaked: number;
@@ -66,6 +79,8 @@ export class SeriesBuilder {
   private readonly samplingShares: number[] = [];
   private readonly sources: Snapshot['source'][] = [];
   private hasIds = true;
+  /** Sites with a task lacking an id in a snapshot where others have ids. */
+  private readonly idlessWhereIds = new Set<SiteSeries>();
   private lastTakenAt = -Infinity;
 
   constructor(
@@ -99,6 +114,9 @@ export class SeriesBuilder {
       else this.warnings.set(warning, [name]);
     }
 
+    // A snapshot in which no task has an id is a counts-only view: it says
+    // nothing about lifetime, which is measured between the snapshots with ids.
+    const carriesIds = snapshot.tasks.some((task) => task.id !== undefined);
     const resolver = new SiteResolver(snapshot, this.groupBy);
     const ignoreMatcher = this.ignore.matcher(snapshot);
     const idsNow = new Map<SiteSeries, Set<string>>();
@@ -141,7 +159,7 @@ export class SeriesBuilder {
       if (task.ageMs !== undefined) series.maxAgeMs = Math.max(series.maxAgeMs ?? 0, task.ageMs);
       if (task.id === undefined) {
         this.hasIds = false;
-        series.idless = true;
+        if (carriesIds) this.idlessWhereIds.add(series);
       } else {
         // Lifetime follows lineages (see Task.lineage), so a chain of short-lived
         // resources that keeps re-creating itself counts as surviving.
@@ -159,9 +177,17 @@ export class SeriesBuilder {
     this.ignored.push(ignored);
     for (const series of this.sites.values()) {
       series.counts[index] ??= 0;
-      const ids = idsNow.get(series) ?? new Set<string>();
-      if (series.firstSeen === index) series.firstIds = ids;
-      series.lastIds = ids;
+      if (carriesIds) {
+        const ids = idsNow.get(series) ?? new Set<string>();
+        if (series.firstIdsAt === undefined) {
+          series.firstIds = ids;
+          series.firstIdsAt = index;
+        }
+        series.lastIds = ids;
+        series.lastIdsAt = index;
+      }
+      if (this.idlessWhereIds.has(series) || series.firstIdsAt === undefined) series.idless = true;
+      else delete series.idless;
       const leaked = leakedNow.get(series);
       if (leaked !== undefined) series.leaked = leaked;
       const labels = labelsNow.get(series);

@@ -40,3 +40,16 @@ export function percent(value: string): number {
   if (!Number.isFinite(n) || n <= 0 || n > 100) throw new InvalidArgumentError('expected a percentage above 0 and at most 100');
   return n;
 }
+
+/**
+ * A pause budget: "10ms", "1.5s", "250us", a bare number of milliseconds,
+ * or "none" for no limit (Infinity). Zero is allowed: never a full dump.
+ */
+export function pauseBudget(value: string): number {
+  if (value === 'none') return Infinity;
+  const match = /^(\d+(?:\.\d+)?|\.\d+)\s*(us|µs|ms|s)?$/.exec(value.trim());
+  if (match === null) throw new InvalidArgumentError('expected a duration such as 10ms, 1s or 500us, or "none"');
+  const n = Number(match[1]);
+  const unit = match[2] ?? 'ms';
+  return unit === 's' ? n * 1000 : unit === 'ms' ? n : n / 1000;
+}

@@ -68,6 +68,62 @@ export interface SnapshotSource {
    * runtime.Stack dump), or a Node source name.
    */
   profile?: string;
+  /**
+   * Go, sampled live under a pause budget: which view each number of this
+   * snapshot comes from. Absent when the snapshot is one profile as it was
+   * fetched (a file, `leakscan snapshot`, an explicit profile URL).
+   */
+  views?: SnapshotViews;
+}
+
+/**
+ * A live Go target is read through two views. The cheap one, the count
+ * profile (`goroutine?debug=1`), is collected while the program runs and
+ * holds every goroutine, counted per stack and label set. The full dump
+ * (`goroutine?debug=2` or `goroutineleak?debug=2`) stops the program while
+ * the runtime formats every stack, and is cut at 64 MiB; it alone has
+ * goroutine ids, wait reasons, wait minutes and `created by` frames. A
+ * snapshot holds the count profile at every interval and the full dump only
+ * when its pause fits the budget.
+ */
+export interface SnapshotViews {
+  /**
+   * The profile the task counts come from: the full dump's name ("debug=2",
+   * "goroutineleak?debug=2") when it holds every goroutine, else "debug=1".
+   */
+  counts: string;
+  /**
+   * The full dump that ids, states, wait minutes and leak marks come from.
+   * Absent: this snapshot has counts only (no task carries an id, states
+   * are "unknown").
+   */
+  details?: string;
+  /**
+   * Goroutines read from the full dump. Fewer than the total when the dump
+   * was cut at 64 MiB: the rest are counted from the count profile, without
+   * ids.
+   */
+  detailTasks?: number;
+  /** Goroutines the count profile counted when this snapshot was taken. */
+  countedTasks?: number;
+  /** The pause budget the choice was weighed against, in milliseconds. */
+  pauseBudgetMs: number;
+  /** The pause a full dump was expected to cause, in milliseconds. */
+  estimatedPauseMs?: number;
+  /**
+   * When the full dump was skipped: "over-budget" (its estimated pause was
+   * over the budget).
+   */
+  skipped?: 'over-budget';
+  /**
+   * Counts only: when the full dump that taught each counted stack its
+   * `created by` frame was taken (milliseconds since the Unix epoch). The
+   * count profile has no creators: a stack takes those its goroutines had
+   * in that dump, else those of the goroutines anchored at the same
+   * function; a site that dump did not have keeps none, and is keyed
+   * without one.
+   */
+  creatorsFrom?: number;
 }
 
 /** One stack frame. Only what survives a rebuild: no addresses, no offsets. */

@@ -6,6 +6,8 @@ export interface GoReadFlags {
   timeout: number;
   leakProfile: boolean;
   labels: boolean;
+  /** The worst pause a snapshot may cause the target, in milliseconds; Infinity for none. Default 10. */
+  pauseBudget?: number;
 }
 
 /** Takes snapshots of a Go target for a sampling session: retried once, skipped after, three failures in a row end it. */
@@ -22,6 +24,8 @@ export function goTaker(
     timeoutMs: flags.timeout * 1000,
     leakProfile: flags.leakProfile,
     labels: flags.labels,
+    ...(flags.pauseBudget !== undefined ? { pauseBudgetMs: flags.pauseBudget } : {}),
+    say,
     maxConsecutiveFailures: 3,
     retryDelayMs: 1000,
     onSkip: say,

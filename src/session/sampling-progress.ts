@@ -8,6 +8,9 @@ import { formatDuration } from '../util/duration.js';
 export function snapshotProgressLine(index: number, count: number, snapshot: Snapshot, analyzer: Analyzer): string {
   const taskWord = snapshot.runtime === 'go' ? 'goroutine' : 'async resource';
   let line = `snapshot ${index + 1}/${count}: ${plural(taskTotal(snapshot), taskWord)}`;
+  // Go under a pause budget: say when a snapshot has counts only (no full dump).
+  const views = snapshot.source.views;
+  if (views !== undefined && views.details === undefined) line += ' (counts only)';
   if (index > 0) {
     const [top] = analyzer.finish().suspects;
     if (top && top.score > 0) line += `; top suspect so far: ${top.site.anchor?.fn ?? top.key} (score ${top.score})`;

@@ -17,7 +17,8 @@ import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.
 import type { AnalysisFlags } from '../analysis-options.js';
 import { addSamplingOptions, assertReportWritable, runSamplingSession, snapshotCount } from '../../session/sampling-session.js';
 import type { SamplingFlags, SessionOutput } from '../../session/sampling-session.js';
-import { positiveSeconds } from '../options.js';
+import { pauseBudget, positiveSeconds } from '../options.js';
+import { DEFAULT_PAUSE_BUDGET_MS } from '../../targets/go/pause-budget.js';
 import { timestampName } from '../names.js';
 import { makeDefaultOutputDirectory } from '../../util/output-root.js';
 import { samplingPlan } from '../../session/sampling-progress.js';
@@ -30,6 +31,8 @@ export interface RunFlags extends SamplingFlags, AnalysisFlags, Partial<NodeAgen
   timeout: number;
   leakProfile: boolean;
   labels: boolean;
+  /** Go: the worst pause per snapshot, in milliseconds (Infinity: none). */
+  pauseBudget?: number;
 }
 
 export function registerRun(program: Command, run: (action: () => Promise<number | void>) => Promise<void>): void {
@@ -42,7 +45,12 @@ export function registerRun(program: Command, run: (action: () => Promise<number
     .option('--url <url>', 'the pprof endpoint, when it cannot be found from the program\'s sockets')
     .option('--timeout <duration>', 'give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak')
-    .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels');
+    .option('--no-labels', 'do not give goroutines of a full dump the pprof labels of the count profile')
+    .option(
+      '--pause-budget <duration>',
+      `Go: the worst pause a snapshot may cause the target (default ${DEFAULT_PAUSE_BUDGET_MS}ms; 1s, 500us, none): full dumps (ids, wait reasons) only when they fit, counts per stack always`,
+      pauseBudget,
+    );
   addNodeAgentOptions(command);
   addSamplingOptions(command, ATTACH_DEFAULTS);
   addAnalysisOptions(command)

@@ -15,7 +15,7 @@ import type { Dictionary } from '../../model/dictionary.js';
 
 export function attachProfileLabels(dump: Snapshot, profile: Snapshot): void {
   const labelsBySignature = new Map<string, { common: Dictionary<string>; partial: boolean }>();
-  const profileSignature = signatures(profile);
+  const profileSignature = stackSignatures(profile);
   for (const task of profile.tasks) {
     const signature = profileSignature(task.stack);
     const labels = task.labels ?? emptyDictionary<string>();
@@ -32,7 +32,7 @@ export function attachProfileLabels(dump: Snapshot, profile: Snapshot): void {
     }
     if (Object.keys(labels).some((key) => !Object.hasOwn(seen.common, key))) seen.partial = true;
   }
-  const dumpSignature = signatures(dump);
+  const dumpSignature = stackSignatures(dump);
   let partial = 0;
   for (const task of dump.tasks) {
     const match = labelsBySignature.get(dumpSignature(task.stack));
@@ -48,8 +48,12 @@ export function attachProfileLabels(dump: Snapshot, profile: Snapshot): void {
   }
 }
 
-/** Stack signature without runtime frames, cached per stack index. */
-function signatures(snapshot: Snapshot): (stack: number) => string {
+/**
+ * Stack signature without runtime frames, cached per stack index: the same
+ * for a goroutine's stack in a full dump and in a count profile, which show
+ * different runtime frames.
+ */
+export function stackSignatures(snapshot: Snapshot): (stack: number) => string {
   const cache = new Map<number, string>();
   return (stack) => {
     let signature = cache.get(stack);

@@ -90,6 +90,26 @@ export async function snapshotFromPprof(input: string, options: PprofOptions = d
   return snapshot;
 }
 
+/** One profile as fetched, with the time its first byte took (a bound on the pause it caused). */
+export interface FetchedProfile {
+  snapshot: Snapshot;
+  firstByteMs: number;
+}
+
+/**
+ * Fetches one profile under the pprof base, e.g. "goroutine?debug=1".
+ * Returns null when the endpoint answers 404 and `allowNotFound` is set.
+ */
+export async function fetchProfile(base: URL, path: string, options: PprofOptions, allowNotFound = false): Promise<FetchedProfile | null> {
+  const url = new URL(path, base);
+  const started = performance.now();
+  const response = await get(url, options.timeoutMs, { allowNotFound });
+  if (response === null) return null;
+  const firstByteMs = performance.now() - started;
+  const profile = path.replace(/^goroutine\?/, '');
+  return { snapshot: await readDump(response, url, source(url, profile, options.pid), options), firstByteMs };
+}
+
 function source(url: URL, profile: string, pid?: number): Snapshot['source'] {
   return { url: url.href, profile, ...(pid !== undefined ? { pid } : {}) };
 }

@@ -7,8 +7,9 @@
 import type { Snapshot } from '../../model/format.js';
 import { LeakscanError, TargetError } from '../../util/errors.js';
 import { processExists } from '../proc.js';
-import { snapshotFromPprof } from './pprof-client.js';
-import type { PprofOptions } from './pprof-client.js';
+import { BudgetedGoReader } from './budgeted-reader.js';
+import type { BudgetedReadOptions } from './budgeted-reader.js';
+import { DEFAULT_PAUSE_BUDGET_MS } from './pause-budget.js';
 
 /** The target went away: the attach ends, and says when. */
 export class TargetExitedError extends TargetError {
@@ -18,7 +19,9 @@ export class TargetExitedError extends TargetError {
   }
 }
 
-export interface GoTargetOptions extends PprofOptions {
+export interface GoTargetOptions extends Omit<BudgetedReadOptions, 'pauseBudgetMs'> {
+  /** The worst pause a snapshot may cause, in milliseconds (pause-budget.ts); Infinity for none. */
+  pauseBudgetMs?: number;
   pid?: number;
   /** The target's Go version, from its build info, recorded in each snapshot. */
   runtimeVersion?: string;
@@ -31,17 +34,16 @@ export interface GoTargetOptions extends PprofOptions {
 export function goSnapshotTaker(url: string, options: GoTargetOptions): () => Promise<Snapshot | null> {
   let taken = 0;
   let failuresInARow = 0;
-  // Whether /debug/pprof/goroutineleak exists is fixed for a process's life:
-  // once it answered 404, later snapshots do not ask again.
-  let pprof: PprofOptions = options;
+  // One reader for the whole attach: it keeps what earlier snapshots taught
+  // (the pause a full dump costs, creators, whether goroutineleak exists).
+  const reader = new BudgetedGoReader(url, { ...options, pauseBudgetMs: options.pauseBudgetMs ?? DEFAULT_PAUSE_BUDGET_MS });
   const alive = async () => options.pid === undefined || (await processExists(options.pid));
   return async () => {
     if (!(await alive())) throw new TargetExitedError(options.pid!, taken);
     let lastError: LeakscanError | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const snapshot = await snapshotFromPprof(url, pprof);
-        if (pprof.leakProfile && snapshot.source.profile === 'debug=2') pprof = { ...pprof, leakProfile: false };
+        const snapshot = await reader.read();
         if (options.pid !== undefined) snapshot.source.pid = options.pid;
         if (options.runtimeVersion !== undefined) snapshot.source.runtimeVersion = options.runtimeVersion;
         taken++;

@@ -1,0 +1,3 @@
+module leakscan.dev/bench/targetpause
+
+go 1.21
