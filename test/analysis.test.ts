@@ -154,8 +154,11 @@ test('growth: a steady climb counts fully, jitter and shrinking do not', () => {
   const jitter = growthStats([20, 22, 19, 21, 20, 22], minutes(6));
   assert.ok(growthComponent(jitter) < 0.05, `jitter ${growthComponent(jitter)}`);
   assert.equal(growthComponent(growthStats([50, 40, 30], minutes(3))), 0);
-  const bigPool = growthStats([1000, 1002, 1004, 1006, 1008, 1010], minutes(6));
-  assert.ok(growthComponent(bigPool) < 0.1, 'a pool of 1,000 that gained 10 stays low');
+  // A big pile that keeps climbing is worse, not better: its size no longer discounts it.
+  const pileStillGrowing = growthStats([5000, 5010, 5020, 5030, 5040, 5050], minutes(6));
+  assert.ok(growthComponent(pileStillGrowing) > 0.99, `a pile of 5,000 that gained 50 ${growthComponent(pileStillGrowing)}`);
+  const bigPoolJitter = growthStats([1000, 1004, 998, 1003, 999, 1002], minutes(6));
+  assert.ok(growthComponent(bigPoolJitter) < 0.1, 'a pool of 1,000 that wanders around its size stays low');
   assert.equal(growthComponent(growthStats([8, 8, 8, 8], minutes(4))), 0);
 });
 
@@ -196,6 +199,7 @@ test('equal scores: the site that points at code ranks before the one with no st
     sites: [site('(no stack: TCPWRAP)', [2, 5, 9, 13, 17]), site('cacheGet socket-leak.mjs:67', [1, 4, 8, 12, 16], { fn: 'cacheGet', file: 'socket-leak.mjs', line: 67 })],
     warnings: [],
     hasIds: false,
+    idClock: times.map(() => undefined),
     sources: [],
   });
   assert.equal(suspects[0]!.score, suspects[1]!.score, 'the two ends score the same');
