@@ -31,6 +31,14 @@ export interface IdDating {
   /** Minutes before the first look at which the oldest / newest task was created, at the window's id rate. */
   oldestMinutesAgo?: number;
   newestMinutesAgo?: number;
+  /**
+   * 0..1: whether the tasks were made steadily over a long stretch of the
+   * process's life: their spread, counted only when, at the window's id
+   * rate, making them took longer than the window itself (a burst a few
+   * seconds long is spread over the ids of a young process, but it is a
+   * burst). Without a rate, the spread alone.
+   */
+  accumulation: number;
   /** All made in the first 5% of the process's ids: started with the program. */
   startedWithProcess: boolean;
   /**
@@ -50,7 +58,7 @@ const STARTUP_SHARE = 0.05;
  * of the series. `firstLook` is the clock reading of the snapshot where the
  * site was first looked at; `readings` are all clock readings, for the rate.
  */
-export function dateIds(ids: readonly number[], firstLook: IdClockReading, readings: readonly IdClockReading[]): IdDating | undefined {
+export function dateIds(ids: readonly number[], firstLook: IdClockReading, readings: readonly IdClockReading[], windowMinutes: number): IdDating | undefined {
   if (ids.length === 0 || firstLook.maxId <= 0) return undefined;
   let oldestId = Infinity;
   let newestId = -Infinity;
@@ -67,12 +75,15 @@ export function dateIds(ids: readonly number[], firstLook: IdClockReading, readi
     clock,
     startedWithProcess: newestId <= STARTUP_SHARE * clock,
     spread: (bins.size - 1) / (BINS - 1),
+    accumulation: 0,
   };
+  dating.accumulation = dating.spread;
   const rate = idsPerMinute(readings);
   if (rate !== undefined) {
     dating.idsPerMinute = rate;
     dating.oldestMinutesAgo = (clock - oldestId) / rate;
     dating.newestMinutesAgo = (clock - newestId) / rate;
+    if ((newestId - oldestId) / rate < windowMinutes) dating.accumulation = 0;
   }
   return dating;
 }

@@ -77,6 +77,8 @@ export interface StuckEvidence {
   minutes: number;
   /** Whether `minutes` came from the runtime's wait time rather than the window. */
   fromRuntimeWait: boolean;
+  /** The length of the whole series, first to last snapshot. */
+  windowMinutes: number;
   /** Share of the site's tasks that stayed, against those that moved or left. */
   noProgress: number;
   /** The most common state of the stuck tasks and what it means. */
@@ -192,8 +194,9 @@ export function stuckEvidence(site: SiteSeries, series: SeriesResult): StuckEvid
     if (maxId !== undefined) readings.push({ time: series.times[i]!, maxId });
   });
   const firstClock = series.idClock[st.firstIndex];
-  const dating = firstClock === undefined ? undefined : dateIds(st.ids, { time: series.times[st.firstIndex]!, maxId: firstClock }, readings);
-  const age = dating === undefined ? 1 : dating.startedWithProcess ? 0.5 : 1 + 0.25 * dating.spread * (1 - Math.exp(-n / 10));
+  const seriesMinutes = (series.times[series.times.length - 1]! - series.times[0]!) / 60_000;
+  const dating = firstClock === undefined ? undefined : dateIds(st.ids, { time: series.times[st.firstIndex]!, maxId: firstClock }, readings, seriesMinutes);
+  const age = dating === undefined ? 1 : dating.startedWithProcess ? 0.5 : 1 + 0.25 * dating.accumulation * (1 - Math.exp(-n / 10));
   const last = series.times.length - 1;
   const everything = series.totals[last]! - series.ignored[last]!;
   const share = everything > 0 ? site.counts[last]! / everything : 0;
@@ -205,6 +208,7 @@ export function stuckEvidence(site: SiteSeries, series: SeriesResult): StuckEvid
     looks: st.looks,
     minutes,
     fromRuntimeWait: runtimeMinutes > windowMinutes,
+    windowMinutes: seriesMinutes,
     noProgress,
     state,
     meaning,
@@ -360,7 +364,14 @@ function explainStuck(s: Suspect, taskWord: string): string[] {
   if (stuck.meaning >= 0.5) parts.push(`${stuck.state}: ${stuck.says}`);
   const d = stuck.dating;
   if (d !== undefined) {
-    const shape = d.startedWithProcess ? 'started with the process' : d.spread >= 0.5 ? 'spread over the process\'s life: accumulating' : d.spread === 0 ? 'made in one burst' : `made over ${Math.round(d.spread * 100)}% of the process's life`;
+    const tenths = Math.round(d.spread * 9) + 1;
+    const shape = d.startedWithProcess
+      ? 'started with the process'
+      : d.accumulation >= 0.5
+        ? `made steadily over ${tenths} of the 10 tenths of the process's ids: accumulating`
+        : d.idsPerMinute !== undefined && (d.newestId - d.oldestId) / d.idsPerMinute < seriesMinutesOf(s)
+          ? `made within about ${formatMinutes((d.newestId - d.oldestId) / d.idsPerMinute)}`
+          : `made over ${tenths} of the 10 tenths of the process's ids`;
     const when = d.idsPerMinute !== undefined
       ? `, created ${formatAgo(d.oldestMinutesAgo!, d.newestMinutesAgo!)} before the first look at the window's ${formatRate(d.idsPerMinute)} ids/min`
       : '';
@@ -368,6 +379,10 @@ function explainStuck(s: Suspect, taskWord: string): string[] {
   }
   if (stuck.share >= 0.5) parts.push(`${formatPercent(stuck.share)} of all ${taskWord}`);
   return parts;
+}
+
+function seriesMinutesOf(s: Suspect): number {
+  return s.stuck?.windowMinutes ?? 0;
 }
 
 function formatMinutes(minutes: number): string {
