@@ -4,14 +4,21 @@
  * each leaky fixture's leak site first with a score of 70 or more, and give
  * no site of a healthy control 30 or more. The explanation is checked
  * against the numbers in the saved snapshots.
+ *
+ * The second half attaches the way a user does when a service has leaked
+ * already: only after the leak happened (a burst that stopped, a deadlock
+ * whose traffic was cut off, a pile from before with a slow leak on top),
+ * with `leakscan check`'s defaults; and to healthy services whose tasks
+ * live long by design (idle keep-alive clients, main parked in select {}
+ * under the goroutineleak profile).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from './helpers/cli.js';
-import { startGoFixture } from './helpers/go-fixtures.js';
+import { buildGoFixtureVariant, goroutineLeakProfileEnv, startGoFixture } from './helpers/go-fixtures.js';
 import type { RunningFixture } from './helpers/go-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 import { snapshotFromPprof } from '../src/targets/go/pprof-client.js';
@@ -19,6 +26,7 @@ import { writeSnapshotFile } from '../src/model/file.js';
 import { loadSnapshotFile } from '../src/formats/load.js';
 import { SiteResolver } from '../src/model/site.js';
 import type { DiffJson } from '../src/report/diff-json.js';
+import type { Snapshot } from '../src/model/format.js';
 
 const SNAPSHOTS = 7;
 const INTERVAL_MS = 9000;
@@ -99,7 +107,8 @@ async function checkExplanation(name: string, suspect: DiffJson['suspects'][numb
     lastIds = ids;
   }
   assert.deepEqual(suspect.counts, counts, `${name}: counts per snapshot`);
-  const match = /^([+-][\d.]+)\/min over (\d+) snapshots \((\d+) → (\d+)\), ([^;]+); (\d+)% survive the window; (all|\d+%) blocked on ([^;]+)$/.exec(suspect.explanation);
+  // The growth part, then the stuck evidence when there is any (checked by the tests below).
+  const match = /^([+-][\d.]+)\/min over (\d+) snapshots \((\d+) → (\d+)\), ([^;]+); (\d+)% survive the window; (all|\d+%) blocked on ([^;]+)(?:; .*)?$/.exec(suspect.explanation);
   assert.ok(match, `${name}: explanation has every part: ${suspect.explanation}`);
   const [, rate, n, first, last, trend, survive, share, state] = match;
   assert.equal(Number(n), SNAPSHOTS);
@@ -121,4 +130,106 @@ async function checkExplanation(name: string, suspect: DiffJson['suspects'][numb
   assert.equal(state, mainState);
   // "all" stands for a share that rounds to 100%.
   assert.equal(share, mainCount / total >= 0.995 ? 'all' : `${Math.round((mainCount / total) * 100)}%`);
+}
+
+interface CheckJson {
+  passed: boolean;
+  sites: { key: string; score: number; verdict: string; explanation: string; anchor: { fn: string } | null }[];
+}
+
+/** `leakscan check --pid` with its defaults (12 snapshots, 5 s apart), as a user runs it. */
+async function checkWithDefaults(fixture: RunningFixture, name: string) {
+  const out = join(dir, `check-${name}`);
+  const result = await runCli(['check', '--pid', String(fixture.pid), '--out', out, '--format', 'text', '--format', `json=${out}.json`]);
+  assert.ok(result.code === 0 || result.code === 1, `${name}: check exit ${result.code}: ${result.stderr}`);
+  const json = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as CheckJson;
+  const diff = await diffOf(`check-${name}`);
+  return { code: result.code, stdout: result.stdout, json, diff };
+}
+
+const before: { name: string; leak: string[]; ready: (f: RunningFixture) => Promise<void>; carriedBy: RegExp }[] = [
+  // 400 goroutines leaked in a 2 s outage, flat since: no growth to see.
+  { name: 'burst', leak: ['main.(*checkout).authorize.func1'], ready: (f) => f.logged(/outage over/), carriedBy: /no progress: the same \d+ goroutines .*chan send: a send no receiver takes/ },
+  // About 200 requests stuck on a lock nobody releases; the client stopped sending.
+  { name: 'deadlock', leak: ['main.(*sessionStore).Get', 'main.(*sessionStore).Put'], ready: (f) => f.logged(/circuit open/), carriedBy: /sync\.Mutex\.Lock: a lock not released for that long is a deadlock/ },
+  // ~300 retry loops from the start-up backlog, one more every 2 s.
+  { name: 'retryloop', leak: ['main.(*publisher).publishWithRetry'], ready: () => sleep(3000), carriedBy: /rising at every step/ },
+  // 3,000 stuck waiters from before, +2/s on top, beside 2,000 busy workers.
+  { name: 'pileup', leak: ['main.(*dispatcher).awaitReceipt'], ready: () => sleep(3000), carriedBy: /rising at every step/ },
+];
+
+test('leaks that happened before the attach: rank 1 with >= 70 and check fails; long-lived healthy tasks stay under 30', { timeout: 300_000 }, async (t) => {
+  const leakProfile = await buildGoFixtureVariant('parkmain', 'leakprofile', await goroutineLeakProfileEnv());
+  const leaks = await Promise.all(before.map((b) => startGoFixture(b.name)));
+  const controls = await Promise.all([startGoFixture('idleclient'), startGoFixture('parkmain', { binary: leakProfile })]);
+  const mixed = await startGoFixture('burst');
+  running.push(...leaks, ...controls, mixed);
+
+  const [leakResults, controlResults, mixedDiff] = await Promise.all([
+    Promise.all(leaks.map(async (fixture, i) => {
+      await before[i]!.ready(fixture);
+      return checkWithDefaults(fixture, fixture.name);
+    })),
+    Promise.all(controls.map(async (fixture) => {
+      await sleep(5000); // past the first round of connections
+      return checkWithDefaults(fixture, fixture.name);
+    })),
+    countsBetweenFullDumps(mixed),
+  ]);
+
+  for (const [i, b] of before.entries()) {
+    const { code, json, diff } = leakResults[i]!;
+    const [top] = diff.suspects;
+    t.diagnostic(`${b.name}: #1 ${top?.key} score ${top?.score}: ${top?.explanation}`);
+    assert.ok(b.leak.includes(top?.anchor?.fn ?? ''), `${b.name}: ranked first is ${top?.key}`);
+    assert.ok(top!.score >= 70, `${b.name}: score ${top!.score} (${top!.explanation})`);
+    assert.match(top!.explanation, b.carriedBy, `${b.name}: the evidence that carries it is in the line`);
+    assert.equal(code, 1, `${b.name}: check fails with its defaults`);
+    assert.equal(json.passed, false);
+    assert.ok(b.leak.includes(json.sites[0]?.anchor?.fn ?? ''), `${b.name}: check's first site ${json.sites[0]?.key}`);
+    // Only the leak: no healthy site of the same service reaches 30.
+    const others = diff.suspects.filter((s) => !b.leak.includes(s.anchor?.fn ?? ''));
+    assert.deepEqual(others.filter((s) => s.score >= 30).map((s) => `${s.key}: ${s.score} ${s.explanation}`), [], `${b.name}: only the leak scores high`);
+  }
+  // The big pool beside pileup's leak works and was started with the service: low.
+  const pool = leakResults[before.findIndex((b) => b.name === 'pileup')]!.diff.suspects.find((s) => s.anchor?.fn === 'main.(*renderPool).worker');
+  assert.ok(pool !== undefined && pool.score < 30, `pileup's worker pool: ${pool?.score} ${pool?.explanation}`);
+
+  for (const [i, fixture] of controls.entries()) {
+    const { code, stdout, diff } = controlResults[i]!;
+    t.diagnostic(`${fixture.name}: highest ${diff.suspects[0]?.key} score ${diff.suspects[0]?.score}: ${diff.suspects[0]?.explanation}`);
+    assert.deepEqual(diff.suspects.filter((s) => s.score >= 30).map((s) => `${s.key}: ${s.score} ${s.explanation}`), [], `${fixture.name}: no site scores 30 or more`);
+    assert.equal(code, 0, `${fixture.name}: check passes\n${stdout}`);
+  }
+  // main parked in select {}: the runtime marks it leaked, leakscan says why that is no leak.
+  const parked = controlResults[1]!.diff.suspects.find((s) => s.anchor?.fn === 'main.main');
+  assert.ok(parked !== undefined && !parked.confirmedLeak, `main.main: ${JSON.stringify(parked)}`);
+  assert.match(parked.explanation, /1 marked leaked by the Go runtime, set aside: main waits here for the life of the program/);
+  // The idle keep-alive connections are there, stuck in place, and still low.
+  const idle = controlResults[0]!.diff.suspects.find((s) => s.anchor?.fn === 'net/http.(*persistConn).readLoop');
+  assert.equal(idle?.counts.at(-1), 128, 'idleclient keeps 128 idle connections');
+
+  // Full dumps only at the first and last snapshot, counts in between: the
+  // burst is still found from the ids the two full dumps share.
+  const [top] = mixedDiff.suspects;
+  t.diagnostic(`burst, debug=2 only first and last: #1 ${top?.key} score ${top?.score}: ${top?.explanation}`);
+  assert.equal(top?.anchor?.fn, 'main.(*checkout).authorize.func1');
+  assert.ok(top!.score >= 70, `score ${top!.score}`);
+  assert.match(top!.explanation, /no progress: the same \d+ goroutines in the same frame at all 2 looks over \d+s/);
+});
+
+/** Waits for the burst, then takes a full dump, 10 counts-only profiles 5 s apart, and a full dump. */
+async function countsBetweenFullDumps(fixture: RunningFixture): Promise<DiffJson> {
+  await fixture.logged(/outage over/);
+  const snapshots: Snapshot[] = [];
+  snapshots.push(await snapshotFromPprof(fixture.url));
+  for (let i = 0; i < 10; i++) {
+    await sleep(5000);
+    snapshots.push(await snapshotFromPprof(`${fixture.url}/debug/pprof/goroutine?debug=1`));
+  }
+  await sleep(5000);
+  snapshots.push(await snapshotFromPprof(fixture.url));
+  mkdirSync(join(dir, 'mixed'));
+  await Promise.all(snapshots.map((s, i) => writeSnapshotFile(join(dir, 'mixed', `s-${String(i + 1).padStart(2, '0')}.json.gz`), s)));
+  return diffOf('mixed');
 }

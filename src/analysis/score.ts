@@ -1,21 +1,33 @@
 /**
  * The leak score: 0 to 100 per site, with a one-line explanation built from
- * the same numbers. docs/scoring.md gives the formula and the reasons.
+ * the same numbers. docs/scoring.md gives the formulas and the reasons.
  *
- *   score = 100 x growth x (0.5 + 0.25 x lifetime + 0.25 x blocking)
+ * A score combines independent kinds of evidence, each a chance in 0..1
+ * that the site leaks, as "at least one of them is right":
  *
- * Growth is the main signal and gates everything: a site that does not grow
- * scores 0 however long its tasks live or however blocked they are, which is
- * what keeps worker pools, tickers and idle keep-alive connections low.
- * Lifetime and blocking confirm growth: tasks that pile up, survive the whole
- * window and sit on a channel are a leak; tasks that pile up but come and go
- * or keep running are more likely load.
+ *   score = 100 x (1 - (1 - growth) x (1 - stuck))
+ *
+ * - growth: the count climbs during the window, confirmed by the tasks
+ *   surviving it and being blocked (today's signal; a big existing pile
+ *   that keeps growing is worse, not better, so it is not discounted);
+ * - stuck: the same tasks sat in the same blocking frame at every look, in
+ *   a state whose long wait means something (a lock held for a minute is a
+ *   deadlock, a receive is an idle consumer), for as long as the window or
+ *   the runtime's `N minutes` shows, with nothing at the site moving; dated
+ *   by their ids (a block started with the process is a pool, ids spread
+ *   over the process's life an accumulating leak) and weighed up when the
+ *   site holds most of the process's tasks.
  *
  * A site the runtime itself proved leaked (Go's goroutineleak profile)
- * scores 100. With a single snapshot growth is unknown; the site is ranked by
- * size and blocking only, capped at 50, and the explanation says so.
+ * scores 100, unless the wait is one programs make on purpose (main parked
+ * in `select {}`; intentional.ts). With a single snapshot growth is
+ * unknown; the site is ranked by size, blocking and any minutes-long wait,
+ * capped at 50, and the explanation says so.
  */
 import type { SeriesResult, SiteSeries } from './series.js';
+import { stateMeaning } from './state-meaning.js';
+import { dateIds } from './id-dating.js';
+import type { IdClockReading, IdDating } from './id-dating.js';
 
 export interface GrowthStats {
   first: number;
@@ -48,6 +60,34 @@ export interface Suspect {
   confirmed: boolean;
   /** Component values, for the JSON output and the docs. */
   components: { growth: number; lifetime: number; blocking: number };
+  /** Each kind of evidence as a chance in 0..1 (the score combines them). */
+  evidence: { growth: number; stuck: number; proof: boolean };
+  /** The tasks that made no progress, when any did (ids needed). */
+  stuck?: StuckEvidence;
+}
+
+/** Tasks that stayed put, and what that says (see stuckEvidence). */
+export interface StuckEvidence {
+  value: number;
+  /** Tasks in the same state and frame at every look. */
+  count: number;
+  /** Snapshots with ids they were seen in. */
+  looks: number;
+  /** How long they are known to have waited: the window they stayed through, or the runtime's minutes if longer. */
+  minutes: number;
+  /** Whether `minutes` came from the runtime's wait time rather than the window. */
+  fromRuntimeWait: boolean;
+  /** The length of the whole series, first to last snapshot. */
+  windowMinutes: number;
+  /** Share of the site's tasks that stayed, against those that moved or left. */
+  noProgress: number;
+  /** The most common state of the stuck tasks and what it means. */
+  state: string;
+  meaning: number;
+  says: string;
+  dating?: IdDating;
+  /** The site's share of all tasks in the last snapshot. */
+  share: number;
 }
 
 export const SINGLE_SNAPSHOT_CAP = 50;
@@ -97,18 +137,86 @@ export function growthStats(counts: readonly number[], times: readonly number[])
 }
 
 /**
- * Growth component, 0..1: monotonicity x absolute size x relative size.
+ * Growth component, 0..1: monotonicity x absolute size.
  * - monotonicity: a random walk around a level scores ~0, a steady climb 1;
  * - absolute: 1 - e^(-net/8), so a handful of extra tasks is not a leak but
- *   30 is (0.98);
- * - relative: min(1, 5 x net / first), so a pool of 1,000 that gained 10
- *   (+1%) stays low while a site that went from 0 to anything counts fully.
+ *   30 is (0.98).
+ * The size of the pile already there does not lower it: a healthy pool does
+ * not climb at every step, and a pile of 5,000 that keeps climbing is the
+ * leak people attach for.
  */
 export function growthComponent(g: GrowthStats): number {
   if (g.net <= 0 || g.steps === 0) return 0;
   const absolute = 1 - Math.exp(-g.net / 8);
-  const relative = Math.min(1, (5 * g.net) / Math.max(g.first, 1));
-  return g.monotonicity * absolute * relative;
+  return g.monotonicity * absolute;
+}
+
+/**
+ * Stuck evidence, 0..1, from the tasks that stayed in the same state and
+ * frame at every look (staying.ts):
+ *
+ *   meaning x duration x count x noProgress x age x concentration   (at most 1)
+ *
+ * - meaning: what a long wait in their state says (state-meaning.ts);
+ * - duration: min(1, minutes / 1): a minute-long wait (the default attach,
+ *   or the runtime's `N minutes`) counts fully;
+ * - count: 1 - e^(-n/3): one stuck task may be a slow caller, five are a pile;
+ * - noProgress: stayed / (stayed + left + moved): a site where tasks come
+ *   and go is alive, even if some are caught waiting at every look;
+ * - age (ids, id-dating.ts): x0.5 for a block started with the process (a
+ *   pool or a loop meant to live as long as the program), up to x1.25 for
+ *   ids spread over the process's life (accumulating, not a one-off);
+ * - concentration: up to x1.2 as the site's share of all tasks goes from
+ *   half to all (a pile that is the whole process is what LeakProf flags).
+ */
+export function stuckEvidence(site: SiteSeries, series: SeriesResult): StuckEvidence | undefined {
+  const st = site.staying;
+  if (st === undefined || st.count <= 0) return undefined;
+  const windowMinutes = (series.times[st.lastIndex]! - series.times[st.firstIndex]!) / 60_000;
+  const runtimeMinutes = st.maxWaitMinutes ?? 0;
+  const minutes = Math.max(windowMinutes, runtimeMinutes);
+  let weighted = 0;
+  let state = '';
+  let stateCount = -1;
+  for (const [s, n] of st.states) {
+    weighted += stateMeaning(s).weight * n;
+    if (n > stateCount) {
+      state = s;
+      stateCount = n;
+    }
+  }
+  const total = [...st.states.values()].reduce((a, b) => a + b, 0);
+  const meaning = total > 0 ? weighted / total : 0;
+  const n = st.count;
+  const noProgress = n / (n + st.gone + st.moved);
+  const readings: IdClockReading[] = [];
+  series.idClock.forEach((maxId, i) => {
+    if (maxId !== undefined) readings.push({ time: series.times[i]!, maxId });
+  });
+  const firstClock = series.idClock[st.firstIndex];
+  const seriesMinutes = (series.times[series.times.length - 1]! - series.times[0]!) / 60_000;
+  const dating = firstClock === undefined ? undefined : dateIds(st.ids, { time: series.times[st.firstIndex]!, maxId: firstClock }, readings, seriesMinutes);
+  const age = dating === undefined ? 1 : dating.startedWithProcess ? 0.5 : 1 + 0.25 * dating.accumulation * (1 - Math.exp(-n / 10));
+  const last = series.times.length - 1;
+  const everything = series.totals[last]! - series.ignored[last]!;
+  const share = everything > 0 ? site.counts[last]! / everything : 0;
+  const concentration = 1 + 0.2 * Math.max(0, (share - 0.5) / 0.5);
+  const value = Math.min(1, meaning * Math.min(1, minutes) * (1 - Math.exp(-n / 3)) * noProgress * age * concentration);
+  const evidence: StuckEvidence = {
+    value,
+    count: n,
+    looks: st.looks,
+    minutes,
+    fromRuntimeWait: runtimeMinutes > windowMinutes,
+    windowMinutes: seriesMinutes,
+    noProgress,
+    state,
+    meaning,
+    says: stateMeaning(state).says,
+    share,
+  };
+  if (dating !== undefined) evidence.dating = dating;
+  return evidence;
 }
 
 export function scoreSites(series: SeriesResult): Suspect[] {
@@ -165,17 +273,21 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
   const confirmed = site.leaked > 0;
   const lifetimeComponent = survival ?? 0.5;
   const blockingComponent = blocking ?? 0.5;
+  const stuck = stuckEvidence(site, series);
+  const stuckValue = stuck?.value ?? 0;
   let growth: GrowthStats | undefined;
   let score: number;
   let growthValue = 0;
+  let growthEvidence = 0;
   if (single) {
     const size = Math.min(1, site.counts[0]! / 100);
     const waited = site.maxWaitMinutes !== undefined && site.maxWaitMinutes >= 1 ? 1 : 0.5;
-    score = SINGLE_SNAPSHOT_CAP * size * blockingComponent * waited;
+    score = Math.min(SINGLE_SNAPSHOT_CAP, Math.max(SINGLE_SNAPSHOT_CAP * size * blockingComponent * waited, 100 * stuckValue));
   } else {
     growth = growthStats(site.counts, series.times);
     growthValue = growthComponent(growth);
-    score = 100 * growthValue * (0.5 + 0.25 * lifetimeComponent + 0.25 * blockingComponent);
+    growthEvidence = growthValue * (0.5 + 0.25 * lifetimeComponent + 0.25 * blockingComponent);
+    score = 100 * (1 - (1 - growthEvidence) * (1 - stuckValue));
   }
   if (confirmed) score = 100;
   score = Math.round(Math.max(0, Math.min(100, score)));
@@ -189,7 +301,9 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
     mainStateShare,
     confirmed,
     components: { growth: growthValue, lifetime: lifetimeComponent, blocking: blockingComponent },
+    evidence: { growth: growthEvidence, stuck: stuckValue, proof: confirmed },
   };
+  if (stuck !== undefined) suspect.stuck = stuck;
   if (growth) suspect.growth = growth;
   if (survival !== undefined) suspect.survival = survival;
   if (blocking !== undefined) suspect.blocking = blocking;
@@ -229,7 +343,59 @@ export function explain(s: Suspect, series: SeriesResult): string {
   if (s.site.maxWaitMinutes !== undefined && s.site.maxWaitMinutes >= 1) {
     parts.push(`waiting up to ${s.site.maxWaitMinutes} min`);
   }
+  parts.push(...explainStuck(s, taskWord));
+  if (s.site.leakMarkSetAside !== undefined) {
+    parts.push(`${s.site.leakMarkSetAside.count} marked leaked by the Go runtime, set aside: ${s.site.leakMarkSetAside.reason}`);
+  }
   return parts.join('; ');
+}
+
+/** Below this the stuck evidence is not worth a word in the line. */
+const STUCK_SHOWN = 0.1;
+
+/** "no progress: the same 300 goroutines in the same frame at all 12 looks over 55s; a lock ...; created ..." */
+function explainStuck(s: Suspect, taskWord: string): string[] {
+  const stuck = s.stuck;
+  if (stuck === undefined || stuck.value < STUCK_SHOWN) return [];
+  const parts: string[] = [];
+  const how = stuck.fromRuntimeWait
+    ? `waiting at least ${Math.floor(stuck.minutes)} min by the runtime's clock`
+    : `at all ${stuck.looks} looks over ${formatMinutes(stuck.minutes)}`;
+  const churn = stuck.noProgress < 0.995 ? `, ${formatPercent(1 - stuck.noProgress)} of the site's ${taskWord} moved or left` : ', none moved or left';
+  parts.push(`no progress: the same ${stuck.count} ${taskWord} in the same frame ${how}${churn}`);
+  if (stuck.meaning >= 0.5) parts.push(`${stuck.state}: ${stuck.says}`);
+  const d = stuck.dating;
+  if (d !== undefined) {
+    const tenths = Math.round(d.spread * 9) + 1;
+    const shape = d.startedWithProcess
+      ? 'started with the process'
+      : d.accumulation >= 0.5
+        ? `made steadily over ${tenths} of the 10 tenths of the process's ids: accumulating`
+        : d.idsPerMinute !== undefined && (d.newestId - d.oldestId) / d.idsPerMinute < seriesMinutesOf(s)
+          ? `made within about ${formatMinutes((d.newestId - d.oldestId) / d.idsPerMinute)}`
+          : `made over ${tenths} of the 10 tenths of the process's ids`;
+    const when = d.idsPerMinute !== undefined
+      ? `, created ${formatAgo(d.oldestMinutesAgo!, d.newestMinutesAgo!)} before the first look at the window's ${formatRate(d.idsPerMinute)} ids/min`
+      : '';
+    parts.push(`ids ${d.oldestId}–${d.newestId} of ${d.clock}: ${shape}${when}`);
+  }
+  if (stuck.share >= 0.5) parts.push(`${formatPercent(stuck.share)} of all ${taskWord}`);
+  return parts;
+}
+
+function seriesMinutesOf(s: Suspect): number {
+  return s.stuck?.windowMinutes ?? 0;
+}
+
+function formatMinutes(minutes: number): string {
+  if (minutes < 2) return `${Math.round(minutes * 60)}s`;
+  return `${Math.round(minutes)} min`;
+}
+
+function formatAgo(oldest: number, newest: number): string {
+  const o = formatMinutes(oldest);
+  const n = formatMinutes(newest);
+  return o === n ? `about ${o}` : `about ${o} to ${n}`;
 }
 
 function formatRate(perMinute: number): string {

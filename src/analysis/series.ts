@@ -11,6 +11,9 @@ import { taskTotal } from '../model/builder.js';
 import { IgnoreRules } from './ignore.js';
 import { InputError } from '../util/errors.js';
 import { seriesSamplingWarning, shareOfSamplingWarning } from '../model/sampling-warning.js';
+import { StayingTasks } from './staying.js';
+import type { StayingSummary, TaskPlace } from './staying.js';
+import { intentionalBlock, isMainGoroutine } from './intentional.js';
 
 export interface SiteSeries {
   key: string;
@@ -45,6 +48,14 @@ export interface SiteSeries {
   idless?: true;
   /** Tasks the runtime confirmed leaked, in the latest snapshot that had any. */
   leaked: number;
+  /**
+   * Tasks the runtime marked leaked whose endless wait is meant (main's
+   * `select {}`; see intentional.ts), in the latest snapshot that had any:
+   * not counted in `leaked`.
+   */
+  leakMarkSetAside?: { count: number; reason: string };
+  /** Tasks that stayed in the same state and frame at every snapshot with ids (no progress). */
+  staying?: StayingSummary;
   maxWaitMinutes?: number;
   /** Node: the oldest age seen, in ms. */
   maxAgeMs?: number;
@@ -64,6 +75,8 @@ export interface SeriesResult {
   warnings: string[];
   /** Whether every task carries an id (debug=2, Node), so lifetime can be measured everywhere. */
   hasIds: boolean;
+  /** The highest task id in each snapshot (the process's id clock, id-dating.ts); undefined without ids. */
+  idClock: (number | undefined)[];
   sources: Snapshot['source'][];
 }
 
@@ -78,6 +91,8 @@ export class SeriesBuilder {
   /** The share of time the Node agent watched, in each snapshot where it sampled (sampling-warning.ts). */
   private readonly samplingShares: number[] = [];
   private readonly sources: Snapshot['source'][] = [];
+  private readonly idClock: (number | undefined)[] = [];
+  private readonly staying = new Map<SiteSeries, StayingTasks>();
   private hasIds = true;
   /** Sites with a task lacking an id in a snapshot where others have ids. */
   private readonly idlessWhereIds = new Set<SiteSeries>();
@@ -122,9 +137,17 @@ export class SeriesBuilder {
     const idsNow = new Map<SiteSeries, Set<string>>();
     const labelsNow = new Map<SiteSeries, Map<string, number>>();
     const leakedNow = new Map<SiteSeries, number>();
+    const setAsideNow = new Map<SiteSeries, { count: number; reason: string }>();
+    const placesNow = new Map<SiteSeries, Map<string, TaskPlace>>();
+    let maxId: number | undefined;
     let ignored = 0;
     for (const task of snapshot.tasks) {
       const n = task.count ?? 1;
+      if (task.id !== undefined) {
+        // Every task moves the id clock, ignored ones too.
+        const id = Number(task.id);
+        if (Number.isSafeInteger(id)) maxId = Math.max(maxId ?? 0, id);
+      }
       if (ignoreMatcher(task)) {
         ignored += n;
         continue;
@@ -154,7 +177,16 @@ export class SeriesBuilder {
       series.counts[index] += n;
       series.observations += n;
       series.states.set(task.state, (series.states.get(task.state) ?? 0) + n);
-      if (task.leaked) leakedNow.set(series, (leakedNow.get(series) ?? 0) + n);
+      if (task.leaked) {
+        const reason = intentionalBlock(task, site.anchor, snapshot.runtime);
+        if (reason === undefined) {
+          leakedNow.set(series, (leakedNow.get(series) ?? 0) + n);
+        } else {
+          const aside = setAsideNow.get(series);
+          if (aside) aside.count += n;
+          else setAsideNow.set(series, { count: n, reason });
+        }
+      }
       if (task.waitMinutes !== undefined) series.maxWaitMinutes = Math.max(series.maxWaitMinutes ?? 0, task.waitMinutes);
       if (task.ageMs !== undefined) series.maxAgeMs = Math.max(series.maxAgeMs ?? 0, task.ageMs);
       if (task.id === undefined) {
@@ -166,6 +198,16 @@ export class SeriesBuilder {
         let ids = idsNow.get(series);
         if (ids === undefined) idsNow.set(series, (ids = new Set()));
         ids.add(task.lineage ?? task.id);
+        // The main goroutine's wait is the program's lifetime, not a stuck pile.
+        if (!isMainGoroutine(task, site.anchor, snapshot.runtime)) {
+          let places = placesNow.get(series);
+          if (places === undefined) placesNow.set(series, (places = new Map()));
+          const top = snapshot.stacks[task.stack]?.[0];
+          const frame = top === undefined ? undefined : snapshot.frames[top];
+          const place: TaskPlace = { place: `${task.state}\u0000${frame ? `${frame.fn}\u0000${frame.file}:${frame.line}` : ''}`, state: task.state };
+          if (task.waitMinutes !== undefined) place.waitMinutes = task.waitMinutes;
+          places.set(task.lineage ?? task.id, place);
+        }
       }
       if (task.labels !== undefined) {
         let labels = labelsNow.get(series);
@@ -175,8 +217,16 @@ export class SeriesBuilder {
       }
     }
     this.ignored.push(ignored);
+    this.idClock.push(maxId);
+    const withIds = maxId !== undefined;
     for (const series of this.sites.values()) {
       series.counts[index] ??= 0;
+      let staying = this.staying.get(series);
+      if (staying === undefined) this.staying.set(series, (staying = new StayingTasks()));
+      if (withIds) staying.look(index, placesNow.get(series) ?? new Map());
+      else staying.count(series.counts[index]);
+      const aside = setAsideNow.get(series);
+      if (aside !== undefined) series.leakMarkSetAside = aside;
       if (carriesIds) {
         const ids = idsNow.get(series) ?? new Set<string>();
         if (series.firstIdsAt === undefined) {
@@ -200,6 +250,8 @@ export class SeriesBuilder {
     // Sites first seen late have no entries for the earlier snapshots.
     for (const series of this.sites.values()) {
       for (let i = 0; i < this.times.length; i++) series.counts[i] ??= 0;
+      const staying = this.staying.get(series)?.summary();
+      if (staying !== undefined) series.staying = staying;
     }
     return {
       runtime: this.runtime,
@@ -212,6 +264,7 @@ export class SeriesBuilder {
         ...[...this.warnings].map(([warning, names]) => (names.length === 1 ? `${names[0]}: ${warning}` : `${warning} (in ${names.length} snapshots)`)),
       ],
       hasIds: this.hasIds,
+      idClock: this.idClock,
       sources: this.sources,
     };
   }

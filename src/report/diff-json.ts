@@ -34,6 +34,19 @@ export interface DiffJson {
     createdBy: Frame | null;
     stack: Frame[];
     maxWaitMinutes: number | null;
+    /** Each kind of evidence as a chance in 0..1; the score is 100 x (1 - (1 - growth) x (1 - stuck)), or 100 when proof. */
+    evidence: { growth: number; stuck: number; proof: boolean };
+    /** The tasks that made no progress (same state and frame at every look), with what dates and weighs them. */
+    stuck: null | {
+      count: number;
+      looks: number;
+      minutes: number;
+      noProgress: number;
+      state: string;
+      meaning: number;
+      share: number;
+      dating: null | { oldestId: number; newestId: number; clock: number; oldestMinutesAgo: number | null; newestMinutesAgo: number | null; startedWithProcess: boolean; spread: number };
+    };
     labels: { labels: Record<string, string>; count: number }[];
   }[];
   warnings: string[];
@@ -73,6 +86,25 @@ export function diffJson(analysis: Analysis, options: { top: number; minScore: n
         createdBy: s.site.createdBy ?? null,
         stack: s.site.exampleStack,
         maxWaitMinutes: s.site.maxWaitMinutes ?? null,
+        evidence: s.evidence,
+        stuck: s.stuck === undefined ? null : {
+          count: s.stuck.count,
+          looks: s.stuck.looks,
+          minutes: s.stuck.minutes,
+          noProgress: s.stuck.noProgress,
+          state: s.stuck.state,
+          meaning: s.stuck.meaning,
+          share: s.stuck.share,
+          dating: s.stuck.dating === undefined ? null : {
+            oldestId: s.stuck.dating.oldestId,
+            newestId: s.stuck.dating.newestId,
+            clock: s.stuck.dating.clock,
+            oldestMinutesAgo: s.stuck.dating.oldestMinutesAgo ?? null,
+            newestMinutesAgo: s.stuck.dating.newestMinutesAgo ?? null,
+            startedWithProcess: s.stuck.dating.startedWithProcess,
+            spread: s.stuck.dating.spread,
+          },
+        },
         labels: [...s.site.labels]
           .sort((a, b) => b[1] - a[1])
           .slice(0, 5)

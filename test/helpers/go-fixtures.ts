@@ -47,6 +47,8 @@ export interface RunningFixture {
   url: string;
   process: ChildProcess;
   stop(): Promise<void>;
+  /** Resolves once the fixture has written a stderr line matching `pattern` (its diagnostics say when a scripted event is over). */
+  logged(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
 export async function startGoFixture(
@@ -60,7 +62,12 @@ export async function startGoFixture(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d.slice(0, 4096)));
+  const stderrLines = createInterface({ input: child.stderr! });
+  const seen: string[] = [];
+  stderrLines.on('line', (line) => {
+    if (seen.length < 1000) seen.push(line);
+    if (stderr.length < 16384) stderr += `${line}\n`;
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -86,6 +93,20 @@ export async function startGoFixture(
     url,
     process: child,
     stop: () => stopProcess(child),
+    logged: (pattern, timeoutMs = 60_000) => new Promise<void>((resolve, reject) => {
+      if (seen.some((line) => pattern.test(line))) return resolve();
+      const timer = setTimeout(() => {
+        stderrLines.off('line', onLine);
+        reject(new Error(`fixture ${name} did not log ${pattern} in time\n${stderr}`));
+      }, timeoutMs);
+      const onLine = (line: string) => {
+        if (!pattern.test(line)) return;
+        clearTimeout(timer);
+        stderrLines.off('line', onLine);
+        resolve();
+      };
+      stderrLines.on('line', onLine);
+    }),
   };
 }
 
