@@ -16,6 +16,8 @@ import { registerReport } from './commands/report.js';
 import { registerCheck } from './commands/check.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerScan } from './commands/scan.js';
+import { registerWatch } from './commands/watch.js';
 import { ExitCode } from '../util/errors.js';
 
 const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
@@ -58,6 +60,8 @@ read, 70 a bug in leakscan.`,
   registerReport(program, run);
   registerCheck(program, run, version, argv);
   registerBaseline(program, run);
+  registerScan(program, run);
+  registerWatch(program, run);
   registerDemo(program, run);
   registerDoctor(program, run, version);
   for (const command of program.commands) command.exitOverride();
