@@ -6,7 +6,11 @@
  * stack: the runtime's goroutine profile, much lighter for the target than a
  * full debug=2 dump, which stops the world for the whole traceback), keeps
  * the last --window snapshots in memory, and scores the sites over that
- * window. When a site's score crosses --threshold, the window and one full
+ * window and over the whole watch (see LifetimeSample): a leak that has run
+ * for a day holds thousands of goroutines, so the few it adds within a
+ * five-minute window are small next to what it holds and the window's score
+ * fades, while over the watch's life it keeps rising. A site's score is the
+ * higher of the two; its growth gauge is the window's (the current rate). When a site's score crosses --threshold, the window and one full
  * dump are saved as an evidence set (evidence.ts); a site must fall back
  * under the threshold before it can trigger again. Memory is the window;
  * disk is at most --keep sets of window + 1 snapshots.
@@ -14,7 +18,8 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { Analyzer } from '../analysis/analyze.js';
-import type { AnalysisOptions } from '../analysis/analyze.js';
+import type { Analysis, AnalysisOptions } from '../analysis/analyze.js';
+import type { Suspect } from '../analysis/score.js';
 import { diffJson } from '../report/diff-json.js';
 import type { Snapshot } from '../model/format.js';
 import { snapshotFromPprof, pprofBase } from '../targets/go/pprof-client.js';
@@ -69,6 +74,7 @@ export async function watchTarget(options: WatchOptions): Promise<number> {
   });
 
   const window: Snapshot[] = [];
+  const lifetime = new LifetimeSample(options.window);
   // Sites at or above the threshold in the previous cycle: they trigger again only after falling under it.
   let over = new Set<string>();
   let exitCode = 0;
@@ -89,10 +95,11 @@ export async function watchTarget(options: WatchOptions): Promise<number> {
       if (snapshot !== null) {
         window.push(snapshot);
         if (window.length > options.window) window.shift();
-        const analyzer = new Analyzer(options.analysis);
-        window.forEach((s, i) => analyzer.add(s, `snapshot ${i + 1}`));
-        const analysis = analyzer.finish();
-        metrics.update({ suspects: analysis.suspects, total: taskTotal(snapshot), takenAt: snapshot.takenAt });
+        lifetime.add(snapshot);
+        const analysis = analyzeAll(window, options.analysis);
+        const suspects = higherScores(analysis.suspects, analyzeAll(lifetime.snapshots(snapshot), options.analysis).suspects);
+        analysis.suspects = suspects;
+        metrics.update({ suspects, total: taskTotal(snapshot), takenAt: snapshot.takenAt });
         const above = analysis.suspects.filter((s) => s.score >= options.threshold);
         const crossed = above.filter((s) => !over.has(s.key));
         over = new Set(above.map((s) => s.key));
@@ -122,6 +129,53 @@ export async function watchTarget(options: WatchOptions): Promise<number> {
   }
   if (exitCode === 0) say('watch stopped');
   return exitCode;
+}
+
+function analyzeAll(snapshots: readonly Snapshot[], options: AnalysisOptions): Analysis {
+  const analyzer = new Analyzer(options);
+  snapshots.forEach((s, i) => analyzer.add(s, `snapshot ${i + 1}`));
+  return analyzer.finish();
+}
+
+/** Each site as scored by the window, with the lifetime's score when that is higher; order by the result. */
+function higherScores(window: Suspect[], lifetime: Suspect[]): Suspect[] {
+  const long = new Map(lifetime.map((s) => [s.key, s]));
+  const merged = window.map((s) => {
+    const l = long.get(s.key);
+    return l !== undefined && l.score > s.score ? { ...s, score: l.score, explanation: `${l.explanation} (since the watch began)` } : s;
+  });
+  return merged.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : 1));
+}
+
+/**
+ * At most `size` snapshots spread over the whole watch: every snapshot is
+ * kept until the sample is full, then every other one is dropped and only
+ * every second (then fourth, ...) new snapshot is kept. The first snapshot
+ * always stays, so growth is measured from the watch's start, in bounded
+ * memory however long it runs.
+ */
+export class LifetimeSample {
+  private readonly kept: Snapshot[] = [];
+  private stride = 1;
+  private seen = 0;
+
+  constructor(private readonly size: number) {}
+
+  add(snapshot: Snapshot): void {
+    if (this.seen++ % this.stride !== 0) return;
+    this.kept.push(snapshot);
+    if (this.kept.length > this.size) {
+      const halved = this.kept.filter((_, i) => i % 2 === 0);
+      this.kept.length = 0;
+      this.kept.push(...halved);
+      this.stride *= 2;
+    }
+  }
+
+  /** The kept snapshots, ending with `latest` (which may fall between kept ones). */
+  snapshots(latest: Snapshot): Snapshot[] {
+    return this.kept[this.kept.length - 1] === latest ? [...this.kept] : [...this.kept, latest];
+  }
 }
 
 async function fullDump(base: URL, options: WatchOptions): Promise<Snapshot> {
