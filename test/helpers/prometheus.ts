@@ -41,13 +41,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startPrometheus(dir: string, jobs: ScrapeJob[]): Promise<RunningPrometheus> {
+export async function startPrometheus(dir: string, jobs: ScrapeJob[], scrapeSeconds = 1): Promise<RunningPrometheus> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const config = [
     'global:',
-    '  scrape_interval: 1s',
-    '  scrape_timeout: 900ms',
+    `  scrape_interval: ${scrapeSeconds}s`,
+    `  scrape_timeout: ${scrapeSeconds * 900}ms`,
     '  evaluation_interval: 1s',
     'scrape_configs:',
     ...jobs.flatMap((j) => [
