@@ -113,7 +113,7 @@ export async function watchTarget(options: WatchOptions): Promise<number> {
             });
             const set = await evidence.save(window, full, diffJson(analysis, { top: 20, minScore: 0 }));
             metrics.evidenceSaved();
-            say(`${names} crossed ${options.threshold}: ${set.files} snapshots saved in ${set.dir}`);
+            say(`${names} crossed ${options.threshold}: ${window.length} snapshots${full ? ' and a full dump' : ''} saved in ${set.dir}`);
           } catch (error) {
             // A full disk must not end the watch: the gauges are still worth serving.
             if (error instanceof OutputError) say(`leakscan: evidence not saved: ${error.message}`);

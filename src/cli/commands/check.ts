@@ -21,7 +21,6 @@ import { writeHtmlReport } from '../html-output.js';
 import { positiveInt, positiveSeconds, score } from '../options.js';
 import { addFleetOptions, FLEET_DEFAULTS, scanOptionsFrom } from '../fleet-options.js';
 import type { FleetFlags } from '../fleet-options.js';
-import { scanFleet } from '../../fleet/scan.js';
 import { TargetError } from '../../util/errors.js';
 
 interface CheckFlags extends AnalysisFlags, Omit<FleetFlags, 'count' | 'interval' | 'timeout' | 'sample'> {
@@ -134,6 +133,7 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
   if (fleet) {
     const say = (line: string) => process.stderr.write(`${line}\n`);
     const fleetFlags: FleetFlags = { ...flags, sample: true, count: flags.count ?? FLEET_DEFAULTS.count, interval: flags.interval, timeout: flags.timeout };
+    const { scanFleet } = await import('../../fleet/scan.js');
     const result = await scanFleet(scanOptionsFrom(fleetFlags, analysis, say));
     const failed = result.samples.filter((s) => s.status === 'failed');
     for (const f of failed) say(`${f.instance.instance} (${f.instance.job}) skipped: ${f.error ?? 'failed'}`);

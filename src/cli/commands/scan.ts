@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { scanFleet } from '../../fleet/scan.js';
-import { renderFleetText } from '../../report/fleet-text.js';
-import { fleetJson } from '../../report/fleet-json.js';
 import { ExitCode } from '../../util/errors.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
@@ -48,6 +45,12 @@ Examples:
 async function scanCommand(flags: ScanFlags): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const analysis = await resolveAnalysisOptions(flags);
+  // Loaded on use: other commands start without the fleet modules.
+  const [{ scanFleet }, { renderFleetText }, { fleetJson }] = await Promise.all([
+    import('../../fleet/scan.js'),
+    import('../../report/fleet-text.js'),
+    import('../../report/fleet-json.js'),
+  ]);
   const result = await scanFleet(scanOptionsFrom(flags, analysis, say));
   if (flags.json) process.stdout.write(JSON.stringify(fleetJson(result, { top: flags.top }), null, 2) + '\n');
   else process.stdout.write(renderFleetText(result, { top: flags.top, instances: 8 }));
