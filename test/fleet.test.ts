@@ -22,6 +22,7 @@ import type { RunningPrometheus } from './helpers/prometheus.js';
 import { buildFleetInstance, startGoInstance, startNodeInstance } from './helpers/fleet-fixtures.js';
 import type { FleetProcess } from './helpers/fleet-fixtures.js';
 import { stopChild } from '../src/targets/go/launch.js';
+import { launchBrowser } from './helpers/browser.js';
 
 const LEAK_SITE = 'main.(*service).lookup';
 
@@ -111,7 +112,7 @@ test('scan ranks the leak site first with its leaking instances, keeps healthy o
   let killed = false;
   const result = await runCli([
     'scan', '--prometheus', prometheus.url, '--selector', '{job=~"orders|web"}', '--window', '5m',
-    '--count', '4', '--interval', '1', '--timeout', '5', '--out', join(dir, 'scan'), '--json',
+    '--count', '4', '--interval', '1', '--timeout', '5', '--out', join(dir, 'scan'), '--json', '--html', join(dir, 'fleet.html'),
   ], {
     timeoutMs: 120_000,
     onSpawn: (child) => {
@@ -176,6 +177,50 @@ test('the pre-screen measures growth across a restart and ranks leaking Go and N
   assert.match(node.error!, /inspector/);
   // Instances of the split job are outside the selector.
   assert.ok(!scan.instances.some((i) => i.instance === split.address));
+});
+
+test('the HTML fleet view shows the leak row across its instances and every history line, offline', async () => {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    const requests: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`file://${join(dir, 'fleet.html')}`);
+    const columns = await page.locator('#sites thead th.inst').allTextContents();
+    const firstRow = page.locator('#sites tbody tr').first();
+    assert.match(await firstRow.locator('th.site').innerText(), /main\.\(\*service\)\.lookup/);
+    const cells = await firstRow.locator('td:not(.rank):not(.score)').allTextContents();
+    const scoreOf = (address: string) => Number(cells[columns.indexOf(address)]);
+    for (const p of leaking) assert.ok(scoreOf(p.address) >= 50, `${p.address}: ${cells}`);
+    for (const p of healthy) assert.ok(!(scoreOf(p.address) >= 30), `${p.address}: ${cells}`);
+    const lines = await page.locator('#history polyline.history').evaluateAll((els) => els.map((e) => e.getAttribute('data-instance')));
+    for (const p of [...leaking, ...healthy, restarting, nodeLeak, nodeHealthy]) assert.ok(lines.includes(p.address), `${p.address} has no history line`);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('labels from the fleet are text in the HTML view, never markup', async () => {
+  const targets = join(dir, 'hostile.json');
+  const job = '<img src=x onerror="document.title=1">&<b>';
+  writeFileSync(targets, JSON.stringify([{ targets: [healthy[0]!.address], labels: { job } }]));
+  const html = join(dir, 'hostile.html');
+  const result = await runCli(['scan', '--targets', targets, '--count', '2', '--interval', '1', '--out', join(dir, 'hostile'), '--html', html], { timeoutMs: 60_000 });
+  assert.equal(result.code, 0, result.stderr);
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`file://${html}`);
+    assert.equal(await page.locator('img, b').count(), 0);
+    assert.equal(await page.title(), 'leakscan fleet scan');
+    assert.equal(await page.locator('#instances tbody td').first().innerText(), job);
+  } finally {
+    await browser.close();
+  }
 });
 
 test('scan text output names the leak, its instances and the Node limitation', async () => {

@@ -9,6 +9,7 @@ import { positiveInt } from '../options.js';
 interface ScanFlags extends FleetFlags, AnalysisFlags {
   top: number;
   json: boolean;
+  html?: string;
 }
 
 export function registerScan(program: Command, run: (action: () => Promise<number | void>) => Promise<void>): void {
@@ -17,7 +18,8 @@ export function registerScan(program: Command, run: (action: () => Promise<numbe
     .description("find leaks across a fleet: pre-screen every instance from Prometheus's history, sample the Go ones, rank code sites across instances");
   addFleetOptions(command, false)
     .option('-n, --top <n>', 'how many suspects to list', positiveInt, 10)
-    .option('--json', 'print the result as JSON (schema leakscan.scan)', false);
+    .option('--json', 'print the result as JSON (schema leakscan.scan)', false)
+    .option('--html <file>', 'also write the fleet view: suspects x instances, and the Prometheus history as a chart');
   addAnalysisOptions(command)
     .addHelpText(
       'after',
@@ -54,6 +56,11 @@ async function scanCommand(flags: ScanFlags): Promise<number> {
   const result = await scanFleet(scanOptionsFrom(flags, analysis, say));
   if (flags.json) process.stdout.write(JSON.stringify(fleetJson(result, { top: flags.top }), null, 2) + '\n');
   else process.stdout.write(renderFleetText(result, { top: flags.top, instances: 8 }));
+  if (flags.html !== undefined) {
+    const [{ renderFleetHtml }, { writeFileAtomic }] = await Promise.all([import('../../report/fleet-html.js'), import('../../util/atomic-write.js')]);
+    await writeFileAtomic(flags.html, renderFleetHtml(result));
+    say(`fleet view: ${flags.html}`);
+  }
   const read = result.samples.filter((s) => s.status === 'sampled').length;
   if (result.samples.length > 0 && read === 0) {
     say('leakscan: no sampled instance could be read');
