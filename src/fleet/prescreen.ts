@@ -130,7 +130,7 @@ function keyOf(s: Series): string {
   return instanceKey({ job: s.metric.job ?? '', instance: s.metric.instance ?? '' });
 }
 
-/** Only the instances Prometheus knows as targets (a selector may match series of gone instances too). */
+/** The pre-screen's history of one listed instance, when Prometheus holds any. */
 export function historyOf(p: Prescreen | undefined, i: FleetInstance): InstanceHistory | undefined {
   return p?.instances.find((h) => h.job === i.job && h.instance === i.instance);
 }
