@@ -55,7 +55,18 @@ printf 'export PATH=%q:"$PATH"\n' "$GO_BIN" > "$CACHE/test-env.sh"
 "$GO_BIN/go" version
 
 [ -x /usr/bin/chromium ] || apt_install chromium
-command -v prometheus >/dev/null 2>&1 || apt_install prometheus
+# The fleet tests start their own Prometheus (loopback only, storage in a
+# temporary directory). policy-rc.d keeps the package's install from starting
+# its own service, which would listen on all interfaces; a policy the machine
+# already has is left alone.
+if ! command -v prometheus >/dev/null 2>&1; then
+  made_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d && made_policy=1
+  fi
+  apt_install prometheus
+  if [ -n "$made_policy" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+fi
 if ! command -v g++ >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
   apt_install g++ make python3
 fi

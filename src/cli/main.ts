@@ -19,6 +19,8 @@ import { registerCheck } from './commands/check.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerExport } from './commands/export.js';
+import { registerScan } from './commands/scan.js';
+import { registerWatch } from './commands/watch.js';
 import { ExitCode } from '../util/errors.js';
 
 const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
@@ -65,6 +67,8 @@ read, 70 a bug in leakscan.`,
   registerCheck(program, run, version, argv);
   registerBaseline(program, run);
   registerExport(program, run, version);
+  registerScan(program, run);
+  registerWatch(program, run);
   registerDemo(program, run);
   registerDoctor(program, run, version);
   for (const command of program.commands) command.exitOverride();

@@ -8,7 +8,7 @@ import { readBaseline } from '../../analysis/baseline.js';
 import { renderGate, GATE_FORMATS } from '../../report/gate-output.js';
 import type { GateFormat } from '../../report/gate-output.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import { ExitCode, InputError } from '../../util/errors.js';
+import { ExitCode, InputError, TargetError } from '../../util/errors.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
 import { analyzeInputs } from '../analyze-files.js';
@@ -21,8 +21,10 @@ import { writeHtmlReport } from '../html-output.js';
 import { INTERRUPTED_EXIT } from '../../session/sampling-session.js';
 import type { InterruptSignal } from '../../session/sampling-session.js';
 import { positiveInt, positiveNumber, positiveSeconds, score } from '../options.js';
+import { addFleetOptions, FLEET_DEFAULTS, scanOptionsFrom } from '../fleet-options.js';
+import type { FleetFlags } from '../fleet-options.js';
 
-interface CheckFlags extends AnalysisFlags {
+interface CheckFlags extends AnalysisFlags, Omit<FleetFlags, 'count' | 'interval' | 'timeout' | 'sample'> {
   pid?: string;
   url?: string;
   baseline?: string;
@@ -64,6 +66,7 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
     .option('--html <file>', 'also write the HTML report here')
     .option('--timeout <duration>', 'live targets: give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--wait <duration>', 'with -- <command>: how long to wait for the program to be readable', positiveSeconds, 30);
+  addFleetOptions(command, true);
   addAnalysisOptions(command)
     .addHelpText(
       'after',
@@ -75,7 +78,8 @@ by Ctrl-C (SIGINT) or SIGTERM: no verdict.
 Examples:
   leakscan check leakscan-4242-20261122-101500/ --baseline leakscan-baseline.json
   leakscan check --pid 4242 --duration 1m --format sarif=leaks.sarif --format junit=leaks.xml --format github
-  leakscan check --count 8 --interval 5 -- node server.js`,
+  leakscan check --count 8 --interval 5 -- node server.js
+  leakscan check --prometheus http://prometheus:9090 --job api --format junit=fleet.xml`,
     )
     .action((inputs: string[], flags: CheckFlags) => run(() => checkCommand(inputs, flags, version, argv.includes('--'))));
 }
@@ -130,8 +134,19 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
     return verdict.failed > 0 ? ExitCode.leaksFound : ExitCode.ok;
   };
 
-  const sources = [flags.pid !== undefined, flags.url !== undefined, hasCommand, !hasCommand && inputs.length > 0].filter(Boolean).length;
-  if (sources !== 1) throw new InputError('give exactly one of: snapshot files, --pid, --url, or -- <command>');
+  const fleet = flags.prometheus !== undefined || flags.targets !== undefined;
+  const sources = [flags.pid !== undefined, flags.url !== undefined, hasCommand, !hasCommand && inputs.length > 0, fleet].filter(Boolean).length;
+  if (sources !== 1) throw new InputError('give exactly one of: snapshot files, --pid, --url, --prometheus (or --targets), or -- <command>');
+  if (fleet) {
+    const say = (line: string) => process.stderr.write(`${line}\n`);
+    const fleetFlags: FleetFlags = { ...flags, sample: true, count: flags.count ?? FLEET_DEFAULTS.count, interval: flags.interval, timeout: flags.timeout };
+    const { scanFleet } = await import('../../fleet/scan.js');
+    const result = await scanFleet(scanOptionsFrom(fleetFlags, analysis, say));
+    const failed = result.samples.filter((s) => s.status === 'failed');
+    for (const f of failed) say(`${f.instance.instance} (${f.instance.job}) skipped: ${f.error ?? 'failed'}`);
+    if (result.gateAnalysis === undefined) throw new TargetError('no instance of the fleet could be sampled, so nothing was checked');
+    return output(result.gateAnalysis);
+  }
   const live = {
     interval: flags.interval,
     top: 10,
