@@ -153,9 +153,9 @@ const before: { name: string; leak: string[]; ready: (f: RunningFixture) => Prom
   // About 200 requests stuck on a lock nobody releases; the client stopped sending.
   { name: 'deadlock', leak: ['main.(*sessionStore).Get', 'main.(*sessionStore).Put'], ready: (f) => f.logged(/circuit open/), carriedBy: /sync\.Mutex\.Lock: a lock not released for that long is a deadlock/ },
   // ~300 retry loops from the start-up backlog, one more every 2 s.
-  { name: 'retryloop', leak: ['main.(*publisher).publishWithRetry'], ready: () => sleep(3000), carriedBy: /rising at every step/ },
+  { name: 'retryloop', leak: ['main.(*publisher).publishWithRetry'], ready: () => sleep(3000), carriedBy: /^\+[\d.]+\/min over 12 snapshots \(\d+ → \d+\), rising.* no progress: the same \d+ goroutines/ },
   // 3,000 stuck waiters from before, +2/s on top, beside 2,000 busy workers.
-  { name: 'pileup', leak: ['main.(*dispatcher).awaitReceipt'], ready: () => sleep(3000), carriedBy: /rising at every step/ },
+  { name: 'pileup', leak: ['main.(*dispatcher).awaitReceipt'], ready: () => sleep(3000), carriedBy: /^\+[\d.]+\/min over 12 snapshots \(\d+ → \d+\), rising/ },
 ];
 
 test('leaks that happened before the attach: rank 1 with >= 70 and check fails; long-lived healthy tasks stay under 30', { timeout: 300_000 }, async (t) => {
