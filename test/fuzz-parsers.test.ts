@@ -1,20 +1,24 @@
 /**
  * Property tests for every input path (fast-check, fixed seed, a bounded
  * budget): random bytes, real dumps cut anywhere, lines swapped or
- * corrupted, damaged gzip and protobuf, huge lines and unicode. Each input
- * either reads as a snapshot or fails with one InputError: never another
- * exception.
+ * corrupted, damaged gzip and protobuf, huge lines and unicode, label text
+ * with every Go escape (and escapes Go never writes). Each input either
+ * reads as a snapshot or fails with one InputError: never another
+ * exception. Hostile inputs are parsed in a child process whose peak memory
+ * and time are bounded.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { snapshotFromChunks } from '../src/formats/detect.js';
 import { InputError } from '../src/util/errors.js';
 import { summarizeSnapshot } from '../src/analysis/summary.js';
-import { dumpsDir } from './helpers/paths.js';
+import { dumpsDir, repoRoot } from './helpers/paths.js';
 
 const SEED = 20261122;
 const RUNS = Number(process.env.LEAKSCAN_FUZZ_RUNS ?? 300);
@@ -122,4 +126,129 @@ test('a gzip bomb is refused at the size cap, not read into memory', async () =>
     yield bomb;
   }
   await assert.rejects(snapshotFromChunks(chunks(), { name: 'bomb.gz', source: {}, maxBytes: 16 << 20 }), (error) => error instanceof InputError && /larger than 16 MiB/.test(error.message));
+});
+
+/** strconv.Quote's escapes, chosen at random where Go could print a rune either raw or escaped. */
+function goQuote(codePoints: number[], escapeChoice: boolean[]): string {
+  let out = '"';
+  codePoints.forEach((cp, i) => {
+    const ch = String.fromCodePoint(cp);
+    const named: Record<number, string> = { 0x07: '\\a', 0x08: '\\b', 0x0c: '\\f', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x0b: '\\v', 0x5c: '\\\\', 0x22: '\\"' };
+    if (named[cp] !== undefined) out += named[cp];
+    else if (cp >= 0x20 && cp < 0x7f) out += ch;
+    else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (!escapeChoice[i % escapeChoice.length]) out += ch;
+    else if (cp <= 0xffff) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
+  });
+  return `${out}"`;
+}
+
+const codePoint = fc.oneof(
+  fc.integer({ min: 0, max: 0x7f }),
+  fc.integer({ min: 0x80, max: 0xd7ff }),
+  fc.integer({ min: 0xe000, max: 0x10ffff }),
+  fc.constantFrom(0x2028, 0x2029, 0x22, 0x5c, 0x0a),
+);
+const labelText = fc.array(codePoint, { maxLength: 24 });
+const labelKey = fc.oneof(labelText, fc.constantFrom('__proto__', 'constructor', 'toString').map((k) => [...k].map((c) => c.codePointAt(0)!)));
+
+test('Go-quoted label text, every escape Go writes: decodes to the very text, keys like __proto__ included', async () => {
+  const dump = readFileSync(join(dumpsDir, 'go1.26.8-debug2-tracebacklabels.txt'), 'utf8');
+  const original = 'goroutine 44 [select labels:{"handler": "checkout", "tenant": "acme"}]:';
+  await fc.assert(
+    fc.asyncProperty(labelKey, labelText, fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), chunkSize, async (key, value, escapes, size) => {
+      const header = `goroutine 44 [select labels:{${goQuote(key, escapes)}: ${goQuote(value, escapes)}}]:`;
+      const bytes = Buffer.from(dump.replace(original, header));
+      async function* chunks() {
+        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+      }
+      const snapshot = await snapshotFromChunks(chunks(), { name: 'fuzz', source: {} });
+      const task = snapshot.tasks.find((t) => t.id === '44')!;
+      assert.deepEqual(Object.entries(task.labels ?? {}), [[String.fromCodePoint(...key), String.fromCodePoint(...value)]]);
+    }),
+    { seed: SEED, numRuns: RUNS },
+  );
+});
+
+const invalidEscape = fc.constantFrom('\\q', '\\uZZZZ', '\\u12', '\\U00110000', '\\UFFFFFFFF', '\\ud800', '\\udfff', '\\x4', '\\xZ1', '\\8', '\\400', '\\');
+test('label text with an escape Go never writes: one InputError, never another exception', async () => {
+  const dump = readFileSync(join(dumpsDir, 'go1.26.8-debug2-tracebacklabels.txt'), 'utf8');
+  const original = 'goroutine 44 [select labels:{"handler": "checkout", "tenant": "acme"}]:';
+  await fc.assert(
+    fc.asyncProperty(labelText, invalidEscape, labelText, fc.boolean(), chunkSize, async (before, escape, after, inKey, size) => {
+      const text = `${goQuote(before, [true]).slice(0, -1)}${escape}${goQuote(after, [true]).slice(1)}`;
+      const header = inKey ? `goroutine 44 [select labels:{${text}: "v"}]:` : `goroutine 44 [select labels:{"k": ${text}}]:`;
+      await readsOrRefuses(Buffer.from(dump.replace(original, header)), size);
+    }),
+    { seed: SEED, numRuns: RUNS },
+  );
+});
+
+/**
+ * Hostile inputs, each parsed in a fresh process: a dump in which every
+ * frame is distinct, a line that never ends, a JSON document cut short, and
+ * gzip bombs (members of zeros or of a real dump, concatenated). Whatever
+ * happens, it is read or refused with one line, the peak RSS grows by at
+ * most four times the input's bytes (inflated bytes for gzip: at most what
+ * the caps let through) plus a fixed allowance, and it ends in bounded time.
+ */
+test('hostile inputs: read or refused within memory that follows the input, in bounded time', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leakscan-fuzz-'));
+  const zeros64 = gzipSync(Buffer.alloc(64 << 20), { level: 9 });
+  const realDump = gzipSync(Buffer.concat(Array.from({ length: 24 }, () => textDumps[0]!)), { level: 9 });
+  const distinct = (blocks: number) => {
+    const parts: string[] = [];
+    for (let n = 0; n < blocks; n++) {
+      let block = `goroutine ${n + 1} [select]:\n`;
+      for (let f = 0; f < 8; f++) block += `main.h${n}_${f}(0x1)\n\t/src/p${n % 97}/f${f}.go:${100 + f} +0x1d\n`;
+      parts.push(`${block}\n`);
+    }
+    return Buffer.from(parts.join(''));
+  };
+  // Described by kind and size, built in the property: a counterexample prints as a line, not as its bytes.
+  // What each input inflates to (gzip), or its size.
+  const inflated: Record<string, (n: number, bytes: Buffer) => number> = {
+    'gzip bomb (members of 64 MiB of zeros)': (members) => members * (64 << 20),
+    'gzip members of a real dump': (members) => members * 24 * textDumps[0]!.length,
+  };
+  const build: Record<string, (n: number) => Buffer> = {
+    'distinct frames (goroutines)': distinct,
+    'a line that never ends (MiB)': (mib) => Buffer.alloc(mib << 20, 0x61),
+    'JSON cut short (MiB)': (mib) => Buffer.concat([Buffer.from('{"format": "leakscan.snapshot", "tasks": ['), Buffer.alloc(mib << 20, 0x20)]),
+    'gzip bomb (members of 64 MiB of zeros)': (members) => Buffer.concat(Array.from({ length: members }, () => zeros64)),
+    'gzip members of a real dump': (members) => Buffer.concat(Array.from({ length: members }, () => realDump)),
+  };
+  const input = fc.oneof(
+    fc.tuple(fc.constant('distinct frames (goroutines)'), fc.integer({ min: 10_000, max: 120_000 })),
+    fc.tuple(fc.constant('a line that never ends (MiB)'), fc.integer({ min: 2, max: 48 })),
+    fc.tuple(fc.constant('JSON cut short (MiB)'), fc.integer({ min: 1, max: 48 })),
+    fc.tuple(fc.constant('gzip bomb (members of 64 MiB of zeros)'), fc.integer({ min: 2, max: 40 })),
+    fc.tuple(fc.constant('gzip members of a real dump'), fc.integer({ min: 20, max: 400 })),
+  );
+  try {
+    await fc.assert(
+      fc.asyncProperty(input, async ([what, n]) => {
+        const kind = `${what}: ${n}`;
+        const bytes = build[what]!(n);
+        const file = join(dir, 'input');
+        writeFileSync(file, bytes);
+        const child = spawnSync(process.execPath, [join(repoRoot, 'dist', 'test', 'helpers', 'parse-in-child.js'), file], { encoding: 'utf8', timeout: 60_000 });
+        assert.equal(child.status, 0, `${kind}: ${child.stderr}`);
+        const run = JSON.parse(child.stdout) as { outcome: string; message: string; startRss: number; peakRss: number; peakHeap: number; ms: number };
+        assert.notEqual(run.outcome, 'crashed', `${kind}: ${run.message}`);
+        assert.doesNotMatch(run.message, /\n/, 'one line');
+        // The bytes leakscan may read: the file, or what it inflates to up to
+        // the caps (64 MiB free, then 100 times the compressed bytes, 1 GiB).
+        const readable = Math.min(inflated[what]?.(n, bytes) ?? bytes.length, (inflated[what] ? 100 * bytes.length : Infinity) + (64 << 20), 1 << 30);
+        const allowed = 4 * readable + (160 << 20);
+        const grew = run.peakRss - run.startRss;
+        assert.ok(grew <= allowed, `${kind} (${(readable / 2 ** 20).toFixed(1)} MiB readable): RSS grew ${(grew / 2 ** 20).toFixed(0)} MiB, allowed ${(allowed / 2 ** 20).toFixed(0)}`);
+        assert.ok(run.ms < 30_000, `${kind}: ${run.ms} ms`);
+      }),
+      { seed: SEED, numRuns: Number(process.env.LEAKSCAN_FUZZ_HOSTILE_RUNS ?? 12) },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

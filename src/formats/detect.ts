@@ -13,8 +13,20 @@ import { InputError } from '../util/errors.js';
 import { TracebackParser } from './go/traceback.js';
 import { parseDebug1, parseProfileProto } from './go/countprofile.js';
 
-/** Inputs bigger than this (after decompression) are refused rather than read. */
-export const MAX_INPUT_BYTES = 2 ** 31;
+/**
+ * Inputs bigger than this (after decompression) are refused rather than
+ * read. The Go runtime cuts a debug=2 dump at 64 MiB; a crash dump of a
+ * million goroutines or a long Node series can be larger, but not this.
+ */
+export const MAX_INPUT_BYTES = 2 ** 30;
+
+/**
+ * Gzip inflates goroutine dumps and snapshots 10 to 50 times; zeros inflate
+ * 1000 times. Past a first 64 MiB, the inflated bytes may be at most this
+ * many times the compressed bytes read so far, checked as they come out.
+ */
+export const MAX_GZIP_RATIO = 100;
+const GZIP_FREE_BYTES = 64 << 20;
 
 export interface DetectOptions {
   /** Where the bytes came from: copied into the snapshot's source. */
@@ -99,15 +111,20 @@ function looksBinary(head: Buffer): boolean {
 /**
  * Inflates as it is read, never ahead of the reader (zlib hands out 16 KiB
  * at a time), and counts what comes out: a gzip bomb is refused at `maxBytes`
- * of output, not after buffering it. A failure of the compressed source (a
+ * of output, or once past 64 MiB it inflates more than MAX_GZIP_RATIO times
+ * the compressed bytes read, not after buffering it. A failure of the compressed source (a
  * cut or stalled HTTP body) ends the stream as that failure, never as an
  * unhandled stream error; damaged gzip data is one InputError.
  */
 async function* gunzip(chunks: AsyncIterable<Buffer>, name: string, maxBytes: number): AsyncGenerator<Buffer> {
   let sourceError: unknown;
+  let compressed = 0;
   async function* source(): AsyncGenerator<Buffer> {
     try {
-      yield* chunks;
+      for await (const chunk of chunks) {
+        compressed += chunk.length;
+        yield chunk;
+      }
     } catch (error) {
       sourceError = error;
       throw error;
@@ -122,6 +139,9 @@ async function* gunzip(chunks: AsyncIterable<Buffer>, name: string, maxBytes: nu
     for await (const chunk of inflater) {
       inflated += (chunk as Buffer).length;
       if (inflated > maxBytes) throw new InputError(tooLarge(name, maxBytes));
+      if (inflated > GZIP_FREE_BYTES && inflated > compressed * MAX_GZIP_RATIO) {
+        throw new InputError(`${name}: gzip data inflates more than ${MAX_GZIP_RATIO} times (a gzip bomb?); refusing to read on`);
+      }
       yield chunk as Buffer;
     }
   } catch (error) {

@@ -175,7 +175,11 @@ export interface Task {
    * however short each link lives. Absent when the task starts its own chain.
    */
   lineage?: string;
-  /** pprof labels (Go) or resource details (Node). */
+  /**
+   * pprof labels (Go) or resource details (Node). Keys are the target's:
+   * in memory a null-prototype dictionary (model/dictionary.ts), so that
+   * "__proto__" or "constructor" is a key like any other.
+   */
   labels?: Record<string, string>;
   /** Confirmed leaked by the runtime itself (Go's goroutine leak detector). */
   leaked?: true;

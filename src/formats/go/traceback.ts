@@ -43,6 +43,10 @@ export const GO_DUMP_LIMIT_BYTES = 64 << 20;
 
 /** A line longer than this is not something the Go runtime prints. */
 const MAX_LINE_BYTES = 1 << 20;
+/** Distinct frames allowed whatever the size (see checkFrameBudget). */
+const FRAME_BUDGET_BASE = 50_000;
+/** Past the base, one more distinct frame per this many bytes read. */
+const BYTES_PER_EXTRA_FRAME = 1024;
 
 const NEWLINE = 0x0a;
 const TAB = 0x09;
@@ -117,6 +121,7 @@ export class TracebackParser {
   constructor(builder: SnapshotBuilder) {
     this.builder = builder;
     this.frameTable = new FrameTable((fn, location) => {
+      this.checkFrameBudget(builder.frames.length + 1);
       const frame = parseFrame(fn, location);
       return builder.frame(frame.fn, frame.file, frame.line);
     });
@@ -163,6 +168,23 @@ export class TracebackParser {
       if (nl < 0) return start;
       this.line(chunk, start, nl);
       start = nl + 1;
+    }
+  }
+
+  /**
+   * Each distinct frame costs the parser about a kilobyte (its bytes, its
+   * successors, its strings), and a hostile dump can make every frame
+   * distinct at 80 bytes each. Real dumps repeat their frames: a program
+   * has a few thousand places where goroutines wait. So distinct frames may
+   * grow with the input, one per KiB read past the first 50,000, which keeps
+   * the parser's memory within a small multiple of the bytes read.
+   */
+  private checkFrameBudget(frames: number): void {
+    const budget = FRAME_BUDGET_BASE + Math.floor(this.bytes / BYTES_PER_EXTRA_FRAME);
+    if (frames > budget) {
+      throw new InputError(
+        `more distinct frames than a goroutine dump of this size holds (over ${budget.toLocaleString('en-US')} in the first ${(this.bytes / 2 ** 20).toFixed(1)} MiB); refusing to read on`,
+      );
     }
   }
 

@@ -14,27 +14,37 @@
 /** A byte string prepared for `holdsKey`. */
 export class PackedKey {
   /** `words[k]`: the bytes from offset k on, as whole 32-bit words (native byte order). */
-  private readonly words: Int32Array[] = [];
+  /**
+   * Made on first use: most keys of a dump are compared never or often,
+   * and one of distinct frames must not cost four arrays per frame.
+   */
+  private words: Int32Array[] | undefined;
 
-  constructor(readonly bytes: Buffer) {
-    for (let lead = 0; lead < 4; lead++) {
-      const count = Math.max(0, (bytes.length - lead) >> 2);
-      const aligned = new Uint8Array(count * 4);
-      aligned.set(bytes.subarray(lead, lead + count * 4));
-      this.words.push(new Int32Array(aligned.buffer));
-    }
-  }
+  constructor(readonly bytes: Buffer) {}
 
   get length(): number {
     return this.bytes.length;
   }
 
   wordsFrom(lead: number): Int32Array {
+    this.words ??= packWords(this.bytes);
     return this.words[lead]!;
   }
 }
 
 /** A chunk of input with a 32-bit word view over the same memory. */
+/** The key's bytes from each of the four leads, as 32-bit words. */
+function packWords(bytes: Buffer): Int32Array[] {
+  const words: Int32Array[] = [];
+  for (let lead = 0; lead < 4; lead++) {
+    const count = Math.max(0, (bytes.length - lead) >> 2);
+    const aligned = new Uint8Array(count * 4);
+    aligned.set(bytes.subarray(lead, lead + count * 4));
+    words.push(new Int32Array(aligned.buffer));
+  }
+  return words;
+}
+
 export class WordView {
   /** Where buf[0] lies from the start of `words`, in bytes (0–3). */
   readonly offset: number;

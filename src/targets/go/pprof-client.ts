@@ -15,6 +15,7 @@ import type { Snapshot } from '../../model/format.js';
 import { TargetError, InputError } from '../../util/errors.js';
 import { snapshotFromChunks } from '../../formats/detect.js';
 import { attachProfileLabels } from '../../formats/go/labels.js';
+import { GO_DUMP_LIMIT_BYTES } from '../../formats/go/traceback.js';
 
 export interface PprofOptions {
   /** Whole-request timeout for each fetch, body included. */
@@ -25,6 +26,13 @@ export interface PprofOptions {
   labels: boolean;
   pid?: number;
 }
+
+/**
+ * The Go runtime cuts a debug=2 dump at 64 MiB, and debug=0 and debug=1
+ * profiles are far smaller: an answer four times that long is not a Go
+ * runtime's (an endless stream is refused here, not at the file cap).
+ */
+export const MAX_PPROF_ANSWER_BYTES = 4 * GO_DUMP_LIMIT_BYTES;
 
 export const defaultPprofOptions: PprofOptions = { timeoutMs: 30_000, leakProfile: true, labels: true };
 
@@ -117,7 +125,7 @@ function source(url: URL, profile: string, pid?: number): Snapshot['source'] {
 async function readDump(response: Response, url: URL, src: Snapshot['source'], options: PprofOptions): Promise<Snapshot> {
   const takenAt = Date.now();
   try {
-    return await snapshotFromChunks(bodyChunks(response), { name: url.href, source: src, takenAt });
+    return await snapshotFromChunks(bodyChunks(response), { name: url.href, source: src, takenAt, maxBytes: MAX_PPROF_ANSWER_BYTES });
   } catch (error) {
     if (error instanceof InputError) throw new TargetError(error.message);
     throw asTargetError(error, url, options.timeoutMs);
