@@ -5,7 +5,7 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectProcess, listeningSockets, processTree } from '../../targets/proc.js';
 import type { ProcessInfo } from '../../targets/proc.js';
-import { agentFile, agentOptions, defaultNodeAttachOptions } from '../../targets/node/target.js';
+import { agentOptions, agentPreloadFile, defaultNodeAttachOptions } from '../../targets/node/target.js';
 import { addNodeAgentOptions, agentSettingsFromFlags, NODE_AGENT_FLAG_DEFAULTS } from '../node-agent-options.js';
 import type { NodeAgentFlags } from '../node-agent-options.js';
 import { sampleNodeTarget } from '../../session/node-sampling.js';
@@ -83,7 +83,7 @@ export async function runCommand(argv: string[], flags: RunFlags, output?: Sessi
   // inspector once leakscan can no longer come (--wait, plus the time to
   // attach). leakscan opened every one of these inspectors, so each is
   // closed when its agent is removed.
-  const nodeOptions = [process.env.NODE_OPTIONS ?? '', `--require ${JSON.stringify(agentFile())}`, '--inspect=127.0.0.1:0'].join(' ').trim();
+  const nodeOptions = [process.env.NODE_OPTIONS ?? '', `--require ${JSON.stringify(agentPreloadFile())}`, '--inspect=127.0.0.1:0'].join(' ').trim();
   const preloadOptions = agentOptions(agentSettingsFromFlags({ ...NODE_AGENT_FLAG_DEFAULTS, ...flags }), {
     preloaded: true,
     preloadWaitMs: flags.wait * 1000 + PRELOAD_ATTACH_SLACK_MS,

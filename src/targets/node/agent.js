@@ -41,18 +41,18 @@
         : () => {
             throw new Error(`process.getBuiltinModule is missing in Node ${process.version} (it needs 20.16+ or 22.3+)`);
           };
-  // Worker threads inherit the preload (NODE_OPTIONS --require), but leakscan
-  // reads the main thread's agent only, through the process's inspector: in a
-  // worker an agent would cost the worker's every promise, keep stacks nobody
-  // reads, and share the native addon with the main thread. Workers run
-  // without it.
-  if (!builtin('node:worker_threads').isMainThread) return { installed: false, reason: 'not the main thread' };
   const KEY = Symbol.for('leakscan.agent');
   const existing = globalThis[KEY];
   if (existing) {
     existing.ping();
     return existing.status();
   }
+  // Worker threads inherit the preload (NODE_OPTIONS --require), but leakscan
+  // reads the main thread's agent only, through the process's inspector: in a
+  // worker an agent would cost the worker's every promise, keep stacks nobody
+  // reads, and share the native addon with the main thread. Workers run
+  // without it.
+  if (!builtin('node:worker_threads').isMainThread) return { installed: false, reason: 'not the main thread' };
   const asyncHooks = builtin('node:async_hooks');
   const settings = Object.assign(
     {

@@ -86,6 +86,11 @@ export function agentFile(): string {
   return packagePath('src', 'targets', 'node', 'agent.js');
 }
 
+/** What `leakscan run` preloads: the agent, through a CommonJS file every Node version can --require. */
+export function agentPreloadFile(): string {
+  return packagePath('src', 'targets', 'node', 'agent-preload.cjs');
+}
+
 export interface AgentSnapshot {
   pid: number;
   now: number;
