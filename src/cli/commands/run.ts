@@ -51,7 +51,11 @@ The program's output goes to program.log in the snapshot directory. A program
 started through \`go run\`, npm or a shell is found among the started process's
 descendants. Node.js programs get leakscan's agent preloaded (NODE_OPTIONS
 --require) so it sees every async resource from the first line, and an
-inspector on a random loopback port for leakscan to read it.
+inspector on a random loopback port for leakscan to read it. The agent runs
+on the main thread only (resources made inside worker threads are not
+tracked); child Node processes close the inspector they inherited once
+leakscan can no longer reach them (--wait plus 10 s), and --no-stop closes
+the program's own when leakscan detaches.
 
 Examples:
   leakscan run -- ./bin/api-server --config dev.yaml
