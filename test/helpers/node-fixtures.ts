@@ -36,12 +36,13 @@ export function leakLine(name: string): number {
   return index + 1;
 }
 
-export async function startNodeFixture(name: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunningNodeFixture> {
+/** `node`: the Node executable to run it with (another version than the tests'), by default the tests' own. */
+export async function startNodeFixture(name: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; node?: string } = {}): Promise<RunningNodeFixture> {
   const file = nodeFixtureFile(name);
   const env = { ...process.env, ...options.env };
   delete env.NODE_OPTIONS; // a plain `node`, whatever the test runner was started with
   if (options.env?.NODE_OPTIONS) env.NODE_OPTIONS = options.env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {

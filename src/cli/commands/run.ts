@@ -5,7 +5,7 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectProcess, listeningSockets, processTree } from '../../targets/proc.js';
 import type { ProcessInfo } from '../../targets/proc.js';
-import { agentFile, agentOptions, defaultNodeAttachOptions } from '../../targets/node/target.js';
+import { agentOptions, agentPreloadFile, defaultNodeAttachOptions } from '../../targets/node/target.js';
 import { addNodeAgentOptions, agentSettingsFromFlags, NODE_AGENT_FLAG_DEFAULTS } from '../node-agent-options.js';
 import type { NodeAgentFlags } from '../node-agent-options.js';
 import { sampleNodeTarget } from '../../session/node-sampling.js';
@@ -61,7 +61,11 @@ The program's output goes to program.log in the snapshot directory. A program
 started through \`go run\`, npm or a shell is found among the started process's
 descendants. Node.js programs get leakscan's agent preloaded (NODE_OPTIONS
 --require) so it sees every async resource from the first line, and an
-inspector on a random loopback port for leakscan to read it.
+inspector on a random loopback port for leakscan to read it. The agent runs
+on the main thread only (resources made inside worker threads are not
+tracked); child Node processes close the inspector they inherited once
+leakscan can no longer reach them (--wait plus 10 s), and --no-stop closes
+the program's own when leakscan detaches.
 
 Examples:
   leakscan run -- ./bin/api-server --config dev.yaml
@@ -86,12 +90,26 @@ export async function runCommand(argv: string[], flags: RunFlags, output?: Sessi
   // and stopping it reaches `go run`'s child too.
   // Node programs (and any node they start) get the agent preloaded, from their
   // first line, and an inspector on a random loopback port for leakscan to
-  // reach it. Go programs ignore NODE_OPTIONS.
-  const nodeOptions = [process.env.NODE_OPTIONS ?? '', `--require ${JSON.stringify(agentFile())}`, '--inspect=127.0.0.1:0'].join(' ').trim();
+  // reach it. Go programs ignore NODE_OPTIONS. The agent runs on the main
+  // thread only (worker threads inherit the preload). Once leakscan has
+  // connected, the agent gives the program back its own NODE_OPTIONS, so what
+  // it starts later gets neither; a Node process that leakscan does not
+  // connect to (started before that) removes its agent and closes its
+  // inspector once leakscan can no longer come (--wait, plus the time to
+  // attach). leakscan opened every one of these inspectors, so each is
+  // closed when its agent is removed.
+  const nodeOptions = [process.env.NODE_OPTIONS ?? '', `--require ${JSON.stringify(agentPreloadFile())}`, '--inspect=127.0.0.1:0'].join(' ').trim();
+  const preloadOptions = agentOptions(agentSettingsFromFlags({ ...NODE_AGENT_FLAG_DEFAULTS, ...flags }), {
+    preloaded: true,
+    preloadWaitMs: flags.wait * 1000 + PRELOAD_ATTACH_SLACK_MS,
+    nodeOptions: process.env.NODE_OPTIONS ?? null,
+    closeInspector: true,
+    watchdogMs: defaultNodeAttachOptions.watchdogMs,
+  });
   const child = spawn(argv[0]!, argv.slice(1), {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, NODE_OPTIONS: nodeOptions, LEAKSCAN_AGENT_OPTIONS: JSON.stringify(agentOptions(agentSettingsFromFlags({ ...NODE_AGENT_FLAG_DEFAULTS, ...flags }), { preloaded: true, watchdogMs: defaultNodeAttachOptions.watchdogMs })) },
+    env: { ...process.env, NODE_OPTIONS: nodeOptions, LEAKSCAN_AGENT_OPTIONS: JSON.stringify(preloadOptions) },
   });
   closeSync(log);
   const exited = new Promise<number | string>((resolve) => {
@@ -126,6 +144,9 @@ export async function runCommand(argv: string[], flags: RunFlags, output?: Sessi
     }
   }
 }
+
+/** Beyond --wait, how long a preloaded agent waits for leakscan: finding the program's inspector and connecting to it. */
+const PRELOAD_ATTACH_SLACK_MS = 10_000;
 
 type FoundTarget = { kind: 'go'; pid: number; url: string; runtimeVersion: string } | { kind: 'node'; pid: number; info: ProcessInfo };
 
@@ -171,7 +192,8 @@ function sampleNode(
   say: (line: string) => void,
   output: SessionOutput | undefined,
 ): Promise<number> {
-  const attach = { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, say };
+  // The inspector was opened by the --inspect leakscan added: detach closes it.
+  const attach = { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, say, ownsInspector: true };
   return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>
     `Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
   );

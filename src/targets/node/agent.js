@@ -31,13 +31,29 @@
 // for `watchdogMs` (the CLI was killed).
 (function leakscanAgent(options) {
   'use strict';
+  // Built-in modules: process.getBuiltinModule (Node 20.16+, 22.3+), else the
+  // module's own `require` when preloaded by `leakscan run` (older Node).
+  const builtin =
+    typeof process.getBuiltinModule === 'function'
+      ? (name) => process.getBuiltinModule(name)
+      : typeof require === 'function'
+        ? require
+        : () => {
+            throw new Error(`process.getBuiltinModule is missing in Node ${process.version} (it needs 20.16+ or 22.3+)`);
+          };
   const KEY = Symbol.for('leakscan.agent');
   const existing = globalThis[KEY];
   if (existing) {
     existing.ping();
     return existing.status();
   }
-  const asyncHooks = process.getBuiltinModule('node:async_hooks');
+  // Worker threads inherit the preload (NODE_OPTIONS --require), but leakscan
+  // reads the main thread's agent only, through the process's inspector: in a
+  // worker an agent would cost the worker's every promise, keep stacks nobody
+  // reads, and share the native addon with the main thread. Workers run
+  // without it.
+  if (!builtin('node:worker_threads').isMainThread) return { installed: false, reason: 'not the main thread' };
+  const asyncHooks = builtin('node:async_hooks');
   const settings = Object.assign(
     {
       maxTracked: 200000,
@@ -69,10 +85,26 @@
   const live = new Map();
   const folded = new Map(); // "typeId,stackId" -> count (weighted) of records evicted past maxTracked
   let untracked = 0; // resources not tracked because the table was full of young ones
-  // Preloaded by `leakscan run`, the agent waits up to a minute for leakscan
-  // to connect before the watchdog may remove it.
-  let lastPing = Date.now() + (settings.preloaded ? 60000 : 0);
+  // Preloaded by `leakscan run`, the agent waits for leakscan to connect
+  // (as long as `run --wait` looks for the program) before the watchdog may
+  // remove it. Child Node processes of the program inherit the preload and
+  // the inspector flag; leakscan reads one process, so in the others the
+  // agent removes itself, and closes their inspector, once that time is up.
+  let lastPing = Date.now() + (settings.preloaded ? (settings.preloadWaitMs ?? 60000) : 0);
   let installed = true;
+  let claimed = false;
+
+  /**
+   * Preloaded: from the moment leakscan has connected (or given up), the
+   * program's environment is its own again, so the processes it starts from
+   * then on get neither the agent nor an inspector.
+   */
+  function restoreEnvironment() {
+    if (!settings.preloaded) return;
+    if (typeof settings.nodeOptions === 'string') process.env.NODE_OPTIONS = settings.nodeOptions;
+    else delete process.env.NODE_OPTIONS;
+    delete process.env.LEAKSCAN_AGENT_OPTIONS;
+  }
 
   /** The id of `key` in a table (`list` of values, `ids` from key to index), added if new. */
   function intern(ids, list, key, value) {
@@ -101,10 +133,10 @@
   function loadNativeCapture() {
     const offered = settings.native;
     if (!offered || !offered.dir) return null;
-    const path = process.getBuiltinModule('node:path');
+    const path = builtin('node:path');
     const file = path.join(offered.dir, `node-v${process.versions.modules}-${process.platform}-${process.arch}`, 'leakscan_native.node');
     let reason;
-    if (!process.getBuiltinModule('node:fs').existsSync(file)) {
+    if (!builtin('node:fs').existsSync(file)) {
       reason = `no addon built for this process's Node ABI ${process.versions.modules} (${process.version})`;
     } else {
       try {
@@ -145,7 +177,7 @@
     const stackIds = new Map();
     const places = new Map();
     const structured = (_, callsites) => callsites;
-    const util = process.getBuiltinModule('node:util');
+    const util = builtin('node:util');
     return {
       kind: 'js',
       reason: settings.native ? undefined : 'no addon offered',
@@ -452,6 +484,10 @@
     version: 2,
     ping() {
       lastPing = Date.now();
+      if (!claimed) {
+        claimed = true;
+        restoreEnvironment();
+      }
       return true;
     },
     isTracked(asyncId) {
@@ -533,11 +569,12 @@
       recentLinks.clear();
       capture.reset();
       delete globalThis[KEY];
+      if (!claimed) restoreEnvironment();
       if (settings.closeInspector) {
         // Later, so the session that asked can get its answer and disconnect first.
         setTimeout(() => {
           try {
-            process.getBuiltinModule('node:inspector').close();
+            builtin('node:inspector').close();
           } catch {
             /* already closed */
           }

@@ -59,6 +59,8 @@ export interface NodeAttachOptions {
   /** Heartbeat period; the agent removes itself after `watchdogMs` without one. */
   heartbeatMs: number;
   watchdogMs: number;
+  /** The inspector was opened for leakscan (by `leakscan run`): detach closes it and says so. */
+  ownsInspector?: boolean;
   say: (line: string) => void;
 }
 
@@ -82,6 +84,11 @@ export function agentExpression(options: Record<string, unknown>): string {
 
 export function agentFile(): string {
   return packagePath('src', 'targets', 'node', 'agent.js');
+}
+
+/** What `leakscan run` preloads: the agent, through a CommonJS file every Node version can --require. */
+export function agentPreloadFile(): string {
+  return packagePath('src', 'targets', 'node', 'agent-preload.cjs');
 }
 
 export interface AgentSnapshot {
@@ -164,7 +171,7 @@ export class NodeTarget {
       const version = await session.evaluate<string>('process.version', options.timeoutMs);
       const status = await session.evaluate<AgentStatus>(agentExpression(agentOptions(options.agent, { watchdogMs: options.watchdogMs, closeInspector: opened })), options.timeoutMs);
       options.say(describeCapture(status));
-      const target = new NodeTarget(pid, session, inspector.webSocketUrl, inspector.port, opened, version, options);
+      const target = new NodeTarget(pid, session, inspector.webSocketUrl, inspector.port, opened || options.ownsInspector === true, version, options);
       target.startHeartbeat();
       return target;
     } catch (error) {
