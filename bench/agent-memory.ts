@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const script = join(root, 'bench', 'workloads', 'resource-storm.mjs');
-const agent = join(root, 'src', 'sources', 'node', 'agent.js');
+const agent = join(root, 'src', 'targets', 'node', 'agent.js');
 const duration = process.env.BENCH_MS ?? '60000';
 
 function run(args: string[], options: string): Record<string, unknown> {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { nativeAddonStatus, nativeBindingDir } from '../src/targets/node/native-addon.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const agent = join(root, 'src', 'sources', 'node', 'agent.js');
+const agent = join(root, 'src', 'targets', 'node', 'agent.js');
 const script = join(root, 'bench', 'workloads', 'timer-churn.mjs');
 
 function microsecondsPerTimer(options: Record<string, unknown> | undefined): number {

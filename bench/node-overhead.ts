@@ -25,7 +25,7 @@ import { nativeAddonStatus, nativeBindingDir } from '../src/targets/node/native-
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const workloads = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['promise-heavy', 'http-server'];
-const agent = join(root, 'src', 'sources', 'node', 'agent.js');
+const agent = join(root, 'src', 'targets', 'node', 'agent.js');
 
 interface Mode {
   name: string;
