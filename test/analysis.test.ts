@@ -1,6 +1,7 @@
 /**
  * leakscan diff on real snapshots: aggregated input, one snapshot, ignore
- * rules and config, grouping, and bad series. Plus the scoring arithmetic.
+ * rules and config, grouping, and bad series. (The scoring arithmetic is
+ * tested on its own in test/unit/score.test.ts.)
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,9 +13,6 @@ import { startGoFixture } from './helpers/go-fixtures.js';
 import type { RunningFixture } from './helpers/go-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 import { dumpsDir } from './helpers/paths.js';
-import { blockingWeight, growthComponent, growthStats, scoreSites } from '../src/analysis/score.js';
-import type { SiteSeries } from '../src/analysis/series.js';
-import { samplingWarning, seriesSamplingWarning, shareOfSamplingWarning } from '../src/model/sampling-warning.js';
 import type { DiffJson } from '../src/report/diff-json.js';
 
 const dir = tempDir();
@@ -143,74 +141,4 @@ test('captured dumps of several Go versions mix in one series', async () => {
   const json = await diff([series]);
   assert.equal(json.snapshots.length, 2);
   assert.ok(json.suspects.length > 10);
-});
-
-test('growth: a steady climb counts fully, jitter and shrinking do not', () => {
-  const minutes = (n: number) => Array.from({ length: n }, (_, i) => i * 60_000);
-  const climb = growthStats([0, 40, 80, 120, 160, 200], minutes(6));
-  assert.equal(climb.perMinute, 40);
-  assert.equal(climb.monotonicity, 1);
-  assert.ok(growthComponent(climb) > 0.99);
-  const jitter = growthStats([20, 22, 19, 21, 20, 22], minutes(6));
-  assert.ok(growthComponent(jitter) < 0.05, `jitter ${growthComponent(jitter)}`);
-  assert.equal(growthComponent(growthStats([50, 40, 30], minutes(3))), 0);
-  const bigPool = growthStats([1000, 1002, 1004, 1006, 1008, 1010], minutes(6));
-  assert.ok(growthComponent(bigPool) < 0.1, 'a pool of 1,000 that gained 10 stays low');
-  assert.equal(growthComponent(growthStats([8, 8, 8, 8], minutes(4))), 0);
-});
-
-test('blocking weights: channels over IO over sleep over running', () => {
-  assert.equal(blockingWeight('chan receive'), 1);
-  assert.equal(blockingWeight('chan send (nil chan)'), 1);
-  assert.equal(blockingWeight('select (no cases)'), 1);
-  assert.equal(blockingWeight('sync.Mutex.Lock'), 1);
-  assert.equal(blockingWeight('semacquire'), 1);
-  assert.equal(blockingWeight('IO wait'), 0.3);
-  assert.equal(blockingWeight('sleep'), 0.2);
-  assert.equal(blockingWeight('running'), 0);
-  assert.equal(blockingWeight('unknown'), undefined);
-});
-
-test('equal scores: the site that points at code ranks before the one with no stack, even with fewer tasks', () => {
-  // socket-leak's two ends: the client socket made at `net.connect`, and the
-  // accepted socket the runtime made with no frame of the program (one more,
-  // when the snapshot fell between a connect and the next).
-  const site = (key: string, counts: number[], anchor?: { fn: string; file: string; line: number }): SiteSeries => ({
-    key,
-    ...(anchor ? { anchor } : {}),
-    userCode: anchor !== undefined,
-    counts,
-    states: new Map([['active', counts.reduce((a, b) => a + b, 0)]]),
-    observations: counts.reduce((a, b) => a + b, 0),
-    firstSeen: 0,
-    leaked: 0,
-    exampleStack: anchor ? [anchor] : [],
-    labels: new Map(),
-  });
-  const times = [0, 2000, 4000, 6000, 8000];
-  const suspects = scoreSites({
-    runtime: 'node',
-    times,
-    totals: times.map(() => 40),
-    ignored: times.map(() => 0),
-    sites: [site('(no stack: TCPWRAP)', [2, 5, 9, 13, 17]), site('cacheGet socket-leak.mjs:67', [1, 4, 8, 12, 16], { fn: 'cacheGet', file: 'socket-leak.mjs', line: 67 })],
-    warnings: [],
-    hasIds: false,
-    sources: [],
-  });
-  assert.equal(suspects[0]!.score, suspects[1]!.score, 'the two ends score the same');
-  assert.deepEqual(suspects.map((s) => s.key), ['cacheGet socket-leak.mjs:67', '(no stack: TCPWRAP)']);
-});
-
-test('a sampled Node series says once how much of the time the agent watched', () => {
-  // What each snapshot file carries is read back exactly.
-  for (const [dutyCycle, share] of [[0.04, 0], [0.1, 10], [0.66, 70], [0.94, 90]] as const) {
-    assert.equal(shareOfSamplingWarning(samplingWarning(dutyCycle)), share);
-  }
-  assert.equal(shareOfSamplingWarning('dump ends mid-goroutine: 3 complete goroutines were read, the last one was dropped'), undefined);
-  const tail = 'to stay within its CPU budget; counts are estimates scaled from what it saw (--track all watches everything)';
-  assert.equal(seriesSamplingWarning([70, 90, 80, 90, 90], 6), `the agent watched 70% to 90% of the time in 5 of 6 snapshots ${tail}`);
-  assert.equal(seriesSamplingWarning([0, 0, 30], 3), `the agent watched up to 30% of the time in 3 of 3 snapshots ${tail}`);
-  assert.equal(seriesSamplingWarning([0, 0], 6), `the agent watched under 10% of the time in 2 of 6 snapshots ${tail}`);
-  assert.equal(seriesSamplingWarning([40], 1), `the agent watched about 40% of the time ${tail}`);
 });

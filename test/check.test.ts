@@ -24,7 +24,7 @@ const running: (RunningFixture | RunningNodeFixture)[] = [];
 after(() => Promise.all(running.map((f) => f.stop())));
 
 const require = createRequire(import.meta.url);
-const sarifSchema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+const sarifSchema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as object;
 // The SARIF 2.1.0 schema is draft-04 JSON Schema; ajv-draft-04 is Ajv for that draft.
 const Ajv = (require('ajv-draft-04') as { default: typeof import('ajv-draft-04').default }).default;
 // The schema has a pattern that is only valid without the u flag, and string formats are not checked.

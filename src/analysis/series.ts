@@ -151,7 +151,7 @@ export class SeriesBuilder {
       }
       if (task.labels !== undefined) {
         let labels = labelsNow.get(series);
-        if (labels === undefined) labelsNow.set(series, (labels = new Map()));
+        if (labels === undefined) labelsNow.set(series, (labels = new Map<string, number>()));
         const key = JSON.stringify(task.labels);
         labels.set(key, (labels.get(key) ?? 0) + n);
       }

@@ -57,7 +57,7 @@ export async function leakCheck(fn: () => unknown, options: LeakCheckOptions = {
   if (g[AGENT_KEY] !== undefined) throw new Error('leakCheck: a leakscan agent is already active in this process (is leakscan attached?)');
   // Yield once first, so the caller's own `await leakCheck(...)` exists
   // before the agent starts and is not taken for the function's leak.
-  await null;
+  await Promise.resolve();
   // Every resource: a test wants all of them, and the cost is the test's.
   runInThisContext(agentExpression(agentOptions({ ...defaultAgentSettings, stackDepth: options.stackDepth ?? 16, track: 'all' }, { watchdogMs: Number.MAX_SAFE_INTEGER })));
   const agent = g[AGENT_KEY]!;

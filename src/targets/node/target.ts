@@ -287,7 +287,7 @@ export class NodeTarget {
     if (this.detached) return { agentRemoved: true, inspectorClosed: true };
     this.detached = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
-    let agentRemoved = false;
+    let agentRemoved: boolean;
     try {
       await this.session.evaluate(`${AGENT} ? ${AGENT}.uninstall('detach') : false`, 15_000);
       agentRemoved = true;
