@@ -17,5 +17,10 @@ const files = readdirSync(root, { recursive: true })
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort()
   .map((f) => join(root, f));
+if (files.length === 0) {
+  // node --test with no files would run whatever it finds under the current directory.
+  console.error(`no test file matches ${args.join(' ')}`);
+  process.exit(2);
+}
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -33,6 +33,8 @@ export function renderShow(snapshot: Snapshot, summary: SnapshotSummary, top: nu
       const marks = [
         group.leaked > 0 ? chalk.red(`[${formatCount(group.leaked)} leaked]`) : '',
         group.userCode ? '' : chalk.dim('[library]'),
+        group.maxElidedFrames !== undefined ? chalk.dim(`[${plural(group.maxElidedFrames, 'frame')} elided]`) : '',
+        group.stackUnavailable > 0 ? chalk.dim(`[stack unavailable: running on another thread]`) : '',
       ].filter(Boolean);
       out.push(`${padStart(formatCount(group.count), countWidth)}  ${padEnd(safeText(state), 22)}  ${site}${marks.length ? ` ${marks.join(' ')}` : ''}`);
       const indent = ' '.repeat(countWidth + 2 + 22 + 2);

@@ -28,6 +28,9 @@ interface GoldenSite {
   states: Record<string, number>;
   leaked?: number;
   lockedToThread?: number;
+  /** The most frames elided from one stack, and how many stacks the runtime did not print. */
+  elidedFrames?: number;
+  stackUnavailable?: number;
   labels?: string[];
 }
 
@@ -59,6 +62,8 @@ export function goldenSummary(dump: string, snapshot: Snapshot): GoldenSummary {
     site.states[task.state] = (site.states[task.state] ?? 0) + n;
     if (task.leaked) site.leaked = (site.leaked ?? 0) + n;
     if (task.lockedToThread) site.lockedToThread = (site.lockedToThread ?? 0) + n;
+    if (task.elidedFrames !== undefined) site.elidedFrames = Math.max(site.elidedFrames ?? 0, task.elidedFrames);
+    if (task.stackUnavailable) site.stackUnavailable = (site.stackUnavailable ?? 0) + n;
     if (task.labels !== undefined) site.labelSet.add(labelText(task.labels));
   }
   const summary: GoldenSummary = { dump, runtime: snapshot.runtime, tasks, states: sortedRecord(states), sites: {}, warnings: snapshot.warnings ?? [] };

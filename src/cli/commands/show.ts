@@ -37,6 +37,8 @@ async function showCommand(file: string, options: ShowOptions): Promise<void> {
       createdBy: g.site.createdBy,
       maxWaitMinutes: g.maxWaitMinutes,
       labels: g.labels.map(([labels, count]) => ({ labels, count })),
+      ...(g.maxElidedFrames !== undefined ? { maxElidedFrames: g.maxElidedFrames } : {}),
+      ...(g.stackUnavailable > 0 ? { stackUnavailable: g.stackUnavailable } : {}),
     }));
     const json = {
       schema: 'leakscan.show',

@@ -17,7 +17,8 @@
 import { Profile } from 'pprof-format';
 import { SnapshotBuilder } from '../../model/builder.js';
 import { InputError } from '../../util/errors.js';
-import { normalizeFunctionName, unquoteGo } from './traceback.js';
+import { normalizeFunctionName } from './traceback.js';
+import { unquoteGo } from './header.js';
 
 export interface CountProfileSummary {
   /** "goroutine" or "goroutineleak". */

@@ -26,7 +26,9 @@
  * line-match.ts): a hit reads the line in one pass and creates nothing. Any
  * other line, or a line cut by a chunk boundary, takes the full parse
  * (`line`), which decides everything; the prediction only ever confirms what
- * the full parse would have read.
+ * the full parse would have read, and can be turned off (`predictLines`).
+ *
+ * Headers, labels and Go-quoted strings are read by header.ts.
  */
 import type { Frame, Task } from '../../model/format.js';
 import { SnapshotBuilder } from '../../model/builder.js';
@@ -36,6 +38,9 @@ import type { FrameEntry } from './frame-table.js';
 import { CREATED_BY, IN_GOROUTINE, matchCreatedByLine, matchFunctionLine, matchLocationLine } from './line-match.js';
 import { ByteKeyCache } from './byte-key-cache.js';
 import { WordView } from './word-compare.js';
+import { parseHeader } from './header.js';
+import type { GoroutineHeader } from './header.js';
+import { decodeLatin1AsUtf8 } from './utf8.js';
 
 /** `writeGoroutineStacks` in runtime/pprof gives up growing its buffer here. */
 export const GO_DUMP_LIMIT_BYTES = 64 << 20;
@@ -59,18 +64,23 @@ export interface TracebackSummary {
   bytes: number;
 }
 
-interface PendingGoroutine {
-  id: string;
-  state: string;
-  waitMinutes?: number;
-  leaked?: true;
-  lockedToThread?: true;
-  labels?: Record<string, string>;
-  bubble?: string;
+/** A goroutine whose block is being read: its header, then what the block adds. */
+interface PendingGoroutine extends GoroutineHeader {
   createdBy?: number;
   creatorId?: string;
+  /** Frames the runtime left out ("...N frames elided..."; 1 for "...additional frames elided..."). */
   elided: number;
   stackUnavailable?: true;
+}
+
+export interface TracebackOptions {
+  /**
+   * Read lines the stack so far predicts with the byte matchers
+   * (line-match.ts) before the full parse. On by default; off, every line
+   * takes the full parse, which decides the same (test/traceback-prediction.test.ts
+   * checks both ways agree).
+   */
+  predictLines?: boolean;
 }
 
 const enum Expect {
@@ -107,14 +117,16 @@ export class TracebackParser {
   private readonly stackFrames: number[] = [];
   private readonly creatorStacks = new Map<FrameEntry, number>();
   /** Parsed headers by their text after the goroutine id, which repeats across a dump. */
-  private readonly headerTails = new ByteKeyCache<PendingGoroutine>(HEADER_CACHE_SIZE, HEADER_CACHE_MAX_TAIL_BYTES);
+  private readonly headerTails = new ByteKeyCache<GoroutineHeader>(HEADER_CACHE_SIZE, HEADER_CACHE_MAX_TAIL_BYTES);
   private goroutines = 0;
   private bytes = 0;
   private sawCrashPreamble = false;
   private finished = false;
+  private readonly predictLines: boolean;
 
-  constructor(builder: SnapshotBuilder) {
+  constructor(builder: SnapshotBuilder, options: TracebackOptions = {}) {
     this.builder = builder;
+    this.predictLines = options.predictLines ?? true;
     this.frameTable = new FrameTable((fn, location) => {
       const frame = parseFrame(fn, location);
       return builder.frame(frame.fn, frame.file, frame.line);
@@ -152,8 +164,9 @@ export class TracebackParser {
    */
   private readLines(view: WordView, start: number): number {
     const chunk = view.buf;
+    const predict = this.predictLines;
     for (;;) {
-      const predicted = this.predictedLine(view, start);
+      const predicted = predict ? this.predictedLine(view, start) : -1;
       if (predicted >= 0) {
         start = predicted + 1;
         continue;
@@ -457,8 +470,10 @@ export class TracebackParser {
     const seen = idEnd > idStart ? this.headerTails.get(buf, idEnd, end) : undefined;
     if (seen !== undefined) return copyHeader(seen, digitsToString(buf, idStart, idEnd));
     const header = parseHeader(buf.toString('latin1', start, end));
-    if (header !== null) this.headerTails.set(buf, idEnd, end, copyHeader(header, ''));
-    return header;
+    if (header === null) return null;
+    const pending = copyHeader(header, header.id);
+    this.headerTails.set(buf, idEnd, end, copyHeader(header, ''));
+    return pending;
   }
 
   /** "main.start in goroutine 1" (Go 1.21+) or "main.start" (older), from `start`. */
@@ -535,6 +550,8 @@ export class TracebackParser {
     if (g.bubble !== undefined) task.labels = { ...task.labels, 'synctest.bubble': g.bubble };
     if (g.leaked) task.leaked = true;
     if (g.lockedToThread) task.lockedToThread = true;
+    if (g.elided > 0) task.elidedFrames = g.elided;
+    if (g.stackUnavailable) task.stackUnavailable = true;
     this.builder.addTask(task);
     this.stackFrames.length = 0;
   }
@@ -553,8 +570,8 @@ function digitsToString(buf: Buffer, start: number, end: number): string {
   return String(value);
 }
 
-/** A fresh copy of a parsed header with another id: each goroutine gets its own labels object. */
-function copyHeader(header: PendingGoroutine, id: string): PendingGoroutine {
+/** A fresh goroutine from a parsed header, with another id: each goroutine gets its own labels object. */
+function copyHeader(header: GoroutineHeader, id: string): PendingGoroutine {
   const copy: PendingGoroutine = { id, state: header.state, elided: 0 };
   if (header.waitMinutes !== undefined) copy.waitMinutes = header.waitMinutes;
   if (header.leaked) copy.leaked = true;
@@ -583,166 +600,10 @@ function parseFrame(fnLatin1: string, locationLatin1: string): Frame {
   return { fn, file: location, line: 0 };
 }
 
-/** Strings were read byte-for-byte as latin1; reinterpret them as the UTF-8 Go wrote. */
-function decodeLatin1AsUtf8(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'latin1').toString('utf8');
-  }
-  return s;
-}
-
 function startsWith(buf: Buffer, start: number, end: number, prefix: string): boolean {
   if (end - start < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) {
     if (buf[start + i] !== prefix.charCodeAt(i)) return false;
   }
   return true;
-}
-
-/**
- * Parses a goroutine header (runtime.goroutineheader):
- *   goroutine ID[ gp=0x.. m=N mp=0x..| m=nil] [STATUS[ (leaked)][ (scan)][ (durable)]
- *     [, N minutes][, locked to thread][, synctest bubble N]][ {k: v, ...}]:
- * (Go 1.24 says "synctest group N" for the bubble.)
- * Labels are printed with GODEBUG=tracebacklabels=1, in two shapes:
- *   Go 1.26: inside the brackets, always quoted: [select labels:{"k": "v"}]
- *   Go 1.27: after the brackets, quoted when needed: [select] {k: v}
- * Returns null for a line that only looks like a header.
- */
-export function parseHeader(line: string): PendingGoroutine | null {
-  let i = 'goroutine '.length;
-  const idStart = i;
-  while (i < line.length && line.charCodeAt(i) >= 0x30 && line.charCodeAt(i) <= 0x39) i++;
-  if (i === idStart) return null;
-  const id = line.slice(idStart, i);
-  const open = line.indexOf(' [', i);
-  if (open < 0) return null;
-
-  let labels: Record<string, string> | undefined;
-  let statusEnd: number;
-  let close: number;
-  const inner = line.indexOf(' labels:{', open);
-  if (inner >= 0) {
-    const block = parseLabelBlock(line, inner + ' labels:'.length);
-    if (block === null || line[block.end + 1] !== ']') return null;
-    labels = block.labels;
-    statusEnd = inner;
-    close = block.end + 1;
-  } else {
-    close = line.indexOf(']', open);
-    if (close < 0) return null;
-    statusEnd = close;
-  }
-  let tail = close + 1;
-  if (line.startsWith(' {', tail)) {
-    const block = parseLabelBlock(line, tail + 1);
-    if (block === null) return null;
-    labels = block.labels;
-    tail = block.end + 1;
-  }
-  if (tail !== line.length - 1 || line[tail] !== ':') return null;
-
-  const parts = line.slice(open + 2, statusEnd).split(', ');
-  let state = parts[0]!;
-  const g: PendingGoroutine = { id, state: '', elided: 0 };
-  for (;;) {
-    if (state.endsWith(' (leaked)')) {
-      g.leaked = true;
-      state = state.slice(0, -' (leaked)'.length);
-    } else if (state.endsWith(' (scan)')) {
-      state = state.slice(0, -' (scan)'.length);
-    } else {
-      break;
-    }
-  }
-  g.state = state;
-  for (let p = 1; p < parts.length; p++) {
-    const part = parts[p]!;
-    if (part.endsWith(' minutes')) {
-      const minutes = Number.parseInt(part, 10);
-      if (Number.isFinite(minutes)) g.waitMinutes = minutes;
-    } else if (part === 'locked to thread') {
-      g.lockedToThread = true;
-    } else if (part.startsWith('synctest bubble ')) {
-      g.bubble = part.slice('synctest bubble '.length);
-    } else if (part.startsWith('synctest group ')) {
-      g.bubble = part.slice('synctest group '.length); // Go 1.24's name for a bubble
-    }
-  }
-  if (labels !== undefined) g.labels = labels;
-  return g;
-}
-
-/**
- * Parses `{key: value, "quoted key": "quoted value"}` starting at the `{`.
- * An unquoted key or value holds only [A-Za-z0-9./_]
- * (runtime.tracebackStringNeedsQuoting); anything else is Go-quoted.
- * Returns the labels and the index of the closing `}`.
- */
-export function parseLabelBlock(text: string, brace: number): { labels: Record<string, string>; end: number } | null {
-  if (text[brace] !== '{') return null;
-  const labels: Record<string, string> = {};
-  let i = brace + 1;
-  const readToken = (): string | null => {
-    if (text[i] === '"') {
-      const end = findClosingQuote(text, i);
-      if (end < 0) return null;
-      const value = decodeLatin1AsUtf8(unquoteGo(text.slice(i, end + 1)));
-      i = end + 1;
-      return value;
-    }
-    const start = i;
-    while (i < text.length && /[A-Za-z0-9./_]/.test(text[i]!)) i++;
-    return i > start ? text.slice(start, i) : null;
-  };
-  if (text[i] === '}') return { labels, end: i };
-  for (;;) {
-    const key = readToken();
-    if (key === null || !text.startsWith(': ', i)) return null;
-    i += 2;
-    const value = readToken();
-    if (value === null) return null;
-    labels[key] = value;
-    if (text[i] === '}') return { labels, end: i };
-    if (!text.startsWith(', ', i)) return null;
-    i += 2;
-  }
-}
-
-function findClosingQuote(text: string, open: number): number {
-  for (let j = open + 1; j < text.length; j++) {
-    const c = text[j];
-    if (c === '\\') j++;
-    else if (c === '"') return j;
-  }
-  return -1;
-}
-
-/** Unquotes a Go double-quoted string literal (strconv.Quote's escapes). */
-export function unquoteGo(quoted: string): string {
-  const body = quoted.slice(1, -1);
-  let out = '';
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i]!;
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const e = body[++i];
-    switch (e) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'a': out += '\x07'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'v': out += '\v'; break;
-      case 'x': out += String.fromCharCode(Number.parseInt(body.slice(i + 1, i + 3), 16)); i += 2; break;
-      case 'u': out += String.fromCodePoint(Number.parseInt(body.slice(i + 1, i + 5), 16)); i += 4; break;
-      case 'U': out += String.fromCodePoint(Number.parseInt(body.slice(i + 1, i + 9), 16)); i += 8; break;
-      case undefined: break;
-      default: out += e;
-    }
-  }
-  return out;
 }
