@@ -1,4 +1,5 @@
 /** Terminal output of `leakscan diff`: ranked suspects, most likely leak first. */
+import { isRuntimeFrame } from '../model/runtime-frames.js';
 import chalk from 'chalk';
 import type { Analysis } from '../analysis/analyze.js';
 import type { Suspect } from '../analysis/score.js';
@@ -61,9 +62,6 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number): string {
 }
 
 /** The runtime's own frames: Go's runtime and internal packages, Node's node: modules. */
-function isRuntimeFrame(frame: Frame): boolean {
-  return frame.fn.startsWith('runtime.') || frame.fn.startsWith('internal/') || frame.file.startsWith('node:') || frame.file === '';
-}
 
 
 export function formatDuration(ms: number): string {

@@ -14,6 +14,7 @@
  *
  * - debug=0: gzipped profile.proto, decoded with pprof-format.
  */
+import { isGoRuntimeFunction } from '../../model/runtime-frames.js';
 import { Profile } from 'pprof-format';
 import { SnapshotBuilder } from '../../model/builder.js';
 import { InputError } from '../../util/errors.js';
@@ -158,10 +159,7 @@ export function parseProfileProto(bytes: Uint8Array, builder: SnapshotBuilder): 
 }
 
 function trimRuntimeFrames(frames: number[], builder: SnapshotBuilder): number[] {
-  const isRuntime = (id: number) => {
-    const fn = builder.frames[id]!.fn;
-    return fn.startsWith('runtime.') || fn.startsWith('internal/runtime/');
-  };
+  const isRuntime = (id: number) => isGoRuntimeFunction(builder.frames[id]!.fn);
   let end = frames.length;
   while (end > 0 && builder.frames[frames[end - 1]!]!.fn === 'runtime.goexit') end--;
   let start = 0;

@@ -27,29 +27,12 @@ import { CdpSession } from './cdp.js';
 import { COUNT_PENDING, HANDLE_CENSUS } from './census.js';
 import { nodeExecArgv, parseInspectorFlags } from './inspect-flags.js';
 import type { InspectorFlags } from './inspect-flags.js';
-import { nativeBindingDir } from './native-addon.js';
+import { AGENT_DEFAULTS, agentOptions, defaultAgentSettings } from './agent-settings.js';
+import type { AgentOptions, AgentSettings } from './agent-settings.js';
 import { samplingWarning } from '../../model/sampling-warning.js';
 
-export interface AgentSettings {
-  /** Live records kept before the oldest are folded into per-site counts. */
-  maxTracked: number;
-  /** Frames captured per creation stack. */
-  stackDepth: number;
-  /** "adaptive": watch in windows when watching all the time would cost more than `budget`; "all": always watch. */
-  track: 'adaptive' | 'all';
-  /** Adaptive: the share of one core the agent may cost on average (0.02 = 2%). */
-  budget: number;
-  /** Offer the native stack-capture addon (used if built for the target's Node ABI). */
-  native: boolean;
-}
-
-export const defaultAgentSettings: AgentSettings = { maxTracked: 200_000, stackDepth: 16, track: 'adaptive', budget: 0.02, native: true };
-
-/** The agent's own options, as agent.js reads them. */
-export function agentOptions(settings: AgentSettings, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const { native, ...rest } = settings;
-  return { ...rest, native: native ? { dir: nativeBindingDir } : null, ...extra };
-}
+export { agentOptions, defaultAgentSettings } from './agent-settings.js';
+export type { AgentSettings } from './agent-settings.js';
 
 export interface NodeAttachOptions {
   timeoutMs: number;
@@ -67,14 +50,14 @@ export const defaultNodeAttachOptions: Omit<NodeAttachOptions, 'say'> = {
   agent: defaultAgentSettings,
   promiseCensus: true,
   heartbeatMs: 1000,
-  watchdogMs: 5000,
+  watchdogMs: AGENT_DEFAULTS.watchdogMs,
 };
 
 const AGENT = `globalThis[Symbol.for('leakscan.agent')]`;
 let agentSource: string | undefined;
 
 /** The agent as an expression that installs it with these options. */
-export function agentExpression(options: Record<string, unknown>): string {
+export function agentExpression(options: AgentOptions): string {
   agentSource ??= readFileSync(agentFile(), 'utf8');
   const call = agentSource.trim().replace(/;$/, '');
   return `(() => { const LEAKSCAN_AGENT_OPTIONS = ${JSON.stringify(options)}; return (\n${call}\n); })()`;
