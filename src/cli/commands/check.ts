@@ -13,14 +13,15 @@ import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.
 import type { AnalysisFlags } from '../analysis-options.js';
 import { analyzeInputs } from '../analyze-files.js';
 import { ATTACH_DEFAULTS, attachAndSample, parsePid, sampleGoUrl } from './attach.js';
-import { NODE_AGENT_FLAG_DEFAULTS } from '../node-agent-options.js';
-import type { AttachFlags } from './attach.js';
+import { addLiveTargetOptions } from '../live-target-options.js';
+import type { LiveTargetFlags } from '../live-target-options.js';
+import { addScheduleOptions } from '../../session/sampling-session.js';
 import { runCommand } from './run.js';
 import type { RunFlags } from './run.js';
 import { writeHtmlReport } from '../html-output.js';
-import { positiveInt, positiveSeconds, score } from '../options.js';
+import { positiveSeconds, score } from '../options.js';
 
-interface CheckFlags extends AnalysisFlags {
+interface CheckFlags extends AnalysisFlags, LiveTargetFlags {
   pid?: string;
   url?: string;
   baseline?: string;
@@ -34,8 +35,7 @@ interface CheckFlags extends AnalysisFlags {
   count?: number;
   duration?: number;
   out?: string;
-  html?: string | false;
-  timeout: number;
+  html?: string;
   wait: number;
 }
 
@@ -55,13 +55,11 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
     .option('--growth-margin <ratio>', 'a baselined site fails when it grows more than (1 + ratio) times as fast (default 1: twice as fast)', positiveSeconds)
     .addOption(new Option('--format <format[=file]>', `output format, to stdout or a file; repeatable: ${GATE_FORMATS.join(', ')}`).argParser(collect).default([], 'text'))
     .addOption(new Option('--source-root <dir>', 'paths in SARIF and GitHub annotations are relative to this (the repository root)').default(process.cwd(), 'the current directory'))
-    .option('--interval <seconds>', 'live targets: time between snapshots', positiveSeconds, ATTACH_DEFAULTS.interval)
-    .option('--count <n>', `live targets: snapshots to take (default ${ATTACH_DEFAULTS.count})`, positiveInt)
-    .option('--duration <seconds>', 'live targets: sample for this long instead', positiveSeconds)
-    .option('--out <dir>', 'live targets: where to save the snapshots')
     .option('--html <file>', 'also write the HTML report here')
-    .option('--timeout <seconds>', 'live targets: give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--wait <seconds>', 'with -- <command>: how long to wait for the program to be readable', positiveSeconds, 30);
+  // Live targets are sampled as attach samples them, with the same options.
+  addScheduleOptions(command, ATTACH_DEFAULTS, 'live targets: ');
+  addLiveTargetOptions(command);
   addAnalysisOptions(command)
     .addHelpText(
       'after',
@@ -124,42 +122,15 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
 
   const sources = [flags.pid !== undefined, flags.url !== undefined, hasCommand, !hasCommand && inputs.length > 0].filter(Boolean).length;
   if (sources !== 1) throw new InputError('give exactly one of: snapshot files, --pid, --url, or -- <command>');
-  const live = {
-    interval: flags.interval,
-    top: 10,
-    json: false,
-    frames: 3,
-    html: false as const,
-    timeout: flags.timeout,
-    leakProfile: true,
-    labels: true,
-    ...(flags.count !== undefined ? { count: flags.count } : {}),
-    ...(flags.duration !== undefined ? { duration: flags.duration } : {}),
-    ...(flags.out !== undefined ? { out: flags.out } : {}),
-    ...analysisFlags(flags),
-  };
-  if (flags.pid !== undefined) {
-    const attachFlags: AttachFlags = { ...live, ...NODE_AGENT_FLAG_DEFAULTS, promiseCensus: true };
-    return attachAndSample(parsePid(flags.pid), attachFlags, output);
-  }
-  if (flags.url !== undefined) {
-    return sampleGoUrl(flags.url, { ...live, ...NODE_AGENT_FLAG_DEFAULTS, promiseCensus: true }, output);
-  }
+  // What attach and run would print is replaced by the gate's output: only
+  // their output options are set here; every sampling option is check's own.
+  const { url, html: _html, ...sampling } = flags;
+  const live = { ...sampling, top: 10, json: false, frames: 3, html: false as const };
+  if (flags.pid !== undefined) return attachAndSample(parsePid(flags.pid), live, output);
+  if (url !== undefined) return sampleGoUrl(url, live, output);
   if (hasCommand) {
     const runFlags: RunFlags = { ...live, wait: flags.wait, stop: true };
     return runCommand(inputs, runFlags, output);
   }
   return output(await analyzeInputs(inputs, analysis));
-}
-
-function analysisFlags(flags: CheckFlags): AnalysisFlags {
-  return {
-    defaultIgnores: flags.defaultIgnores,
-    ignoreFunction: flags.ignoreFunction,
-    ignoreCreatedBy: flags.ignoreCreatedBy,
-    ignorePackage: flags.ignorePackage,
-    ignoreLabel: flags.ignoreLabel,
-    ...(flags.groupBy !== undefined ? { groupBy: flags.groupBy } : {}),
-    ...(flags.config !== undefined ? { config: flags.config } : {}),
-  };
 }
