@@ -37,8 +37,13 @@ export interface SiteSeries {
   maxAgeMs?: number;
   /** An example stack (frames, innermost first) from the latest snapshot. */
   exampleStack: Frame[];
-  /** Label sets seen in the latest snapshot, with counts. */
-  labels: Map<string, number>;
+  /** Label sets seen in the latest snapshot, with counts, most common first. */
+  labels: LabelSetCount[];
+}
+
+export interface LabelSetCount {
+  labels: Record<string, string>;
+  count: number;
 }
 
 export interface SeriesResult {
@@ -102,7 +107,7 @@ export class SeriesBuilder {
     const resolver = new SiteResolver(snapshot, this.groupBy);
     const ignoreMatcher = this.ignore.matcher(snapshot);
     const idsNow = new Map<SiteSeries, Set<string>>();
-    const labelsNow = new Map<SiteSeries, Map<string, number>>();
+    const labelsNow = new Map<SiteSeries, Map<string, LabelSetCount>>();
     const leakedNow = new Map<SiteSeries, number>();
     let ignored = 0;
     for (const task of snapshot.tasks) {
@@ -123,7 +128,7 @@ export class SeriesBuilder {
           firstSeen: index,
           leaked: 0,
           exampleStack: [],
-          labels: new Map(),
+          labels: [],
         };
         if (site.anchor) series.anchor = site.anchor;
         if (site.createdBy) series.createdBy = site.createdBy;
@@ -151,9 +156,12 @@ export class SeriesBuilder {
       }
       if (task.labels !== undefined) {
         let labels = labelsNow.get(series);
-        if (labels === undefined) labelsNow.set(series, (labels = new Map<string, number>()));
+        if (labels === undefined) labelsNow.set(series, (labels = new Map<string, LabelSetCount>()));
+        // The text only tells equal sets apart; the set itself is kept as a value.
         const key = JSON.stringify(task.labels);
-        labels.set(key, (labels.get(key) ?? 0) + n);
+        const seen = labels.get(key);
+        if (seen === undefined) labels.set(key, { labels: { ...task.labels }, count: n });
+        else seen.count += n;
       }
     }
     this.ignored.push(ignored);
@@ -165,7 +173,7 @@ export class SeriesBuilder {
       const leaked = leakedNow.get(series);
       if (leaked !== undefined) series.leaked = leaked;
       const labels = labelsNow.get(series);
-      if (labels !== undefined) series.labels = labels;
+      if (labels !== undefined) series.labels = [...labels.values()].sort((a, b) => b.count - a.count);
     }
   }
 

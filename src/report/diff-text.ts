@@ -53,16 +53,13 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number): string {
   const isAnchor = (f: Frame) => anchor !== undefined && f.fn === anchor.fn && f.file === anchor.file && f.line === anchor.line;
   const userFrames = s.site.exampleStack.filter((f) => !isAnchor(f) && !isRuntimeFrame(f)).slice(0, frameCount);
   for (const frame of userFrames) lines.push(`${indent}${chalk.dim('  in')} ${describeFrame(frame)}`);
-  const topLabels = [...s.site.labels].sort((a, b) => b[1] - a[1])[0];
+  const topLabels = s.site.labels[0];
   if (topLabels) {
-    const text = Object.entries(JSON.parse(topLabels[0]) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(' ');
+    const text = Object.entries(topLabels.labels).map(([k, v]) => `${k}=${v}`).join(' ');
     lines.push(`${indent}${chalk.dim('labels')} ${safeText(text)}`);
   }
   return lines.join('\n');
 }
-
-/** The runtime's own frames: Go's runtime and internal packages, Node's node: modules. */
-
 
 export function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);

@@ -51,7 +51,7 @@ test('equal scores: the site that points at code ranks before the one with no st
     firstSeen: 0,
     leaked: 0,
     exampleStack: anchor ? [anchor] : [],
-    labels: new Map(),
+    labels: [],
   });
   const times = [0, 2000, 4000, 6000, 8000];
   const suspects = scoreSites({
