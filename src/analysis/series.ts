@@ -10,7 +10,7 @@ import type { GroupBy } from '../model/site.js';
 import { taskTotal } from '../model/builder.js';
 import { IgnoreRules } from './ignore.js';
 import { InputError } from '../util/errors.js';
-import { seriesSamplingWarning, shareOfSamplingWarning } from '../model/sampling-warning.js';
+import { roundedShare, seriesSamplingWarning, shareOfSamplingWarning } from '../model/sampling-warning.js';
 
 export interface SiteSeries {
   key: string;
@@ -93,6 +93,7 @@ export class SeriesBuilder {
     this.times.push(snapshot.takenAt);
     this.totals.push(taskTotal(snapshot));
     this.sources.push(snapshot.source);
+    if (snapshot.watchedShare !== undefined) this.samplingShares.push(roundedShare(snapshot.watchedShare));
     for (const warning of snapshot.warnings ?? []) {
       const share = shareOfSamplingWarning(warning);
       if (share !== undefined) {

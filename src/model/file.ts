@@ -32,6 +32,9 @@ export function snapshotFromJson(value: unknown, name: string): Snapshot {
     throw new InputError(`${name}: snapshot is missing frames, stacks or tasks`);
   }
   if (typeof s.takenAt !== 'number') throw new InputError(`${name}: snapshot has no takenAt time`);
+  if (s.watchedShare !== undefined && (typeof s.watchedShare !== 'number' || !(s.watchedShare >= 0 && s.watchedShare <= 1))) {
+    throw new InputError(`${name}: snapshot has a watchedShare that is not a share from 0 to 1`);
+  }
   checkReferences(s, name);
   s.source ??= {};
   return s;

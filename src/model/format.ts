@@ -46,6 +46,13 @@ export interface Snapshot {
    * "dump truncated at 64 MiB by the Go runtime; 12,345 goroutines were read".
    */
   warnings?: string[];
+  /**
+   * Node: the share of the time (0 to 1) the agent watched, when it watched
+   * only part of it to stay within its CPU budget; counts are then
+   * estimates scaled from what it saw. Absent when it watched all the time.
+   * (Files written before this field carry the same fact as a warning.)
+   */
+  watchedShare?: number;
 }
 
 export interface SnapshotSource {

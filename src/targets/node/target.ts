@@ -29,7 +29,6 @@ import { nodeExecArgv, parseInspectorFlags } from './inspect-flags.js';
 import type { InspectorFlags } from './inspect-flags.js';
 import { AGENT_DEFAULTS, agentOptions, defaultAgentSettings } from './agent-settings.js';
 import type { AgentOptions, AgentSettings } from './agent-settings.js';
-import { samplingWarning } from '../../model/sampling-warning.js';
 
 export { agentOptions, defaultAgentSettings } from './agent-settings.js';
 export type { AgentSettings } from './agent-settings.js';
@@ -397,7 +396,7 @@ export function builderFromAgent(data: AgentSnapshot, source: Snapshot['source']
     const kind = data.types[typeId]!;
     builder.addTask({ kind, state: kind === 'PROMISE' ? 'pending' : 'active', stack: stackId >= 0 ? stackMap[stackId]! : unknownStack, count });
   }
-  if (data.dutyCycle < 1) builder.warn(samplingWarning(data.dutyCycle));
+  if (data.dutyCycle < 1) builder.watchedShare = data.dutyCycle;
   if (data.untracked) {
     // No count in the text, so a series of snapshots repeats it once.
     builder.warn(`the agent reached its cap of ${data.maxTracked} tracked resources; some short-lived resources were not tracked (raise --max-tracked)`);
