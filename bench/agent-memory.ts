@@ -11,10 +11,12 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_DEFAULTS } from '../src/targets/node/agent-settings.js';
+import { agentFile } from '../src/targets/node/target.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const script = join(root, 'bench', 'workloads', 'resource-storm.mjs');
-const agent = join(root, 'src', 'targets', 'node', 'agent.js');
+const agent = agentFile();
 const duration = process.env.BENCH_MS ?? '60000';
 
 function run(args: string[], options: string): Record<string, unknown> {
@@ -27,7 +29,7 @@ const mib = (n: unknown) => `${((n as number) / 2 ** 20).toFixed(1)} MiB`;
 const without = run([], '{}');
 // --track all: every resource recorded, the worst case for memory (the
 // adaptive default would record a few percent of them).
-const withAgent = run(['--require', agent], JSON.stringify({ preloaded: true, maxTracked: 5_000, track: 'all' }));
+const withAgent = run(['--require', agent], JSON.stringify({ ...AGENT_DEFAULTS, preloaded: true, maxTracked: 5_000, track: 'all' }));
 console.log(`storm of ${Number(duration) / 1000}s, a window of 10,000 live promises + 10,000 live timers`);
 console.log(`  without agent: ${(without.created as number).toLocaleString('en-US')} resources created, heap ${mib(without.heapUsed)}, RSS ${mib(without.rss)}`);
 const status = withAgent.agent as { tracked: number; folded: number; untracked: number; settings: { maxTracked: number } };

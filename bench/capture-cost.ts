@@ -11,10 +11,12 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_DEFAULTS } from '../src/targets/node/agent-settings.js';
+import { agentFile } from '../src/targets/node/target.js';
 import { nativeAddonStatus, nativeBindingDir } from '../src/targets/node/native-addon.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const agent = join(root, 'src', 'targets', 'node', 'agent.js');
+const agent = agentFile();
 const script = join(root, 'bench', 'workloads', 'timer-churn.mjs');
 
 function microsecondsPerTimer(options: Record<string, unknown> | undefined): number {
@@ -23,7 +25,7 @@ function microsecondsPerTimer(options: Record<string, unknown> | undefined): num
     const env: NodeJS.ProcessEnv = { ...process.env, BENCH_OPS: '100000' };
     delete env.NODE_OPTIONS;
     const args = options ? ['--require', agent, script] : [script];
-    if (options) env.LEAKSCAN_AGENT_OPTIONS = JSON.stringify({ preloaded: true, track: 'all', ...options });
+    if (options) env.LEAKSCAN_AGENT_OPTIONS = JSON.stringify({ ...AGENT_DEFAULTS, preloaded: true, track: 'all', ...options });
     const out = execFileSync(process.execPath, args, { env, encoding: 'utf8' });
     const { ops, ms } = JSON.parse(out.trim().split('\n').pop()!) as { ops: number; ms: number };
     best = Math.min(best, (ms * 1000) / ops);

@@ -21,11 +21,13 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_DEFAULTS } from '../src/targets/node/agent-settings.js';
+import { agentFile } from '../src/targets/node/target.js';
 import { nativeAddonStatus, nativeBindingDir } from '../src/targets/node/native-addon.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const workloads = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['promise-heavy', 'http-server'];
-const agent = join(root, 'src', 'targets', 'node', 'agent.js');
+const agent = agentFile();
 
 interface Mode {
   name: string;
@@ -34,7 +36,7 @@ interface Mode {
 }
 
 function leakscan(name: string, options: Record<string, unknown>): Mode {
-  return { name, args: ['--require', agent], env: { LEAKSCAN_AGENT_OPTIONS: JSON.stringify({ preloaded: true, ...options }) } };
+  return { name, args: ['--require', agent], env: { LEAKSCAN_AGENT_OPTIONS: JSON.stringify({ ...AGENT_DEFAULTS, preloaded: true, ...options }) } };
 }
 
 const native = { dir: nativeBindingDir };

@@ -7,4 +7,8 @@ bash scripts/test-setup.sh
 # shellcheck source=/dev/null
 . .cache/test-env.sh
 node bin/leakscan.js doctor
+# Fast checks first: lint (ESLint with type-aware rules, Prettier) and the
+# unit tier (no processes), then every test.
+npm run lint
+npm run test:unit
 npm test

@@ -6,25 +6,26 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parseTestResults } from 'test-results-parser';
 import { runCli } from './helpers/cli.js';
-import { buildGoFixtureVariant, startGoFixture } from './helpers/go-fixtures.js';
+import { buildGoFixtureVariant, goroutineLeakProfileEnv, startGoFixture } from './helpers/go-fixtures.js';
 import type { RunningFixture } from './helpers/go-fixtures.js';
 import { leakLine, startNodeFixture, withInspectorPort } from './helpers/node-fixtures.js';
 import type { RunningNodeFixture } from './helpers/node-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 import { repoRoot } from './helpers/paths.js';
+import { loadSnapshotFile } from '../src/formats/load.js';
 
 const dir = tempDir();
 const running: (RunningFixture | RunningNodeFixture)[] = [];
 after(() => Promise.all(running.map((f) => f.stop())));
 
 const require = createRequire(import.meta.url);
-const sarifSchema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+const sarifSchema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as object;
 // The SARIF 2.1.0 schema is draft-04 JSON Schema; ajv-draft-04 is Ajv for that draft.
 const Ajv = (require('ajv-draft-04') as { default: typeof import('ajv-draft-04').default }).default;
 // The schema has a pattern that is only valid without the u flag, and string formats are not checked.
@@ -103,6 +104,23 @@ test('a healthy Go service passes check', async () => {
   const log = JSON.parse(readFileSync(sarif, 'utf8')) as SarifLog;
   assert.ok(validateSarif(log));
   assert.deepEqual(log.runs[0]!.results, []);
+});
+
+test('check --pid takes the sampling options attach takes, and applies them', async () => {
+  // A build that serves the goroutineleak profile: attach asks for it unless told not to.
+  const binary = await buildGoFixtureVariant('unreachable', 'leakprofile', await goroutineLeakProfileEnv());
+  const fixture = await startGoFixture('unreachable', { binary });
+  running.push(fixture);
+  const extra = ['--no-leak-profile', '--no-labels', '--timeout', '10', '--track', 'all', '--stack-depth', '8', '--no-promise-census'];
+  const { result } = await checkLive(fixture.pid, 'go-options', extra);
+  assert.ok(result.code === 0 || result.code === 1, `exit ${result.code}: ${result.stderr}`);
+  assert.doesNotMatch(result.stdout, /confirmed leaked by the Go runtime/);
+  const files = readdirSync(join(dir, 'go-options')).filter((f) => f.endsWith('.json.gz'));
+  assert.equal(files.length, 5);
+  for (const file of files) {
+    const snapshot = await loadSnapshotFile(join(dir, 'go-options', file));
+    assert.equal(snapshot.source.profile, 'debug=2', 'no goroutineleak profile was asked for');
+  }
 });
 
 test('a leaky Node service fails check; a baseline accepts that leak; a new leak still fails', () => withInspectorPort(async () => {

@@ -29,7 +29,10 @@ function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
 }
 
 after(() => {
-  for (const server of servers) server.closeAllConnections?.(), server.close();
+  for (const server of servers) {
+    server.closeAllConnections?.();
+    server.close();
+  }
 });
 
 function assertOneLineError(result: CliResult, exitCode: number, pattern: RegExp): void {

@@ -51,6 +51,9 @@ for (const version of VERSIONS) {
     const deep = s.tasks.find((t) => frames(s, t).some((f) => f.fn === 'main.deepRecursion') && t.state === 'chan receive')!;
     // 1.21+: 50 frames, "...101 frames elided...", 50 frames. 1.19/1.20 cut at 97 silently.
     assert.equal(frames(s, deep).length, minor(version) >= 21 ? 100 : 97);
+    // The model says the stack is not whole (and by how much) where the runtime said so.
+    assert.equal(deep.elidedFrames, minor(version) >= 21 ? 101 : undefined);
+    assert.ok(s.tasks.every((t) => t === deep || t.elidedFrames === undefined));
     const workers = at(s, 'main.(*pool).worker');
     assert.equal(workers.length, 2);
     assert.equal(creator(s, workers[0]!)?.fn, 'main.(*pool).dispatch');
@@ -196,6 +199,14 @@ test('crash dumps: gp=/m= headers, fp= frames, system goroutines, stack unavaila
   assert.equal(frames(other, unavailable).length, 0);
   assert.equal(creator(other, unavailable)?.fn, 'main.doCrash');
   assert.equal(unavailable.creatorId, '1');
+  assert.equal(unavailable.stackUnavailable, true);
+  assert.deepEqual(
+    other.tasks.filter((t) => t.stackUnavailable).map((t) => t.id),
+    ['38'],
+  );
+  const cut = await load('go1.19.13-panic-gotraceback-system.txt');
+  const deep = cut.tasks.find((t) => frames(cut, t).some((f) => f.fn === 'main.deepRecursion') && t.state === 'chan receive')!;
+  assert.equal(deep.elidedFrames, 1, '"...additional frames elided..." says at least one');
 
   const scan = await load('go1.26.8-sigquit-gotraceback-crash-scan.txt');
   assert.equal(byId(scan, '106').state, 'chan receive', '"(scan)" is not part of the state');

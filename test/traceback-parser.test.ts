@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SnapshotBuilder } from '../src/model/builder.js';
-import { TracebackParser, GO_DUMP_LIMIT_BYTES, parseHeader, parseLabelBlock } from '../src/formats/go/traceback.js';
+import { TracebackParser, GO_DUMP_LIMIT_BYTES } from '../src/formats/go/traceback.js';
+import { parseHeader, parseLabelBlock } from '../src/formats/go/header.js';
 import { dumpsDir } from './helpers/paths.js';
 import type { Snapshot } from '../src/model/format.js';
 // Labels are null-prototype dictionaries: their keys are the target's (model/dictionary.ts).
@@ -79,7 +80,7 @@ test('a dump of exactly 64 MiB is reported as cut by the Go runtime', () => {
 
 test('headers: every field the runtime prints', () => {
   assert.deepEqual(parseHeader('goroutine 7 [chan receive, 12 minutes, locked to thread, synctest bubble 3] {a: b}:'), {
-    id: '7', state: 'chan receive', elided: 0, waitMinutes: 12, lockedToThread: true, bubble: '3', labels: labels({ a: 'b' }),
+    id: '7', state: 'chan receive', waitMinutes: 12, lockedToThread: true, bubble: '3', labels: labels({ a: 'b' }),
   });
   const crash = parseHeader('goroutine 1 gp=0xc000002380 m=0 mp=0x5c4ee0 [running]:');
   assert.equal(crash?.id, '1');

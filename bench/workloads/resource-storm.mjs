@@ -23,7 +23,11 @@ while (performance.now() - started < duration) {
   }
   await new Promise((r) => setImmediate(r));
 }
-for (const entry of ring) if (entry) (entry.resolve(), clearTimeout(entry.timer));
+for (const entry of ring) {
+  if (!entry) continue;
+  entry.resolve();
+  clearTimeout(entry.timer);
+}
 globalThis.gc?.();
 const agent = globalThis[Symbol.for('leakscan.agent')];
 const { heapUsed, rss } = process.memoryUsage();

@@ -10,7 +10,7 @@ import type { GroupBy } from '../model/site.js';
 import { taskTotal } from '../model/builder.js';
 import { IgnoreRules } from './ignore.js';
 import { InputError } from '../util/errors.js';
-import { seriesSamplingWarning, shareOfSamplingWarning } from '../model/sampling-warning.js';
+import { roundedShare, seriesSamplingWarning, shareOfSamplingWarning } from '../model/sampling-warning.js';
 import { StayingTasks } from './staying.js';
 import type { StayingSummary, TaskPlace } from './staying.js';
 import { intentionalBlock, isMainGoroutine } from './intentional.js';
@@ -61,8 +61,13 @@ export interface SiteSeries {
   maxAgeMs?: number;
   /** An example stack (frames, innermost first) from the latest snapshot. */
   exampleStack: Frame[];
-  /** Label sets seen in the latest snapshot, with counts. */
-  labels: Map<string, number>;
+  /** Label sets seen in the latest snapshot, with counts, most common first. */
+  labels: LabelSetCount[];
+}
+
+export interface LabelSetCount {
+  labels: Record<string, string>;
+  count: number;
 }
 
 export interface SeriesResult {
@@ -118,6 +123,7 @@ export class SeriesBuilder {
     this.times.push(snapshot.takenAt);
     this.totals.push(taskTotal(snapshot));
     this.sources.push(snapshot.source);
+    if (snapshot.watchedShare !== undefined) this.samplingShares.push(roundedShare(snapshot.watchedShare));
     for (const warning of snapshot.warnings ?? []) {
       const share = shareOfSamplingWarning(warning);
       if (share !== undefined) {
@@ -135,7 +141,7 @@ export class SeriesBuilder {
     const resolver = new SiteResolver(snapshot, this.groupBy);
     const ignoreMatcher = this.ignore.matcher(snapshot);
     const idsNow = new Map<SiteSeries, Set<string>>();
-    const labelsNow = new Map<SiteSeries, Map<string, number>>();
+    const labelsNow = new Map<SiteSeries, Map<string, LabelSetCount>>();
     const leakedNow = new Map<SiteSeries, number>();
     const setAsideNow = new Map<SiteSeries, { count: number; reason: string }>();
     const placesNow = new Map<SiteSeries, Map<string, TaskPlace>>();
@@ -164,7 +170,7 @@ export class SeriesBuilder {
           firstSeen: index,
           leaked: 0,
           exampleStack: [],
-          labels: new Map(),
+          labels: [],
         };
         if (site.anchor) series.anchor = site.anchor;
         if (site.createdBy) series.createdBy = site.createdBy;
@@ -211,9 +217,12 @@ export class SeriesBuilder {
       }
       if (task.labels !== undefined) {
         let labels = labelsNow.get(series);
-        if (labels === undefined) labelsNow.set(series, (labels = new Map()));
+        if (labels === undefined) labelsNow.set(series, (labels = new Map<string, LabelSetCount>()));
+        // The text only tells equal sets apart; the set itself is kept as a value.
         const key = JSON.stringify(task.labels);
-        labels.set(key, (labels.get(key) ?? 0) + n);
+        const seen = labels.get(key);
+        if (seen === undefined) labels.set(key, { labels: { ...task.labels }, count: n });
+        else seen.count += n;
       }
     }
     this.ignored.push(ignored);
@@ -241,7 +250,7 @@ export class SeriesBuilder {
       const leaked = leakedNow.get(series);
       if (leaked !== undefined) series.leaked = leaked;
       const labels = labelsNow.get(series);
-      if (labels !== undefined) series.labels = labels;
+      if (labels !== undefined) series.labels = [...labels.values()].sort((a, b) => b.count - a.count);
     }
   }
 

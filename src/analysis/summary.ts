@@ -21,6 +21,10 @@ export interface SiteGroup {
   exampleStack: number;
   /** Label sets seen in the group, most common first (at most 5). */
   labels: [Record<string, string>, number][];
+  /** Go: the most frames the runtime left out of one stack of the group (Task.elidedFrames). */
+  maxElidedFrames?: number;
+  /** Go: tasks of the group whose stack the runtime did not print (Task.stackUnavailable). */
+  stackUnavailable: number;
 }
 
 export interface SnapshotSummary {
@@ -52,6 +56,7 @@ export function summarizeSnapshot(snapshot: Snapshot, groupBy: GroupBy = 'functi
           userCode: site.anchor !== undefined && !resolver.code.isLibrary(site.anchor),
           exampleStack: task.stack,
           labels: [],
+          stackUnavailable: 0,
         },
         states: new Map(),
         labels: new Map(),
@@ -68,6 +73,8 @@ export function summarizeSnapshot(snapshot: Snapshot, groupBy: GroupBy = 'functi
     if (task.waitMinutes !== undefined && task.waitMinutes > (group.maxWaitMinutes ?? -1)) {
       group.maxWaitMinutes = task.waitMinutes;
     }
+    if (task.elidedFrames !== undefined && task.elidedFrames > (group.maxElidedFrames ?? 0)) group.maxElidedFrames = task.elidedFrames;
+    if (task.stackUnavailable) group.stackUnavailable += n;
     if (task.labels !== undefined) {
       const key = JSON.stringify(task.labels);
       entry.labels.set(key, (entry.labels.get(key) ?? 0) + n);

@@ -8,6 +8,8 @@
  *   import { assertNoLeaks } from 'leakscan';
  *   test('closes what it opens', () => assertNoLeaks(async () => { ... }));
  */
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
+import { isNodeInternalFrame } from '../model/runtime-frames.js';
 import { runInThisContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import type { Frame } from '../model/format.js';
@@ -57,9 +59,9 @@ export async function leakCheck(fn: () => unknown, options: LeakCheckOptions = {
   if (g[AGENT_KEY] !== undefined) throw new Error('leakCheck: a leakscan agent is already active in this process (is leakscan attached?)');
   // Yield once first, so the caller's own `await leakCheck(...)` exists
   // before the agent starts and is not taken for the function's leak.
-  await null;
+  await Promise.resolve();
   // Every resource: a test wants all of them, and the cost is the test's.
-  runInThisContext(agentExpression(agentOptions({ ...defaultAgentSettings, stackDepth: options.stackDepth ?? 16, track: 'all' }, { watchdogMs: Number.MAX_SAFE_INTEGER })));
+  runInThisContext(agentExpression(agentOptions({ ...defaultAgentSettings, stackDepth: options.stackDepth ?? defaultAgentSettings.stackDepth, track: 'all' }, { watchdogMs: Number.MAX_SAFE_INTEGER })));
   const agent = g[AGENT_KEY]!;
   let data: AgentSnapshot;
   try {
@@ -77,7 +79,7 @@ export async function leakCheck(fn: () => unknown, options: LeakCheckOptions = {
     const { key: site, anchor } = resolver.siteOf(task);
     // Resources leakCheck made itself (awaiting the function, settling) are not the function's;
     // nor are those Node made with no user code on the stack (the test runner's own streams).
-    if (anchor?.file === THIS_FILE || stack.every((frame) => frame.file === '' || frame.file.startsWith('node:'))) continue;
+    if (anchor?.file === THIS_FILE || stack.every(isNodeInternalFrame)) continue;
     const key = `${task.kind}\u0000${site}`;
     const known = bySite.get(key);
     if (known) known.count += task.count ?? 1;
@@ -99,6 +101,6 @@ export async function assertNoLeaks(fn: () => unknown, options: LeakCheckOptions
 
 /** Lets timers and I/O the function started run to completion. */
 async function settle(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  await new Promise((resolve) => setImmediate(resolve));
+  await sleep(ms);
+  await setImmediate();
 }

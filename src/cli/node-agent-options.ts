@@ -1,7 +1,8 @@
 /** The options that shape the Node agent, shared by attach, run and check. */
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import type { AgentSettings } from '../targets/node/target.js';
+import { defaultAgentSettings } from '../targets/node/agent-settings.js';
+import type { AgentSettings } from '../targets/node/agent-settings.js';
 import { percent, positiveInt } from './options.js';
 
 export interface NodeAgentFlags {
@@ -12,7 +13,14 @@ export interface NodeAgentFlags {
   stackDepth: number;
 }
 
-export const NODE_AGENT_FLAG_DEFAULTS: NodeAgentFlags = { track: 'adaptive', agentBudget: 2, native: true, maxTracked: 200_000, stackDepth: 16 };
+/** The agent's defaults as flags (the budget in percent). */
+export const NODE_AGENT_FLAG_DEFAULTS: NodeAgentFlags = {
+  track: defaultAgentSettings.track,
+  agentBudget: defaultAgentSettings.budget * 100,
+  native: defaultAgentSettings.native,
+  maxTracked: defaultAgentSettings.maxTracked,
+  stackDepth: defaultAgentSettings.stackDepth,
+};
 
 export function addNodeAgentOptions(command: Command): Command {
   return command

@@ -10,6 +10,8 @@ export class SnapshotBuilder {
   readonly stacks: number[][] = [];
   readonly tasks: Task[] = [];
   readonly warnings: string[] = [];
+  /** See Snapshot.watchedShare. */
+  watchedShare: number | undefined;
   private readonly frameIds = new Map<string, number>();
   /** Stack ids by a hash of their frame ids: no string is built per task. */
   private readonly stackBuckets = new Map<number, number[]>();
@@ -67,6 +69,7 @@ export class SnapshotBuilder {
       tasks: this.tasks,
     };
     if (this.warnings.length > 0) snapshot.warnings = this.warnings;
+    if (this.watchedShare !== undefined) snapshot.watchedShare = this.watchedShare;
     return snapshot;
   }
 }

@@ -36,6 +36,9 @@ export function snapshotFromJson(value: unknown, name: string): Snapshot {
   if (typeof s.takenAt !== 'number' || !(s.takenAt >= 0 && s.takenAt <= MAX_DATE_MS)) {
     throw new InputError(`${name}: snapshot has no valid takenAt time (milliseconds since 1970)`);
   }
+  if (s.watchedShare !== undefined && (typeof s.watchedShare !== 'number' || !(s.watchedShare >= 0 && s.watchedShare <= 1))) {
+    throw new InputError(`${name}: snapshot has a watchedShare that is not a share from 0 to 1`);
+  }
   s.source ??= {};
   checkSource(s.source, name);
   if (s.warnings !== undefined && (!Array.isArray(s.warnings) || s.warnings.some((w) => typeof w !== 'string'))) {

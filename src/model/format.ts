@@ -46,6 +46,13 @@ export interface Snapshot {
    * "dump truncated at 64 MiB by the Go runtime; 12,345 goroutines were read".
    */
   warnings?: string[];
+  /**
+   * Node: the share of the time (0 to 1) the agent watched, when it watched
+   * only part of it to stay within its CPU budget; counts are then
+   * estimates scaled from what it saw. Absent when it watched all the time.
+   * (Files written before this field carry the same fact as a warning.)
+   */
+  watchedShare?: number;
 }
 
 export interface SnapshotSource {
@@ -185,6 +192,20 @@ export interface Task {
   leaked?: true;
   /** Go: wired to its OS thread (`runtime.LockOSThread`). */
   lockedToThread?: true;
+  /**
+   * Go: frames the runtime left out of the printed stack, so `stack` is not
+   * the whole stack. A deep stack prints "...N frames elided..." between its
+   * innermost and outermost frames (Go 1.21+; N is counted here), or
+   * "...additional frames elided..." after the frames it printed (counted
+   * as 1: at least one). Go 1.19 and 1.20 cut deep stacks without a marker.
+   */
+  elidedFrames?: number;
+  /**
+   * Go: the runtime printed no stack for this goroutine ("goroutine running
+   * on other thread; stack unavailable", in a crash dump): `stack` is empty
+   * and says nothing of where it runs.
+   */
+  stackUnavailable?: true;
   /**
    * Aggregated input (debug=1, debug=0): how many tasks share this stack and
    * labels. Absent means 1.

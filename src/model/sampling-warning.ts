@@ -1,16 +1,18 @@
 /**
- * The warning a Node snapshot carries when the agent watched only part of
- * the time (to stay within its CPU budget), written into the snapshot as
- * text, and read back when a series is analysed so that a series says it
- * once, with the range of shares, instead of once per distinct share.
+ * The words for a Node snapshot whose agent watched only part of the time
+ * (to stay within its CPU budget). Snapshots carry the share as a number
+ * (Snapshot.watchedShare); a series says it once, with the range of
+ * shares. Files written before that field carry the sentence among their
+ * warnings, and it is still read back from there.
  */
+import type { Snapshot } from './format.js';
 
 const TAIL = 'to stay within its CPU budget; counts are estimates scaled from what it saw (--track all watches everything)';
 // Built from TAIL, so the text written and the text read back cannot drift apart.
 const PATTERN = new RegExp(`^the agent watched (?:about (\\d+)%|under 10%) of the time ${TAIL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
-/** Rounded to tens, so the snapshots of one attach mostly say the same. */
-function roundedShare(dutyCycle: number): number {
+/** In percent, rounded to tens (0 for under 10%), so the snapshots of one attach mostly say the same. */
+export function roundedShare(dutyCycle: number): number {
   return dutyCycle >= 0.1 ? Math.round(dutyCycle * 10) * 10 : 0;
 }
 
@@ -37,4 +39,10 @@ export function seriesSamplingWarning(shares: readonly number[], snapshots: numb
   const watched = low === high ? shareText(low) : low === 0 ? `up to ${high}%` : `${low}% to ${high}%`;
   const where = shares.length === 1 && snapshots === 1 ? '' : ` in ${shares.length} of ${snapshots} snapshots`;
   return `the agent watched ${watched} of the time${where} ${TAIL}`;
+}
+
+/** Everything a snapshot warns of, in words: the watched share first, then its warnings. */
+export function snapshotWarnings(snapshot: Snapshot): string[] {
+  const warnings = snapshot.warnings ?? [];
+  return snapshot.watchedShare !== undefined ? [samplingWarning(snapshot.watchedShare), ...warnings] : warnings;
 }

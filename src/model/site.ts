@@ -17,6 +17,7 @@
  * (an idle net/http connection) is anchored at its outermost frame, the
  * goroutine's entry function, which says what it is.
  */
+import { isNodeInternalFrame, isNodeLibraryFrame } from './runtime-frames.js';
 import type { Frame, Runtime, Snapshot, Task } from './format.js';
 
 export type GroupBy = 'function' | 'line';
@@ -52,12 +53,12 @@ export class CodeClassifier {
   }
 
   isLibrary(frame: Frame): boolean {
-    return this.runtime === 'go' ? this.isGoStandardLibrary(frame) : isNodeLibrary(frame);
+    return this.runtime === 'go' ? this.isGoStandardLibrary(frame) : isNodeLibraryFrame(frame);
   }
 
   /** Node's own code (not a dependency): never a creation site worth naming. */
   isInternal(frame: Frame): boolean {
-    return this.runtime === 'node' && isNodeInternal(frame);
+    return this.runtime === 'node' && isNodeInternalFrame(frame);
   }
 
   private isGoStandardLibrary(frame: Frame): boolean {
@@ -93,16 +94,6 @@ export function goPackagePath(fn: string): string {
   const slash = fn.lastIndexOf('/');
   const dot = fn.indexOf('.', slash + 1);
   return dot < 0 ? fn : fn.slice(0, dot);
-}
-
-/** Node's own code: "node:internal/timers", "internal/...", or a frame with no file. */
-function isNodeInternal(frame: Frame): boolean {
-  return frame.file === '' || frame.file.startsWith('node:') || frame.file.startsWith('internal/');
-}
-
-/** Node code that is not the user's: Node's own, or a dependency under node_modules. */
-function isNodeLibrary(frame: Frame): boolean {
-  return isNodeInternal(frame) || frame.file.includes('/node_modules/');
 }
 
 /** The base name of a path, for keys that must not depend on where code is checked out. */

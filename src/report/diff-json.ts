@@ -105,10 +105,7 @@ export function diffJson(analysis: Analysis, options: { top: number; minScore: n
             spread: s.stuck.dating.spread,
           },
         },
-        labels: [...s.site.labels]
-          .sort((a, b) => b[1] - a[1])
-          .slice(0, 5)
-          .map(([key, count]) => ({ labels: JSON.parse(key) as Record<string, string>, count })),
+        labels: s.site.labels.slice(0, 5).map(({ labels, count }) => ({ labels, count })),
       })),
     warnings: series.warnings,
   };

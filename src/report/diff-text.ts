@@ -1,4 +1,5 @@
 /** Terminal output of `leakscan diff`: ranked suspects, most likely leak first. */
+import { isRuntimeFrame } from '../model/runtime-frames.js';
 import chalk from 'chalk';
 import type { Analysis } from '../analysis/analyze.js';
 import type { Suspect } from '../analysis/score.js';
@@ -54,19 +55,13 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number, width: numb
   const isAnchor = (f: Frame) => anchor !== undefined && f.fn === anchor.fn && f.file === anchor.file && f.line === anchor.line;
   const userFrames = s.site.exampleStack.filter((f) => !isAnchor(f) && !isRuntimeFrame(f)).slice(0, frameCount);
   for (const frame of userFrames) lines.push(`${indent}${chalk.dim('  in')} ${describeFrame(frame)}`);
-  const topLabels = [...s.site.labels].sort((a, b) => b[1] - a[1])[0];
+  const topLabels = s.site.labels[0];
   if (topLabels) {
-    const text = Object.entries(JSON.parse(topLabels[0]) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(' ');
+    const text = Object.entries(topLabels.labels).map(([k, v]) => `${k}=${v}`).join(' ');
     lines.push(`${indent}${chalk.dim('labels')} ${safeText(text)}`);
   }
   return lines.join('\n');
 }
-
-/** The runtime's own frames: Go's runtime and internal packages, Node's node: modules. */
-function isRuntimeFrame(frame: Frame): boolean {
-  return frame.fn.startsWith('runtime.') || frame.fn.startsWith('internal/') || frame.file.startsWith('node:') || frame.file === '';
-}
-
 
 export function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);

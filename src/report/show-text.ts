@@ -1,4 +1,5 @@
 /** Terminal output of `leakscan show`: what one snapshot holds. */
+import { snapshotWarnings } from '../model/sampling-warning.js';
 import chalk from 'chalk';
 import type { Snapshot } from '../model/format.js';
 import { describeFrame } from './frame-text.js';
@@ -18,7 +19,7 @@ export function renderShow(snapshot: Snapshot, summary: SnapshotSummary, top: nu
   if (summary.leaked > 0) {
     out.push(chalk.red.bold(`${plural(summary.leaked, taskWord)} confirmed leaked by the Go runtime`));
   }
-  for (const warning of snapshot.warnings ?? []) out.push(chalk.yellow(`warning: ${safeText(warning)}`));
+  for (const warning of snapshotWarnings(snapshot)) out.push(chalk.yellow(`warning: ${safeText(warning)}`));
 
   const groups = summary.groups.slice(0, top);
   if (groups.length > 0) {
@@ -33,6 +34,8 @@ export function renderShow(snapshot: Snapshot, summary: SnapshotSummary, top: nu
       const marks = [
         group.leaked > 0 ? chalk.red(`[${formatCount(group.leaked)} leaked]`) : '',
         group.userCode ? '' : chalk.dim('[library]'),
+        group.maxElidedFrames !== undefined ? chalk.dim(`[${plural(group.maxElidedFrames, 'frame')} elided]`) : '',
+        group.stackUnavailable > 0 ? chalk.dim(`[stack unavailable: running on another thread]`) : '',
       ].filter(Boolean);
       out.push(`${padStart(formatCount(group.count), countWidth)}  ${padEnd(safeText(state), 22)}  ${site}${marks.length ? ` ${marks.join(' ')}` : ''}`);
       const indent = ' '.repeat(countWidth + 2 + 22 + 2);

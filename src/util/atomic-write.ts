@@ -1,17 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OutputError } from './errors.js';
 
 /**
  * Writes a file so that readers see either the old content or the new,
- * never half of it: write a temporary file beside it, then rename.
+ * never half of it: write a temporary file beside it, flush it to the disk,
+ * then rename. Without the flush, a crash soon after the rename can leave
+ * the new name on an empty or partial file on some file systems.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    // 'wx': a fresh file, never one (or a symlink) already under that name.
-    await writeFile(temp, data, { flag: 'wx' });
+    // 'wx': a fresh file, never one (or a symlink) already under that name;
+    // flushed to disk before the rename, so a crash leaves the old file or the new.
+    const file = await open(temp, 'wx');
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

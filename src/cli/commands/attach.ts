@@ -12,22 +12,15 @@ import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.
 import type { AnalysisFlags } from '../analysis-options.js';
 import { addSamplingOptions, assertReportWritable, runSamplingSession, snapshotCount } from '../../session/sampling-session.js';
 import type { SamplingFlags, SessionOutput } from '../../session/sampling-session.js';
-import { pauseBudget, positiveSeconds } from '../options.js';
-import { DEFAULT_PAUSE_BUDGET_MS } from '../../targets/go/pause-budget.js';
-import { addNodeAgentOptions, agentSettingsFromFlags } from '../node-agent-options.js';
-import type { NodeAgentFlags } from '../node-agent-options.js';
+import { agentSettingsFromFlags } from '../node-agent-options.js';
+import { addLiveTargetOptions } from '../live-target-options.js';
+import type { LiveTargetFlags } from '../live-target-options.js';
 import { timestampName } from '../names.js';
 import { makeDefaultOutputDirectory } from '../../util/output-root.js';
 import { samplingPlan } from '../../session/sampling-progress.js';
 
-export interface AttachFlags extends SamplingFlags, AnalysisFlags, NodeAgentFlags {
+export interface AttachFlags extends SamplingFlags, AnalysisFlags, LiveTargetFlags {
   url?: string;
-  timeout: number;
-  leakProfile: boolean;
-  labels: boolean;
-  /** Go: the worst pause per snapshot, in milliseconds (Infinity: none). */
-  pauseBudget?: number;
-  promiseCensus: boolean;
 }
 
 export const ATTACH_DEFAULTS = { interval: 5, count: 12 };
@@ -37,17 +30,8 @@ export function registerAttach(program: Command, run: (action: () => Promise<num
     .command('attach')
     .description('sample a running Go or Node.js process by pid over time and rank leak suspects')
     .argument('<pid>', 'process id of the target')
-    .option('--url <url>', 'the pprof endpoint to use instead of finding it from the pid')
-    .option('--timeout <duration>', 'give up on a snapshot request after this long', positiveSeconds, 30)
-    .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak (one extra GC cycle per snapshot)')
-    .option('--no-labels', 'do not give goroutines of a full dump the pprof labels of the count profile when the dump has none')
-    .option(
-      '--pause-budget <duration>',
-      `Go: the worst pause a snapshot may cause the target (default ${DEFAULT_PAUSE_BUDGET_MS}ms; 1s, 500us, none): full dumps (ids, wait reasons) only when they fit, counts per stack always`,
-      pauseBudget,
-    )
-    .option('--no-promise-census', 'Node: do not count promises created before attach (it runs a GC in the target per snapshot)');
-  addNodeAgentOptions(command);
+    .option('--url <url>', 'the pprof endpoint to use instead of finding it from the pid');
+  addLiveTargetOptions(command);
   addSamplingOptions(command, ATTACH_DEFAULTS);
   addAnalysisOptions(command)
     .addHelpText(

@@ -13,18 +13,19 @@ import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.
 import type { AnalysisFlags } from '../analysis-options.js';
 import { analyzeInputs } from '../analyze-files.js';
 import { ATTACH_DEFAULTS, attachAndSample, parsePid, sampleGoUrl } from './attach.js';
-import { NODE_AGENT_FLAG_DEFAULTS } from '../node-agent-options.js';
-import type { AttachFlags } from './attach.js';
+import { addLiveTargetOptions } from '../live-target-options.js';
+import type { LiveTargetFlags } from '../live-target-options.js';
+import { addScheduleOptions } from '../../session/sampling-session.js';
 import { runCommand } from './run.js';
 import type { RunFlags } from './run.js';
 import { writeHtmlReport } from '../html-output.js';
 import { INTERRUPTED_EXIT } from '../../session/sampling-session.js';
 import type { InterruptSignal } from '../../session/sampling-session.js';
-import { positiveInt, positiveNumber, positiveSeconds, score } from '../options.js';
+import { positiveNumber, positiveSeconds, score } from '../options.js';
 import { addFleetOptions, FLEET_DEFAULTS, scanOptionsFrom } from '../fleet-options.js';
 import type { FleetFlags } from '../fleet-options.js';
 
-interface CheckFlags extends AnalysisFlags, Omit<FleetFlags, 'count' | 'interval' | 'timeout' | 'sample'> {
+interface CheckFlags extends AnalysisFlags, LiveTargetFlags, Omit<FleetFlags, 'count' | 'interval' | 'timeout' | 'sample'> {
   pid?: string;
   url?: string;
   baseline?: string;
@@ -38,8 +39,7 @@ interface CheckFlags extends AnalysisFlags, Omit<FleetFlags, 'count' | 'interval
   count?: number;
   duration?: number;
   out?: string;
-  html?: string | false;
-  timeout: number;
+  html?: string;
   wait: number;
 }
 
@@ -59,13 +59,11 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
     .option('--growth-margin <ratio>', 'a baselined site fails when it grows more than (1 + ratio) times as fast (default 1: twice as fast)', positiveNumber)
     .addOption(new Option('--format <format[=file]>', `output format, to stdout or a file; repeatable: ${GATE_FORMATS.join(', ')}`).argParser(collect).default([], 'text'))
     .addOption(new Option('--source-root <dir>', 'paths in SARIF and GitHub annotations are relative to this (the repository root)').default(process.cwd(), 'the current directory'))
-    .option('--interval <duration>', 'live targets: time between snapshots', positiveSeconds, ATTACH_DEFAULTS.interval)
-    .option('--count <n>', `live targets: snapshots to take (default ${ATTACH_DEFAULTS.count})`, positiveInt)
-    .option('--duration <duration>', 'live targets: sample for this long instead', positiveSeconds)
-    .option('-o, --out <dir>', 'live targets: where to save the snapshots')
     .option('--html <file>', 'also write the HTML report here')
-    .option('--timeout <duration>', 'live targets: give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--wait <duration>', 'with -- <command>: how long to wait for the program to be readable', positiveSeconds, 30);
+  // Live targets are sampled as attach samples them, with the same options.
+  addScheduleOptions(command, ATTACH_DEFAULTS, 'live targets: ');
+  addLiveTargetOptions(command);
   addFleetOptions(command, true);
   addAnalysisOptions(command)
     .addHelpText(
@@ -147,42 +145,15 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
     if (result.gateAnalysis === undefined) throw new TargetError('no instance of the fleet could be sampled, so nothing was checked');
     return output(result.gateAnalysis);
   }
-  const live = {
-    interval: flags.interval,
-    top: 10,
-    json: false,
-    frames: 3,
-    html: false as const,
-    timeout: flags.timeout,
-    leakProfile: true,
-    labels: true,
-    ...(flags.count !== undefined ? { count: flags.count } : {}),
-    ...(flags.duration !== undefined ? { duration: flags.duration } : {}),
-    ...(flags.out !== undefined ? { out: flags.out } : {}),
-    ...analysisFlags(flags),
-  };
-  if (flags.pid !== undefined) {
-    const attachFlags: AttachFlags = { ...live, ...NODE_AGENT_FLAG_DEFAULTS, promiseCensus: true };
-    return attachAndSample(parsePid(flags.pid), attachFlags, output);
-  }
-  if (flags.url !== undefined) {
-    return sampleGoUrl(flags.url, { ...live, ...NODE_AGENT_FLAG_DEFAULTS, promiseCensus: true }, output);
-  }
+  // What attach and run would print is replaced by the gate's output: only
+  // their output options are set here; every sampling option is check's own.
+  const { url, html: _html, ...sampling } = flags;
+  const live = { ...sampling, top: 10, json: false, frames: 3, html: false as const };
+  if (flags.pid !== undefined) return attachAndSample(parsePid(flags.pid), live, output);
+  if (url !== undefined) return sampleGoUrl(url, live, output);
   if (hasCommand) {
     const runFlags: RunFlags = { ...live, wait: flags.wait, stop: true };
     return runCommand(inputs, runFlags, output);
   }
   return output(await analyzeInputs(inputs, analysis));
-}
-
-function analysisFlags(flags: CheckFlags): AnalysisFlags {
-  return {
-    defaultIgnores: flags.defaultIgnores,
-    ignoreFunction: flags.ignoreFunction,
-    ignoreCreatedBy: flags.ignoreCreatedBy,
-    ignorePackage: flags.ignorePackage,
-    ignoreLabel: flags.ignoreLabel,
-    ...(flags.groupBy !== undefined ? { groupBy: flags.groupBy } : {}),
-    ...(flags.config !== undefined ? { config: flags.config } : {}),
-  };
 }

@@ -1,16 +1,14 @@
 import type { Command } from 'commander';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { defaultAnalysisOptions } from '../../analysis/analyze.js';
-import { buildBundledGoProgram, launchBundledGoProgram, stopChild } from '../../targets/go/launch.js';
-import { packageRoot } from '../../util/package-root.js';
+import { buildBundledGoProgram, goIsInstalled, launchBundledGoProgram } from '../../targets/go/launch.js';
+import { launchBundledNodeProgram } from '../../targets/node/launch.js';
 import { goSnapshotTaker } from '../../targets/go/target.js';
 import { defaultPprofOptions } from '../../targets/go/pprof-client.js';
 import { defaultNodeAttachOptions } from '../../targets/node/target.js';
 import { inspectProcess } from '../../targets/proc.js';
 import { sampleNodeTarget } from '../../session/node-sampling.js';
-import { InputError, TargetError } from '../../util/errors.js';
+import { InputError } from '../../util/errors.js';
 import { positiveInt, positiveSeconds } from '../options.js';
 import { runSamplingSession } from '../../session/sampling-session.js';
 import type { SamplingFlags } from '../../session/sampling-session.js';
@@ -47,7 +45,7 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
 async function demoCommand(flags: DemoFlags): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const outDir = flags.out ?? (await makeDefaultOutputDirectory(timestampName('leakscan-demo')));
-  const runtime = flags.runtime ?? ((await hasGo()) ? 'both' : 'node');
+  const runtime = flags.runtime ?? ((await goIsInstalled()) ? 'both' : 'node');
   const sampling: SamplingFlags = { interval: flags.interval, top: 3, json: false, frames: 3 };
   let exitCode = 0;
   if (runtime !== 'go') {
@@ -62,20 +60,15 @@ async function demoCommand(flags: DemoFlags): Promise<number> {
 }
 
 async function demoNode(outDir: string, count: number, flags: SamplingFlags, say: (line: string) => void): Promise<number> {
-  const child = spawn(process.execPath, [join(packageRoot, 'fixtures', 'node', `${NODE_TARGET}.mjs`)], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const program = await launchBundledNodeProgram(NODE_TARGET);
   try {
-    await new Promise<void>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', () => resolve());
-      child.once('exit', (code) => reject(new TargetError(`the Node demo target exited with code ${code}`)));
-    });
-    child.stdout!.resume();
-    say(`started it as pid ${child.pid}; attaching as \`leakscan attach ${child.pid}\` would`);
-    const info = await inspectProcess(child.pid!);
-    return await sampleNodeTarget(child.pid!, info, { ...defaultNodeAttachOptions, say }, { count, outDir, flags, analysis: defaultAnalysisOptions, say }, (target) =>
+    say(`started it as pid ${program.pid}; attaching as \`leakscan attach ${program.pid}\` would`);
+    const info = await inspectProcess(program.pid);
+    return await sampleNodeTarget(program.pid, info, { ...defaultNodeAttachOptions, say }, { count, outDir, flags, analysis: defaultAnalysisOptions, say }, (target) =>
       `attached (${target.nodeVersion}); taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
     );
   } finally {
-    await stopChild(child);
+    await program.stop();
   }
 }
 
@@ -95,12 +88,4 @@ async function demoGo(outDir: string, count: number, flags: SamplingFlags, say: 
   } finally {
     await target.stop();
   }
-}
-
-function hasGo(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const child = spawn('go', ['version'], { stdio: 'ignore' });
-    child.once('error', () => resolve(false));
-    child.once('exit', (code) => resolve(code === 0));
-  });
 }

@@ -1,17 +1,13 @@
 import type { Command } from 'commander';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspectProcess, listeningSockets, processTree } from '../../targets/proc.js';
 import type { ProcessInfo } from '../../targets/proc.js';
-import { agentOptions, agentPreloadFile, defaultNodeAttachOptions } from '../../targets/node/target.js';
+import { defaultNodeAttachOptions } from '../../targets/node/target.js';
+import { findReadableProcess, startProgram, stopProgram } from '../../targets/launch.js';
 import { addNodeAgentOptions, agentSettingsFromFlags, NODE_AGENT_FLAG_DEFAULTS } from '../node-agent-options.js';
 import type { NodeAgentFlags } from '../node-agent-options.js';
 import { sampleNodeTarget } from '../../session/node-sampling.js';
-import { discoverPprof } from '../../targets/go/discover.js';
 import { goTaker } from '../../session/go-sampling.js';
-import { InputError, TargetError } from '../../util/errors.js';
+import { InputError } from '../../util/errors.js';
 import { makeDirectory } from '../../util/make-directory.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
@@ -85,41 +81,12 @@ export async function runCommand(argv: string[], flags: RunFlags, output?: Sessi
   const outDir = flags.out ?? (await makeDefaultOutputDirectory(timestampName('leakscan-run')));
   await makeDirectory(outDir);
   const logFile = join(outDir, 'program.log');
-  const log = openSync(logFile, 'a');
-  // Its own process group, so Ctrl-C in leakscan's terminal does not reach it
-  // and stopping it reaches `go run`'s child too.
-  // Node programs (and any node they start) get the agent preloaded, from their
-  // first line, and an inspector on a random loopback port for leakscan to
-  // reach it. Go programs ignore NODE_OPTIONS. The agent runs on the main
-  // thread only (worker threads inherit the preload). Once leakscan has
-  // connected, the agent gives the program back its own NODE_OPTIONS, so what
-  // it starts later gets neither; a Node process that leakscan does not
-  // connect to (started before that) removes its agent and closes its
-  // inspector once leakscan can no longer come (--wait, plus the time to
-  // attach). leakscan opened every one of these inspectors, so each is
-  // closed when its agent is removed.
-  const nodeOptions = [process.env.NODE_OPTIONS ?? '', `--require ${JSON.stringify(agentPreloadFile())}`, '--inspect=127.0.0.1:0'].join(' ').trim();
-  const preloadOptions = agentOptions(agentSettingsFromFlags({ ...NODE_AGENT_FLAG_DEFAULTS, ...flags }), {
-    preloaded: true,
-    preloadWaitMs: flags.wait * 1000 + PRELOAD_ATTACH_SLACK_MS,
-    nodeOptions: process.env.NODE_OPTIONS ?? null,
-    closeInspector: true,
-    watchdogMs: defaultNodeAttachOptions.watchdogMs,
-  });
-  const child = spawn(argv[0]!, argv.slice(1), {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, NODE_OPTIONS: nodeOptions, LEAKSCAN_AGENT_OPTIONS: JSON.stringify(preloadOptions) },
-  });
-  closeSync(log);
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
-    child.once('error', (error) => resolve(error.message));
-  });
-  let stopProgram = flags.stop;
+  const program = startProgram(argv, logFile, agentSettingsFromFlags({ ...NODE_AGENT_FLAG_DEFAULTS, ...flags }), flags.wait);
+  const { child } = program;
+  let stopAtEnd = flags.stop;
   try {
     say(`started ${argv.join(' ')} as pid ${child.pid}; its output goes to ${logFile}`);
-    const found = await waitForTarget(child, exited, flags, logFile);
+    const found = await findReadableProcess(program, flags.wait, flags.url, logFile);
     if (found.kind === 'node') return await sampleNode(found.pid, found.info, count, outDir, flags, analysis, say, output);
     const { pid, url, runtimeVersion } = found;
     say(`pprof at ${url} (pid ${pid}); taking ${samplingPlan(count, flags.interval)} into ${outDir}`);
@@ -133,52 +100,15 @@ export async function runCommand(argv: string[], flags: RunFlags, output?: Sessi
       say,
     });
   } catch (error) {
-    stopProgram = true; // never leave behind a program the user did not get results from
+    stopAtEnd = true; // never leave behind a program the user did not get results from
     throw error;
   } finally {
-    if (stopProgram) {
-      await stopGroup(child, exited);
+    if (stopAtEnd) {
+      await stopProgram(program);
     } else if (child.exitCode === null) {
       child.unref();
       say(`left the program running as pid ${child.pid}`);
     }
-  }
-}
-
-/** Beyond --wait, how long a preloaded agent waits for leakscan: finding the program's inspector and connecting to it. */
-const PRELOAD_ATTACH_SLACK_MS = 10_000;
-
-type FoundTarget = { kind: 'go'; pid: number; url: string; runtimeVersion: string } | { kind: 'node'; pid: number; info: ProcessInfo };
-
-/**
- * Polls the program's process tree until one of its Go processes serves
- * pprof, or one of its Node processes has its inspector open.
- */
-async function waitForTarget(child: ChildProcess, exited: Promise<number | string>, flags: RunFlags, logFile: string): Promise<FoundTarget> {
-  const deadline = Date.now() + flags.wait * 1000;
-  let exitStatus: number | string | undefined;
-  void exited.then((status) => (exitStatus = status));
-  for (;;) {
-    if (exitStatus !== undefined) {
-      throw new TargetError(`the program exited (${exitStatus}) before leakscan could reach it; its output is in ${logFile}`);
-    }
-    for (const pid of await processTree(child.pid!)) {
-      const info = await inspectProcess(pid).catch(() => undefined);
-      if (info?.runtime.kind === 'node') {
-        const sockets = await listeningSockets(pid).catch(() => []);
-        if (sockets.length > 0) return { kind: 'node', pid, info };
-        continue;
-      }
-      if (info?.runtime.kind !== 'go') continue;
-      const runtimeVersion = info.runtime.version;
-      if (flags.url !== undefined) return { kind: 'go', pid, url: flags.url, runtimeVersion };
-      const url = await discoverPprof(pid, 1000).catch(() => undefined);
-      if (url !== undefined) return { kind: 'go', pid, url, runtimeVersion };
-    }
-    if (Date.now() > deadline) {
-      throw new TargetError(`the program served no pprof endpoint (Go) or inspector (Node.js) within ${flags.wait}s (a Go program needs import _ "net/http/pprof" and a listener; see --wait, --url)`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
@@ -197,20 +127,4 @@ function sampleNode(
   return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>
     `Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
   );
-}
-
-/** SIGTERM to the program's process group (it was started in its own), SIGKILL after 5 s. */
-async function stopGroup(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      /* already gone */
-    }
-  };
-  signalGroup('SIGTERM');
-  const timer = setTimeout(() => signalGroup('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }

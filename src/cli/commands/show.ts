@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { snapshotWarnings } from '../../model/sampling-warning.js';
 import { loadSnapshotFile } from '../../formats/load.js';
 import { summarizeSnapshot } from '../../analysis/summary.js';
 import { renderShow } from '../../report/show-text.js';
@@ -37,6 +38,8 @@ async function showCommand(file: string, options: ShowOptions): Promise<void> {
       createdBy: g.site.createdBy,
       maxWaitMinutes: g.maxWaitMinutes,
       labels: g.labels.map(([labels, count]) => ({ labels, count })),
+      ...(g.maxElidedFrames !== undefined ? { maxElidedFrames: g.maxElidedFrames } : {}),
+      ...(g.stackUnavailable > 0 ? { stackUnavailable: g.stackUnavailable } : {}),
     }));
     const json = {
       schema: 'leakscan.show',
@@ -49,7 +52,7 @@ async function showCommand(file: string, options: ShowOptions): Promise<void> {
       byState: Object.fromEntries(summary.byState),
       sites: summary.groups.length,
       groups,
-      warnings: snapshot.warnings ?? [],
+      warnings: snapshotWarnings(snapshot),
     };
     process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     return;

@@ -14,10 +14,12 @@
  *
  * - debug=0: gzipped profile.proto, decoded with pprof-format.
  */
+import { isGoRuntimeFunction } from '../../model/runtime-frames.js';
 import { Profile } from 'pprof-format';
 import { SnapshotBuilder } from '../../model/builder.js';
 import { InputError } from '../../util/errors.js';
-import { normalizeFunctionName, unquoteGoText } from './traceback.js';
+import { normalizeFunctionName } from './traceback.js';
+import { unquoteGoText } from './header.js';
 import { emptyDictionary } from '../../model/dictionary.js';
 
 export interface CountProfileSummary {
@@ -159,10 +161,7 @@ export function parseProfileProto(bytes: Uint8Array, builder: SnapshotBuilder): 
 }
 
 function trimRuntimeFrames(frames: number[], builder: SnapshotBuilder): number[] {
-  const isRuntime = (id: number) => {
-    const fn = builder.frames[id]!.fn;
-    return fn.startsWith('runtime.') || fn.startsWith('internal/runtime/');
-  };
+  const isRuntime = (id: number) => isGoRuntimeFunction(builder.frames[id]!.fn);
   let end = frames.length;
   while (end > 0 && builder.frames[frames[end - 1]!]!.fn === 'runtime.goexit') end--;
   let start = 0;

@@ -9,6 +9,7 @@
  * seen with several is ambiguous and left unlabeled, and a warning says how
  * many goroutines that left out.
  */
+import { isGoRuntimeFunction } from '../../model/runtime-frames.js';
 import type { Snapshot } from '../../model/format.js';
 import { copyDictionary, emptyDictionary, ownValue } from '../../model/dictionary.js';
 import type { Dictionary } from '../../model/dictionary.js';
@@ -60,7 +61,7 @@ export function stackSignatures(snapshot: Snapshot): (stack: number) => string {
     if (signature === undefined) {
       signature = (snapshot.stacks[stack] ?? [])
         .map((id) => snapshot.frames[id]!)
-        .filter((f) => !f.fn.startsWith('runtime.') && !f.fn.startsWith('internal/runtime/'))
+        .filter((f) => !isGoRuntimeFunction(f.fn))
         .map((f) => `${f.fn}:${f.line}`)
         .join('|');
       cache.set(stack, signature);

@@ -69,3 +69,12 @@ export function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+/** Whether `go version` runs: the Go demo target is built with the user's Go. */
+export function goIsInstalled(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('go', ['version'], { stdio: 'ignore' });
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
+}

@@ -54,21 +54,12 @@
   // without it.
   if (!builtin('node:worker_threads').isMainThread) return { installed: false, reason: 'not the main thread' };
   const asyncHooks = builtin('node:async_hooks');
-  const settings = Object.assign(
-    {
-      maxTracked: 200000,
-      foldAfterMs: 30000,
-      stackDepth: 16,
-      track: 'adaptive',
-      budget: 0.02, // adaptive: the share of one core watching may cost on average
-      windowMs: 100, // adaptive: how often the cost of watching is weighed
-      cycleMs: 250, // adaptive, over budget: one short window per cycle, several per snapshot interval
-      native: null, // { dir }: where leakscan's stack-capture addon builds are
-      watchdogMs: 15000,
-      closeInspector: false,
-    },
-    options || {},
-  );
+  // The whole set, always: leakscan builds it from agent-settings.json
+  // (agent-settings.ts describes each setting); the agent keeps no defaults.
+  const settings = options;
+  if (!settings || typeof settings.maxTracked !== 'number') {
+    return { installed: false, reason: 'no settings: leakscan passes them (LEAKSCAN_AGENT_OPTIONS when preloaded)' };
+  }
   const adaptive = settings.track !== 'all';
   // The cost model, calibrated with bench/node-overhead: what async_hooks
   // costs per event beyond our callbacks (its own bookkeeping and, for

@@ -21,7 +21,7 @@ export class CdpSession {
   private closedError: Error | undefined;
 
   private constructor(private readonly socket: WebSocket) {
-    socket.on('message', (data) => this.onMessage(String(data)));
+    socket.on('message', (data) => this.onMessage(messageText(data)));
     socket.on('close', () => this.failAll(new TargetError('the inspector connection closed')));
     socket.on('error', (error) => this.failAll(new TargetError(`inspector connection failed: ${error.message}`)));
   }
@@ -84,7 +84,7 @@ export class CdpSession {
   private onMessage(text: string): void {
     let message: { id?: number; result?: unknown; error?: { message: string } };
     try {
-      message = JSON.parse(text);
+      message = JSON.parse(text) as typeof message;
     } catch {
       return;
     }
@@ -105,4 +105,10 @@ export class CdpSession {
     }
     this.pending.clear();
   }
+}
+
+/** The text of an inspector message, however ws delivered it (one buffer, fragments, or an ArrayBuffer). */
+function messageText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
 }

@@ -27,29 +27,11 @@ import { CdpSession } from './cdp.js';
 import { COUNT_PENDING, HANDLE_CENSUS } from './census.js';
 import { nodeExecArgv, parseInspectorFlags } from './inspect-flags.js';
 import type { InspectorFlags } from './inspect-flags.js';
-import { nativeBindingDir } from './native-addon.js';
-import { samplingWarning } from '../../model/sampling-warning.js';
+import { AGENT_DEFAULTS, agentOptions, defaultAgentSettings } from './agent-settings.js';
+import type { AgentOptions, AgentSettings } from './agent-settings.js';
 
-export interface AgentSettings {
-  /** Live records kept before the oldest are folded into per-site counts. */
-  maxTracked: number;
-  /** Frames captured per creation stack. */
-  stackDepth: number;
-  /** "adaptive": watch in windows when watching all the time would cost more than `budget`; "all": always watch. */
-  track: 'adaptive' | 'all';
-  /** Adaptive: the share of one core the agent may cost on average (0.02 = 2%). */
-  budget: number;
-  /** Offer the native stack-capture addon (used if built for the target's Node ABI). */
-  native: boolean;
-}
-
-export const defaultAgentSettings: AgentSettings = { maxTracked: 200_000, stackDepth: 16, track: 'adaptive', budget: 0.02, native: true };
-
-/** The agent's own options, as agent.js reads them. */
-export function agentOptions(settings: AgentSettings, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const { native, ...rest } = settings;
-  return { ...rest, native: native ? { dir: nativeBindingDir } : null, ...extra };
-}
+export { agentOptions, defaultAgentSettings } from './agent-settings.js';
+export type { AgentSettings } from './agent-settings.js';
 
 export interface NodeAttachOptions {
   timeoutMs: number;
@@ -69,14 +51,14 @@ export const defaultNodeAttachOptions: Omit<NodeAttachOptions, 'say'> = {
   agent: defaultAgentSettings,
   promiseCensus: true,
   heartbeatMs: 1000,
-  watchdogMs: 5000,
+  watchdogMs: AGENT_DEFAULTS.watchdogMs,
 };
 
 const AGENT = `globalThis[Symbol.for('leakscan.agent')]`;
 let agentSource: string | undefined;
 
 /** The agent as an expression that installs it with these options. */
-export function agentExpression(options: Record<string, unknown>): string {
+export function agentExpression(options: AgentOptions): string {
   agentSource ??= readFileSync(agentFile(), 'utf8');
   const call = agentSource.trim().replace(/;$/, '');
   return `(() => { const LEAKSCAN_AGENT_OPTIONS = ${JSON.stringify(options)}; return (\n${call}\n); })()`;
@@ -294,7 +276,7 @@ export class NodeTarget {
     if (this.detached) return { agentRemoved: true, inspectorClosed: true };
     this.detached = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
-    let agentRemoved = false;
+    let agentRemoved: boolean;
     try {
       await this.session.evaluate(`${AGENT} ? ${AGENT}.uninstall('detach') : false`, 15_000);
       agentRemoved = true;
@@ -421,7 +403,7 @@ export function builderFromAgent(data: AgentSnapshot, source: Snapshot['source']
     const kind = data.types[typeId]!;
     builder.addTask({ kind, state: kind === 'PROMISE' ? 'pending' : 'active', stack: stackId >= 0 ? stackMap[stackId]! : unknownStack, count });
   }
-  if (data.dutyCycle < 1) builder.warn(samplingWarning(data.dutyCycle));
+  if (data.dutyCycle < 1) builder.watchedShare = data.dutyCycle;
   if (data.untracked) {
     // No count in the text, so a series of snapshots repeats it once.
     builder.warn(`the agent reached its cap of ${data.maxTracked} tracked resources; some short-lived resources were not tracked (raise --max-tracked)`);
