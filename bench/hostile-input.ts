@@ -50,7 +50,7 @@ function distinctDump(bytes: number): string {
 async function gzipBomb(inflated: number): Promise<string> {
   const file = join(dir, 'bomb.gz');
   const zeros = Buffer.alloc(1 << 20);
-  async function* source() {
+  function* source() {
     for (let at = 0; at < inflated; at += zeros.length) yield zeros;
   }
   await pipeline(Readable.from(source()), createGzip({ level: 9 }), createWriteStream(file));

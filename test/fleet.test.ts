@@ -193,9 +193,9 @@ test('the HTML fleet view shows the leak row across its instances and every hist
     assert.match(await firstRow.locator('th.site').innerText(), /main\.\(\*service\)\.lookup/);
     const cells = await firstRow.locator('td:not(.rank):not(.score)').allTextContents();
     const scoreOf = (address: string) => Number(cells[columns.indexOf(address)]);
-    for (const p of leaking) assert.ok(scoreOf(p.address) >= 50, `${p.address}: ${cells}`);
-    for (const p of healthy) assert.ok(!(scoreOf(p.address) >= 30), `${p.address}: ${cells}`);
-    const lines = await page.locator('#history polyline.history').evaluateAll((els) => els.map((e) => e.getAttribute('data-instance')));
+    for (const p of leaking) assert.ok(scoreOf(p.address) >= 50, `${p.address}: ${cells.join(' ')}`);
+    for (const p of healthy) assert.ok(!(scoreOf(p.address) >= 30), `${p.address}: ${cells.join(' ')}`);
+    const lines = (await page.evaluate(`[...document.querySelectorAll('#history polyline.history')].map((e) => e.getAttribute('data-instance'))`)) as string[];
     for (const p of [...leaking, ...healthy, restarting, nodeLeak, nodeHealthy]) assert.ok(lines.includes(p.address), `${p.address} has no history line`);
     assert.deepEqual(errors, []);
     assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), []);
@@ -291,7 +291,7 @@ test('watch serves per-site gauges that Prometheus scrapes, saves evidence, and 
   for (const o of others) assert.ok(Number(o.value[1]) < 30, JSON.stringify(o));
 
   const sets = readdirSync(watchOut).filter((n) => n.startsWith('evidence-'));
-  assert.ok(sets.length >= 1 && sets.length <= 2, `${sets}\n${watchLog}`);
+  assert.ok(sets.length >= 1 && sets.length <= 2, `${sets.join(', ')}\n${watchLog}`);
   const files = readdirSync(join(watchOut, sets[0]!));
   assert.ok(files.includes('full-dump.json.gz') && files.includes('suspects.json') && files.some((f) => f.startsWith('snapshot-')), String(files));
   assert.match(watchLog, /crossed 60/);

@@ -253,7 +253,7 @@ test('the Content-Security-Policy runs only the report\'s own scripts (by hash) 
   })`)) as { injected: number | null; base: boolean; violations: string[] };
   assert.equal(seen.injected, null, 'no injected script ran');
   assert.equal(seen.base, true, 'the <base> was ignored');
-  assert.ok(seen.violations.includes('script-src-elem'), `violations: ${seen.violations}`);
-  assert.ok(seen.violations.includes('base-uri'), `violations: ${seen.violations}`);
+  assert.ok(seen.violations.includes('script-src-elem'), `violations: ${seen.violations.join(', ')}`);
+  assert.ok(seen.violations.includes('base-uri'), `violations: ${seen.violations.join(', ')}`);
   await page.close();
 });

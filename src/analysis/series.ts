@@ -207,7 +207,7 @@ export class SeriesBuilder {
         // The main goroutine's wait is the program's lifetime, not a stuck pile.
         if (!isMainGoroutine(task, site.anchor, snapshot.runtime)) {
           let places = placesNow.get(series);
-          if (places === undefined) placesNow.set(series, (places = new Map()));
+          if (places === undefined) placesNow.set(series, (places = new Map<string, TaskPlace>()));
           const top = snapshot.stacks[task.stack]?.[0];
           const frame = top === undefined ? undefined : snapshot.frames[top];
           const place: TaskPlace = { place: `${task.state}\u0000${frame ? `${frame.fn}\u0000${frame.file}:${frame.line}` : ''}`, state: task.state };
@@ -232,7 +232,7 @@ export class SeriesBuilder {
       series.counts[index] ??= 0;
       let staying = this.staying.get(series);
       if (staying === undefined) this.staying.set(series, (staying = new StayingTasks()));
-      if (withIds) staying.look(index, placesNow.get(series) ?? new Map());
+      if (withIds) staying.look(index, placesNow.get(series) ?? new Map<string, TaskPlace>());
       else staying.count(series.counts[index]);
       const aside = setAsideNow.get(series);
       if (aside !== undefined) series.leakMarkSetAside = aside;

@@ -145,7 +145,7 @@ async function* gunzip(chunks: AsyncIterable<Buffer>, name: string, maxBytes: nu
       yield chunk as Buffer;
     }
   } catch (error) {
-    if (sourceError !== undefined) throw sourceError;
+    if (sourceError !== undefined) throw sourceError instanceof Error ? sourceError : new InputError(`${name}: the input failed while it was read`);
     if (error instanceof InputError) throw error;
     throw new InputError(`${name}: truncated or corrupt gzip data`);
   } finally {

@@ -32,7 +32,7 @@ test('a tree has one path per stack, from the outermost frame in, and counts eve
   assert.equal(leak.f, '/src/app/main.go:20');
   const park = child(leak, 'runtime.gopark');
   assert.equal(park.value, 30);
-  assert.deepEqual(park.st, { 'chan receive': 30 });
+  assert.deepEqual({ ...park.st }, { 'chan receive': 30 });
   assert.deepEqual(park.ids, ['1', '2', '3', '4', '5'], 'five example ids');
   assert.deepEqual(park.lb, [{ tenant: 'acme' }]);
   assert.deepEqual(park.cb, ['main.serve /src/app/main.go:99']);

@@ -100,16 +100,17 @@ test('a sampled Node series says once how much of the time the agent watched', (
   assert.equal(seriesSamplingWarning([40], 1), `the agent watched about 40% of the time ${tail}`);
 });
 
-test('a leak that climbs, survives and blocks ranks first and high; the steady pool beside it scores 0', () => {
+test('a leak that climbs, survives and blocks ranks first and high; the steady pool beside it stays low', () => {
   const { suspects } = analyze(leakingService(6, (i) => 5 + 10 * i));
   const [top, pool] = suspects;
   assert.equal(top?.key, 'main.(*session).heartbeat <- main.(*gateway).Open');
   assert.ok(top!.score >= 90, `score ${top!.score}`);
   assert.equal(top!.survival, 1);
   assert.equal(top!.blocking, 1);
-  assert.equal(top!.explanation, '+10/min over 6 snapshots (5 → 55), rising at every step; 100% survive the window; all blocked on select');
+  assert.match(top!.explanation, /^\+10\/min over 6 snapshots \(5 → 55\), rising at every step; 100% survive the window; all blocked on select; no progress: the same 5 goroutines/);
   assert.equal(pool?.key, 'main.worker <- main.startPool');
-  assert.equal(pool!.score, 0);
+  // Idle workers waiting for a job: no growth, and a wait that means little (docs/scoring.md).
+  assert.ok(pool!.score < 30, `pool ${pool!.score}`);
   assert.match(pool!.explanation, /flat/);
 });
 
@@ -127,11 +128,12 @@ test('one snapshot: scored by size and blocking only, never above the cap', () =
   const { suspects } = analyze([goSnapshot(0, [{ fn: 'main.stuck', ids: ids(1, 500), waitMinutes: 30 }])]);
   assert.equal(suspects[0]!.growth, undefined);
   assert.equal(suspects[0]!.score, SINGLE_SNAPSHOT_CAP);
-  assert.match(suspects[0]!.explanation, /^500 goroutines in one snapshot, growth unknown; all blocked on chan receive; waiting up to 30 min$/);
+  assert.match(suspects[0]!.explanation, /^500 goroutines in one snapshot, growth unknown; all blocked on chan receive; waiting up to 30 min(;|$)/);
 });
 
 test('goroutines the Go runtime reports leaked score 100 even when they do not grow', () => {
-  const snapshots = [0, 1, 2].map((i) => goSnapshot(i * 60_000, [{ fn: 'main.blockForever', state: 'select (no cases)', ids: [7], leaked: true }]));
+  // (A wait made on purpose, select {} with no cases, is set aside: docs/scoring.md.)
+  const snapshots = [0, 1, 2].map((i) => goSnapshot(i * 60_000, [{ fn: 'main.sendResult', state: 'chan send', ids: [7], leaked: true }]));
   const [top] = analyze(snapshots).suspects;
   assert.equal(top!.score, 100);
   assert.equal(top!.confirmed, true);
