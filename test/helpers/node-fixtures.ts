@@ -36,12 +36,18 @@ export function leakLine(name: string): number {
   return index + 1;
 }
 
-export async function startNodeFixture(name: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunningNodeFixture> {
+/**
+ * `wrap`: a command that runs node in the same process (it execs it), such as
+ * `unshare -rn` (a network namespace of its own: whatever it binds, no other
+ * machine can reach).
+ */
+export async function startNodeFixture(name: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; wrap?: string[] } = {}): Promise<RunningNodeFixture> {
   const file = nodeFixtureFile(name);
   const env = { ...process.env, ...options.env };
   delete env.NODE_OPTIONS; // a plain `node`, whatever the test runner was started with
   if (options.env?.NODE_OPTIONS) env.NODE_OPTIONS = options.env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = [...(options.wrap ?? []), process.execPath, ...(options.nodeArgs ?? []), file];
+  const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {

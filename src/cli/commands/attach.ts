@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { inspectProcess } from '../../targets/proc.js';
@@ -22,6 +23,10 @@ export interface AttachFlags extends SamplingFlags, AnalysisFlags, NodeAgentFlag
   leakProfile: boolean;
   labels: boolean;
   promiseCensus: boolean;
+  /** Node: use or open an inspector that listens beyond loopback. */
+  allowRemoteInspector?: boolean;
+  /** Node: the port the inspector listens on or will open on, when the command line cannot tell. */
+  inspectorPort?: number;
 }
 
 export const ATTACH_DEFAULTS = { interval: 5, count: 12 };
@@ -36,6 +41,7 @@ export function registerAttach(program: Command, run: (action: () => Promise<num
     .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak (one extra GC cycle per snapshot)')
     .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels when dumps have none')
     .option('--no-promise-census', 'Node: do not count promises created before attach (it runs a GC in the target per snapshot)');
+  addInspectorOptions(command);
   addNodeAgentOptions(command);
   addSamplingOptions(command, ATTACH_DEFAULTS);
   addAnalysisOptions(command)
@@ -44,8 +50,10 @@ export function registerAttach(program: Command, run: (action: () => Promise<num
       `
 Go: leakscan finds the pprof endpoint by asking each TCP port the process
 listens on for /debug/pprof/; it never sends a signal to a Go process.
-Node.js: leakscan opens the inspector with SIGUSR1 (after checking the pid is
-Node and its inspector port is free), checks process.pid over it, injects an
+Node.js: leakscan opens the inspector with SIGUSR1 (after checking from its
+executable that the pid is Node, that it catches SIGUSR1, that the inspector
+would listen on loopback only and that its port is free), checks process.pid
+over it, injects an
 async_hooks agent, and on detach removes the agent and closes the inspector
 again. The agent costs at most about --agent-budget of a core: in a busy
 process it watches in windows and scales what it saw (the report says so).
@@ -63,6 +71,19 @@ Examples:
 
 async function attachCommand(pidText: string, flags: AttachFlags): Promise<number> {
   return attachAndSample(parsePid(pidText), flags);
+}
+
+/** The Node inspector options of attach and check. */
+export function addInspectorOptions(command: Command): Command {
+  return command
+    .option('--inspector-port <port>', 'Node: the port the target\'s inspector listens on or opens on (needed when its command line was rewritten, e.g. by process.title)', port)
+    .option('--allow-remote-inspector', 'Node: accept an inspector that listens beyond loopback (--inspect=0.0.0.0): anyone who reaches it can run code in the target');
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new InvalidArgumentError('expected a TCP port from 1 to 65535');
+  return n;
 }
 
 export function parsePid(text: string): number {
@@ -110,6 +131,8 @@ async function attachNode(
     timeoutMs: flags.timeout * 1000,
     promiseCensus: flags.promiseCensus,
     agent: agentSettingsFromFlags(flags),
+    allowRemoteInspector: flags.allowRemoteInspector === true,
+    ...(flags.inspectorPort !== undefined ? { inspectorPort: flags.inspectorPort } : {}),
     say,
   };
   return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>

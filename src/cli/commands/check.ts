@@ -12,7 +12,7 @@ import { ExitCode, InputError } from '../../util/errors.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
 import { analyzeInputs } from '../analyze-files.js';
-import { ATTACH_DEFAULTS, attachAndSample, parsePid, sampleGoUrl } from './attach.js';
+import { addInspectorOptions, ATTACH_DEFAULTS, attachAndSample, parsePid, sampleGoUrl } from './attach.js';
 import { NODE_AGENT_FLAG_DEFAULTS } from '../node-agent-options.js';
 import type { AttachFlags } from './attach.js';
 import { runCommand } from './run.js';
@@ -22,6 +22,8 @@ import { positiveInt, positiveSeconds, score } from '../options.js';
 
 interface CheckFlags extends AnalysisFlags {
   pid?: string;
+  allowRemoteInspector?: boolean;
+  inspectorPort?: number;
   url?: string;
   baseline?: string;
   failScore?: number;
@@ -62,6 +64,7 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
     .option('--html <file>', 'also write the HTML report here')
     .option('--timeout <seconds>', 'live targets: give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--wait <seconds>', 'with -- <command>: how long to wait for the program to be readable', positiveSeconds, 30);
+  addInspectorOptions(command);
   addAnalysisOptions(command)
     .addHelpText(
       'after',
@@ -139,7 +142,13 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
     ...analysisFlags(flags),
   };
   if (flags.pid !== undefined) {
-    const attachFlags: AttachFlags = { ...live, ...NODE_AGENT_FLAG_DEFAULTS, promiseCensus: true };
+    const attachFlags: AttachFlags = {
+      ...live,
+      ...NODE_AGENT_FLAG_DEFAULTS,
+      promiseCensus: true,
+      allowRemoteInspector: flags.allowRemoteInspector === true,
+      ...(flags.inspectorPort !== undefined ? { inspectorPort: flags.inspectorPort } : {}),
+    };
     return attachAndSample(parsePid(flags.pid), attachFlags, output);
   }
   if (flags.url !== undefined) {

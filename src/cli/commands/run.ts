@@ -160,7 +160,8 @@ function sampleNode(
   say: (line: string) => void,
   output: SessionOutput | undefined,
 ): Promise<number> {
-  const attach = { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, say };
+  // leakscan set --inspect=127.0.0.1:0 itself: a command line rewritten by process.title changes nothing.
+  const attach = { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, launchedByLeakscan: true, say };
   return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>
     `Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${count} snapshots ${flags.interval}s apart into ${outDir}`,
   );
