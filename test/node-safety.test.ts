@@ -7,7 +7,7 @@
  * write the inspector's UUID anywhere, or break another leakscan attached to
  * the same process. Tests that touch port 9229 hold its lock.
  */
-import { test, after } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
@@ -27,7 +27,8 @@ import { readNodeCommandLine } from '../src/targets/node/inspect-flags.js';
 
 const dir = tempDir();
 const running: RunningNodeFixture[] = [];
-after(() => Promise.all(running.map((f) => f.stop())));
+// Stopped after each test, passed or not: a target left running would hold its inspector port.
+afterEach(() => Promise.all(running.splice(0).map((f) => f.stop())));
 
 async function start(name: string, options: Parameters<typeof startNodeFixture>[1] = {}): Promise<RunningNodeFixture> {
   const fixture = await startNodeFixture(name, options);
@@ -63,14 +64,14 @@ function assertOneLineExit3(result: { code: number | null; stderr: string }, pat
 
 const unshareWorks = spawnSync('unshare', ['-rn', 'true']).status === 0;
 
-test('a copy of /bin/sleep named node: not Node, never signalled', async () => {
+test('a copy of /bin/sleep named node: not Node, never signalled', () => withInspectorPort(async () => {
   const fake = join(dir, 'node');
   copyFileSync('/bin/sleep', fake);
   const child = spawn(fake, ['60'], { stdio: 'ignore' });
   try {
     await sleep(200);
     assert.equal(await isNodeExecutable(child.pid!), false);
-    const result = await runCli(['attach', String(child.pid)]);
+    const result = await runCli(['attach', String(child.pid), '--out', join(dir, 'sleep')]);
     assertOneLineExit3(result, /is neither a Go nor a Node\.js program; nothing was sent to it/);
     await sleep(300);
     assert.equal(child.exitCode, null, 'it still runs');
@@ -78,7 +79,7 @@ test('a copy of /bin/sleep named node: not Node, never signalled', async () => {
   } finally {
     child.kill('SIGKILL');
   }
-});
+}));
 
 test('the Node version is read from the executable, and versions without getBuiltinModule are refused', async () => {
   const fixture = await start('long-interval');
@@ -92,7 +93,7 @@ test('the Node version is read from the executable, and versions without getBuil
 
 test('a Node process that no longer catches SIGUSR1 (SigCgt) is refused, not killed', () => withInspectorPort(async () => {
   const fixture = await start('service-quirks', { env: { FIXTURE_SIGUSR1: 'released' } });
-  const result = await runCli(['attach', String(fixture.pid)]);
+  const result = await runCli(['attach', String(fixture.pid), '--out', join(dir, 'sigcgt')]);
   assertOneLineExit3(result, /does not handle SIGUSR1 \(SigCgt in \/proc\/\d+\/status\), so the signal would kill it; nothing was sent/);
   await sleep(300);
   assert.equal(fixture.process.exitCode, null, 'it still runs');
@@ -122,7 +123,7 @@ test('a pid that exited, or whose start time changed, is never signalled: one li
 test('--inspect-port=0.0.0.0:PORT: refused before SIGUSR1 unless --allow-remote-inspector', { skip: !unshareWorks && 'needs unshare -rn' }, () => withInspectorPort(async () => {
   // In a network namespace of its own: even if it did open, nothing could reach it.
   const fixture = await start('long-interval', { nodeArgs: ['--inspect-port=0.0.0.0:9231'], wrap: ['unshare', '-rn'] });
-  const result = await runCli(['attach', String(fixture.pid)]);
+  const result = await runCli(['attach', String(fixture.pid), '--out', join(dir, 'remote-port')]);
   assertOneLineExit3(result, /would open its inspector on 0\.0\.0\.0:9231, reachable from other machines .*nothing was sent \(pass --allow-remote-inspector/);
   await sleep(300);
   assert.doesNotMatch(fixture.stderr(), /Debugger listening/);
@@ -131,7 +132,7 @@ test('--inspect-port=0.0.0.0:PORT: refused before SIGUSR1 unless --allow-remote-
 
 test('an inspector already open on 0.0.0.0 is not used without --allow-remote-inspector', { skip: !unshareWorks && 'needs unshare -rn' }, () => withInspectorPort(async () => {
   const fixture = await start('long-interval', { nodeArgs: ['--inspect=0.0.0.0:9232'], wrap: ['unshare', '-rn'] });
-  const result = await runCli(['attach', String(fixture.pid)]);
+  const result = await runCli(['attach', String(fixture.pid), '--out', join(dir, 'remote-open')]);
   assertOneLineExit3(result, /the inspector of pid \d+ listens on 0\.0\.0\.0:9232, reachable from other machines .*leakscan does not use it/);
   await fixture.stop();
 }));
@@ -139,7 +140,7 @@ test('an inspector already open on 0.0.0.0 is not used without --allow-remote-in
 test('a command line rewritten by process.title: no guess, no signal; --inspector-port names the port', () => withInspectorPort(async () => {
   const fixture = await start('service-quirks', { env: { FIXTURE_TITLE: 'quirks-api' } });
   assert.deepEqual(readFileSync(`/proc/${fixture.pid}/cmdline`, 'utf8').split('\0').filter(Boolean), ['quirks-api']);
-  const refused = await runCli(['attach', String(fixture.pid)]);
+  const refused = await runCli(['attach', String(fixture.pid), '--out', join(dir, 'title-refused')]);
   assertOneLineExit3(refused, /does not start with the node executable: it was rewritten \(process\.title\?\); leakscan does not guess .*--inspector-port/);
   await sleep(300);
   assert.doesNotMatch(fixture.stderr(), /Debugger listening/);
