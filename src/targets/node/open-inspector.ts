@@ -70,7 +70,7 @@ export async function reachInspector(pid: number, info: ProcessInfo, options: Re
   }
   const version = await nodeVersionOf(pid);
   const unsupported = version === undefined ? undefined : unsupportedNodeVersion(version);
-  if (unsupported !== undefined) throw new TargetError(`pid ${pid} runs ${unsupported}; nothing was sent to it`);
+  if (unsupported !== undefined) throw new TargetError(`pid ${pid}: ${unsupported}; nothing was sent to it`);
   if ((await catchesSignal(pid, SIGUSR1)) !== true) {
     throw new TargetError(`pid ${pid} does not handle SIGUSR1 (SigCgt in /proc/${pid}/status), so the signal would kill it; nothing was sent`);
   }

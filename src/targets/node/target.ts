@@ -166,7 +166,7 @@ export class NodeTarget {
         throw new TargetError(`the ${where} answered process.version with ${describeValue(version)}; nothing was run there`);
       }
       const unsupported = unsupportedNodeVersion(version);
-      if (unsupported !== undefined) throw new TargetError(`pid ${pid} runs ${unsupported}`);
+      if (unsupported !== undefined) throw new TargetError(`pid ${pid}: ${unsupported}`);
       const agent = agentOptions(options.agent, { watchdogMs: options.watchdogMs, closeInspector: opened });
       const status = await session.evaluate<unknown>(claimOrInstallAgent(agent), options.timeoutMs);
       if (isAlreadyAttached(status)) {
