@@ -13,6 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './crowd.js';
@@ -21,6 +22,14 @@ import { resources, startNodeFixture, withInspectorPort } from '../test/helpers/
 const EXTRA_PORTS = 6;
 const cli = join(repoRoot, 'bin', 'leakscan.js');
 const other = process.argv[2];
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -31,15 +40,19 @@ async function timeToFirstSnapshot(leakscan: string, pid: number): Promise<numbe
   const out = mkdtempSync(join(tmpdir(), 'leakscan-bench-'));
   const first = join(out, 'snapshot-1.json.gz');
   const started = performance.now();
-  const child = spawn(process.execPath, [leakscan, 'attach', String(pid), '--count', '1', '--out', out, '--no-html'], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [leakscan, 'attach', String(pid), '--count', '1', '--out', out, '--no-html'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   while (!existsSync(first)) {
-    if (child.exitCode !== null) throw new Error(`attach exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`attach exited with ${child.exitCode}: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   const elapsed = performance.now() - started;
   await new Promise((resolve) => child.once('exit', resolve));
   rmSync(out, { recursive: true, force: true });
-  await new Promise((resolve) => setTimeout(resolve, 500)); // the inspector closes a moment after detach
+  // The inspector closes a moment after detach: the next run must open it again.
+  const deadline = Date.now() + 5000;
+  while ((await portOpen(9229)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   return elapsed;
 }
 
