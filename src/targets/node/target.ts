@@ -143,8 +143,9 @@ export class NodeTarget {
     try {
       return await NodeTarget.connect(pid, endpoint, opened, options);
     } catch (error) {
-      // Whatever failed after the signal, the inspector leakscan opened is closed again.
-      if (opened && !(await closeOpenedInspector(pid, endpoint))) {
+      // Whatever failed after the signal, the inspector leakscan opened is closed again,
+      // unless another leakscan is attached through it (its agent now closes it).
+      if (opened && !(error instanceof AlreadyAttachedError) && !(await closeOpenedInspector(pid, endpoint))) {
         options.say(`warning: could not confirm that the ${where} of pid ${pid} closed`);
       }
       throw error;
@@ -170,7 +171,7 @@ export class NodeTarget {
       const agent = agentOptions(options.agent, { watchdogMs: options.watchdogMs, closeInspector: opened });
       const status = await session.evaluate<unknown>(claimOrInstallAgent(agent), options.timeoutMs);
       if (isAlreadyAttached(status)) {
-        throw new TargetError(`pid ${pid} is already attached by another leakscan (its agent is installed); nothing was changed, try again when that one has detached`);
+        throw new AlreadyAttachedError(`pid ${pid} is already attached by another leakscan (its agent is installed); nothing was changed, try again when that one has detached`);
       }
       if (!isAgentStatus(status)) throw new TargetError(`the leakscan agent in pid ${pid} answered ${describeValue(status)} when installed`);
       options.say(describeCapture(status));
@@ -336,6 +337,8 @@ function claimOrInstallAgent(options: Record<string, unknown>): string {
       existing.ping();
       return existing.status();
     }
+    // This leakscan opened the inspector and another one's agent got in first: that agent closes it on detach.
+    if (${options.closeInspector === true}) existing.status().settings.closeInspector = true;
     return { alreadyAttached: true };
   }
   const status = ${agentExpression(options)};
@@ -343,6 +346,8 @@ function claimOrInstallAgent(options: Record<string, unknown>): string {
   return status;
 })()`;
 }
+
+class AlreadyAttachedError extends TargetError {}
 
 function isAlreadyAttached(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as { alreadyAttached?: unknown }).alreadyAttached === true;
