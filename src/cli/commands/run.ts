@@ -122,8 +122,9 @@ function sampleNode(
   say: (line: string) => void,
   output: SessionOutput | undefined,
 ): Promise<number> {
-  // The inspector was opened by the --inspect leakscan added: detach closes it.
-  const attach = { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, say, ownsInspector: true };
+  // The inspector was opened by the --inspect=127.0.0.1:0 leakscan added: detach closes it, and a
+  // command line rewritten by process.title changes nothing.
+  const attach = { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, say, ownsInspector: true, launchedByLeakscan: true };
   return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>
     `Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
   );

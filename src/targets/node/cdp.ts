@@ -26,12 +26,13 @@ export class CdpSession {
     socket.on('error', (error) => this.failAll(new TargetError(`inspector connection failed: ${error.message}`)));
   }
 
-  static connect(url: string, timeoutMs: number): Promise<CdpSession> {
+  /** `label` names the inspector in errors: the URL holds its UUID, which is never shown. */
+  static connect(url: string, timeoutMs: number, label: string): Promise<CdpSession> {
     return new Promise((resolve, reject) => {
       // The inspector refuses connections with an Origin header it does not expect; send none.
       const socket = new (ws())(url, { handshakeTimeout: timeoutMs, perMessageDeflate: false, maxPayload: 512 * 1024 * 1024 });
       socket.once('open', () => resolve(new CdpSession(socket)));
-      socket.once('error', (error) => reject(new TargetError(`cannot connect to the inspector at ${url}: ${error.message}`)));
+      socket.once('error', (error) => reject(new TargetError(`cannot connect to the ${label}: ${error.message.replaceAll(url, label)}`)));
     });
   }
 
@@ -62,10 +63,14 @@ export class CdpSession {
       { expression, returnByValue: true, awaitPromise: true, includeCommandLineAPI: false, silent: true },
       timeoutMs,
     );
+    // The answer is the target's: its shape is checked, never assumed.
+    if (typeof result !== 'object' || result === null) throw new TargetError('the inspector answered Runtime.evaluate with something that is not an object');
     if (result.exceptionDetails) {
-      const description = result.exceptionDetails.exception?.description ?? result.exceptionDetails.text;
-      throw new TargetError(`code leakscan ran in the target failed: ${description.split('\n')[0]}`);
+      const details = result.exceptionDetails as { text?: unknown; exception?: { description?: unknown } };
+      const description = typeof details.exception?.description === 'string' ? details.exception.description : typeof details.text === 'string' ? details.text : 'an exception';
+      throw new TargetError(`code leakscan ran in the target failed: ${description.split('\n')[0]!.slice(0, 200)}`);
     }
+    if (typeof result.result !== 'object' || result.result === null) throw new TargetError('the inspector answered Runtime.evaluate without a result');
     return result.result.value as T;
   }
 
@@ -82,19 +87,21 @@ export class CdpSession {
   }
 
   private onMessage(text: string): void {
-    let message: { id?: number; result?: unknown; error?: { message: string } };
+    let message: { id?: unknown; result?: unknown; error?: { message?: unknown } };
     try {
       message = JSON.parse(text) as typeof message;
     } catch {
       return;
     }
-    if (message.id === undefined) return; // an event; none is subscribed to
+    if (typeof message !== 'object' || message === null || typeof message.id !== 'number') return; // an event (none is subscribed to), or noise
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
     clearTimeout(pending.timer);
-    if (message.error) pending.reject(new TargetError(`inspector error: ${message.error.message}`));
-    else pending.resolve(message.result);
+    if (message.error) {
+      const why = typeof message.error.message === 'string' ? message.error.message.slice(0, 200) : 'unknown';
+      pending.reject(new TargetError(`inspector error: ${why}`));
+    } else pending.resolve(message.result);
   }
 
   private failAll(error: Error): void {

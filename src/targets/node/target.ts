@@ -1,22 +1,23 @@
 /**
  * Attaching to a running Node.js process by pid, safely:
  *
- * 1. The pid must be a Node process (/proc: executable and command line);
- *    SIGUSR1 kills most other programs.
- * 2. Its command line and NODE_OPTIONS say whether the inspector is open,
- *    on which port SIGUSR1 would open it, and whether anything forbids it
- *    (--disable-sigusr1, the permission model).
- * 3. If the inspector is not open, the port it would take must be free:
- *    port 9229 may belong to another process, which must not be confused with
- *    the target. Only then SIGUSR1 is sent.
- * 4. The inspector is found among the target's own listening sockets, and
- *    `process.pid` is checked over the connection before anything else runs.
- * 5. The agent (agent.js) is injected; a heartbeat keeps it alive, and
- *    detach removes it and closes the inspector again if leakscan opened it.
+ * 1. The pid must be a Node process: its executable, not its name, says so
+ *    (executable.ts); SIGUSR1 kills most other programs.
+ * 2. open-inspector.ts finds its inspector where the flags say it is, or
+ *    opens it with SIGUSR1 after every check (loopback, version, SigCgt, a
+ *    free port, the same process right before the signal).
+ * 3. `process.pid` and `process.version` are checked over the connection
+ *    before anything else runs; every answer is checked for type.
+ * 4. The agent (agent.js) is injected, unless another leakscan's agent is
+ *    there (then this one backs off); a heartbeat keeps it alive, and detach
+ *    removes it and closes the inspector again if leakscan opened it. If
+ *    anything fails after the signal, the inspector is closed here.
+ *
+ * The inspector's WebSocket URL holds its UUID, the only thing that keeps
+ * web pages out of it: it is used to connect and written nowhere (snapshots
+ * and messages say "inspector 127.0.0.1:9229").
  */
-import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { packagePath } from '../../util/package-root.js';
 import { SnapshotBuilder } from '../../model/builder.js';
 import type { Snapshot } from '../../model/format.js';
@@ -25,15 +26,18 @@ import { inspectProcess, listeningSockets, processExists } from '../proc.js';
 import type { ProcessInfo } from '../proc.js';
 import { CdpSession } from './cdp.js';
 import { COUNT_PENDING, HANDLE_CENSUS } from './census.js';
-import { nodeExecArgv, parseInspectorFlags } from './inspect-flags.js';
-import type { InspectorFlags } from './inspect-flags.js';
 import { AGENT_DEFAULTS, agentOptions, defaultAgentSettings } from './agent-settings.js';
 import type { AgentOptions, AgentSettings } from './agent-settings.js';
+import { unsupportedNodeVersion } from './executable.js';
+import { describeInspector } from './inspector-endpoint.js';
+import type { InspectorEndpoint } from './inspector-endpoint.js';
+import { closeOpenedInspector, reachInspector } from './open-inspector.js';
+import type { ReachOptions } from './open-inspector.js';
 
 export { agentOptions, defaultAgentSettings } from './agent-settings.js';
 export type { AgentSettings } from './agent-settings.js';
 
-export interface NodeAttachOptions {
+export interface NodeAttachOptions extends ReachOptions {
   timeoutMs: number;
   agent: AgentSettings;
   /** Count pending promises that existed before attach (Runtime.queryObjects; runs a GC in the target). */
@@ -48,6 +52,7 @@ export interface NodeAttachOptions {
 
 export const defaultNodeAttachOptions: Omit<NodeAttachOptions, 'say'> = {
   timeoutMs: 30_000,
+  allowRemoteInspector: false,
   agent: defaultAgentSettings,
   promiseCensus: true,
   heartbeatMs: 1000,
@@ -110,6 +115,7 @@ export class NodeTarget {
   private constructor(
     readonly pid: number,
     readonly session: CdpSession,
+    /** "inspector 127.0.0.1:9229": where the data comes from, without the inspector's UUID. */
     readonly inspectorUrl: string,
     readonly inspectorPort: number,
     /** leakscan opened the inspector (SIGUSR1) and must close it again. */
@@ -121,39 +127,44 @@ export class NodeTarget {
   static async attach(pid: number, options: NodeAttachOptions, known?: ProcessInfo): Promise<NodeTarget> {
     const info = known ?? (await inspectProcess(pid));
     if (info.runtime.kind !== 'node') throw new TargetError(`pid ${pid} is not a Node.js process`);
-    const nodeOptions = await readNodeOptions(pid);
-    const flags = parseInspectorFlags(nodeExecArgv(info.argv), nodeOptions);
-    if (flags.permissionModel) {
-      throw new TargetError(`pid ${pid} runs under Node's permission model (--permission), which disables the inspector; leakscan cannot attach (use leakscan run without --permission)`);
-    }
-    let inspector = await findOwnInspector(pid, options.timeoutMs);
-    let opened = false;
-    if (inspector === undefined) {
-      if (flags.sigusr1Disabled) {
-        throw new TargetError(`pid ${pid} was started with --disable-sigusr1, so its inspector cannot be opened from outside; start it with --inspect=127.0.0.1:0, or under leakscan run`);
-      }
-      await ensurePortFree(pid, flags);
-      options.say(`opening the inspector of Node process ${pid} (SIGUSR1)`);
-      process.kill(pid, 'SIGUSR1'); // identified as Node above: SIGUSR1 opens its inspector
-      opened = true;
-      inspector = await waitForInspector(pid, flags, 5000);
-    }
-    let session: CdpSession;
+    const { endpoint, opened } = await reachInspector(pid, info, options);
+    const where = describeInspector(endpoint);
     try {
-      session = await CdpSession.connect(inspector.webSocketUrl, options.timeoutMs);
+      return await NodeTarget.connect(pid, endpoint, opened, options);
     } catch (error) {
-      if (opened) await closeInspectorWithoutAgent(inspector.webSocketUrl);
+      // Whatever failed after the signal, the inspector leakscan opened is closed again,
+      // unless another leakscan is attached through it (its agent now closes it).
+      if (opened && !(error instanceof AlreadyAttachedError) && !(await closeOpenedInspector(pid, endpoint))) {
+        options.say(`warning: could not confirm that the ${where} of pid ${pid} closed`);
+      }
       throw error;
     }
+  }
+
+  private static async connect(pid: number, endpoint: InspectorEndpoint, opened: boolean, options: NodeAttachOptions): Promise<NodeTarget> {
+    const where = describeInspector(endpoint);
+    const session = await CdpSession.connect(endpoint.webSocketUrl, options.timeoutMs, where);
     try {
-      const remotePid = await session.evaluate<number>('process.pid', options.timeoutMs);
-      if (remotePid !== pid) {
-        throw new TargetError(`the inspector on port ${inspector.port} belongs to pid ${remotePid}, not ${pid}; nothing was run there`);
+      // Everything the inspector answers is the target's: checked for type before use.
+      const remotePid = await session.evaluate<unknown>('process.pid', options.timeoutMs);
+      if (typeof remotePid !== 'number' || !Number.isSafeInteger(remotePid)) {
+        throw new TargetError(`the ${where} answered process.pid with ${describeValue(remotePid)}, not a pid; nothing was run there`);
       }
-      const version = await session.evaluate<string>('process.version', options.timeoutMs);
-      const status = await session.evaluate<AgentStatus>(agentExpression(agentOptions(options.agent, { watchdogMs: options.watchdogMs, closeInspector: opened })), options.timeoutMs);
+      if (remotePid !== pid) throw new TargetError(`the ${where} belongs to pid ${remotePid}, not ${pid}; nothing was run there`);
+      const version = await session.evaluate<unknown>('process.version', options.timeoutMs);
+      if (typeof version !== 'string' || !/^v\d{1,4}\.\d{1,4}\.\d{1,4}/.test(version)) {
+        throw new TargetError(`the ${where} answered process.version with ${describeValue(version)}; nothing was run there`);
+      }
+      const unsupported = unsupportedNodeVersion(version);
+      if (unsupported !== undefined) throw new TargetError(`pid ${pid}: ${unsupported}`);
+      const agent = agentOptions(options.agent, { watchdogMs: options.watchdogMs, closeInspector: opened });
+      const status = await session.evaluate<unknown>(claimOrInstallAgent(agent), options.timeoutMs);
+      if (isAlreadyAttached(status)) {
+        throw new AlreadyAttachedError(`pid ${pid} is already attached by another leakscan (its agent is installed); nothing was changed, try again when that one has detached`);
+      }
+      if (!isAgentStatus(status)) throw new TargetError(`the leakscan agent in pid ${pid} answered ${describeValue(status)} when installed`);
       options.say(describeCapture(status));
-      const target = new NodeTarget(pid, session, inspector.webSocketUrl, inspector.port, opened || options.ownsInspector === true, version, options);
+      const target = new NodeTarget(pid, session, where, endpoint.port, opened || options.ownsInspector === true, version.slice(0, 40), options);
       target.startHeartbeat();
       return target;
     } catch (error) {
@@ -216,6 +227,9 @@ export class NodeTarget {
       await census?.release();
     }
     if (data === undefined) throw new TargetError(`the leakscan agent in pid ${this.pid} is gone (removed by its watchdog?)`);
+    if (!isAgentSnapshot(data) || !isHandleCensus(handles) || (promises !== undefined && !(Number.isFinite(promises.pending) && Number.isFinite(promises.total)))) {
+      throw new TargetError(`the target (pid ${this.pid}) answered a snapshot leakscan cannot read (its agent or census was changed?)`);
+    }
 
     const { builder, trackedPending } = builderFromAgent(data, {
       pid: this.pid,
@@ -297,84 +311,74 @@ export class NodeTarget {
   }
 }
 
-async function readNodeOptions(pid: number): Promise<string> {
-  try {
-    const environ = await readFile(`/proc/${pid}/environ`, 'utf8');
-    const entry = environ.split('\0').find((e) => e.startsWith('NODE_OPTIONS='));
-    return entry ? entry.slice('NODE_OPTIONS='.length) : '';
-  } catch {
-    return ''; // not readable: the command line still tells most of it
+/**
+ * The agent's install, as one expression that the target runs without
+ * interruption: if an agent is there already, another leakscan is attached
+ * and this one backs off; an agent preloaded by leakscan run that no one has
+ * claimed yet is taken over.
+ */
+function claimOrInstallAgent(options: AgentOptions): string {
+  return `(() => {
+  const existing = ${AGENT};
+  if (existing) {
+    if (existing.status().settings.preloaded && !existing.leakscanClaimed) {
+      existing.leakscanClaimed = true;
+      existing.ping();
+      return existing.status();
+    }
+    // This leakscan opened the inspector and another one's agent got in first: that agent closes it on detach.
+    if (${options.closeInspector === true}) existing.status().settings.closeInspector = true;
+    return { alreadyAttached: true };
   }
+  const status = ${agentExpression(options)};
+  if (${AGENT}) ${AGENT}.leakscanClaimed = true;
+  return status;
+})()`;
 }
 
-interface InspectorEndpoint {
-  port: number;
-  webSocketUrl: string;
+class AlreadyAttachedError extends TargetError {}
+
+function isAlreadyAttached(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as { alreadyAttached?: unknown }).alreadyAttached === true;
 }
 
-/** The inspector among the target's own listening sockets, if it is open. */
-async function findOwnInspector(pid: number, timeoutMs: number): Promise<InspectorEndpoint | undefined> {
-  for (const socket of await listeningSockets(pid)) {
-    const endpoint = await inspectorAt(socket.host, socket.port, Math.min(timeoutMs, 2000));
-    if (endpoint) return endpoint;
-  }
-  return undefined;
+function isAgentStatus(value: unknown): value is AgentStatus {
+  if (typeof value !== 'object' || value === null) return false;
+  const status = value as Record<string, unknown>;
+  return (status.capture === 'native' || status.capture === 'js') && (status.captureReason === undefined || typeof status.captureReason === 'string');
 }
 
-async function inspectorAt(host: string, port: number, timeoutMs: number): Promise<InspectorEndpoint | undefined> {
-  try {
-    const response = await fetch(`http://${host}:${port}/json/list`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!response.ok) return undefined;
-    const targets = (await response.json()) as { webSocketDebuggerUrl?: string; type?: string }[];
-    const target = Array.isArray(targets) ? targets.find((t) => t.webSocketDebuggerUrl) : undefined;
-    return target ? { port, webSocketUrl: target.webSocketDebuggerUrl! } : undefined;
-  } catch {
-    return undefined;
-  }
+const isIndex = (value: unknown, length: number): boolean => Number.isSafeInteger(value) && (value as number) >= -1 && (value as number) < length;
+const isCount = (value: unknown): boolean => Number.isFinite(value) && (value as number) >= 0;
+
+/**
+ * The agent's snapshot comes from the target: every index must point into
+ * its tables and every count be a number, or builderFromAgent would read
+ * past them.
+ */
+function isAgentSnapshot(value: unknown): value is AgentSnapshot {
+  if (typeof value !== 'object' || value === null) return false;
+  const data = value as Record<string, unknown>;
+  const { types, frames, stacks, tasks, folded } = data;
+  if (!Array.isArray(types) || !Array.isArray(frames) || !Array.isArray(stacks) || !Array.isArray(tasks) || !Array.isArray(folded)) return false;
+  if (!Number.isFinite(data.now) || !Number.isFinite(data.dutyCycle)) return false;
+  if (!types.every((t) => typeof t === 'string')) return false;
+  if (!frames.every((f) => Array.isArray(f) && typeof f[0] === 'string' && typeof f[1] === 'string' && Number.isFinite(f[2]))) return false;
+  if (!stacks.every((s) => Array.isArray(s) && s.every((id) => isIndex(id, frames.length) && id >= 0))) return false;
+  const task = (t: unknown) =>
+    Array.isArray(t) && t.length >= 7 && isIndex(t[1], types.length) && t[1] >= 0 && isIndex(t[2], stacks.length) && Number.isFinite(t[0]) && Number.isFinite(t[3]) && isCount(t[4]) && Number.isFinite(t[5]) && isCount(t[6]);
+  if (!tasks.every(task)) return false;
+  return folded.every((f) => Array.isArray(f) && isIndex(f[0], types.length) && f[0] >= 0 && isIndex(f[1], stacks.length) && isCount(f[2]));
 }
 
-/** Refuses to signal when the inspector's port is held by another process. */
-async function ensurePortFree(pid: number, flags: InspectorFlags): Promise<void> {
-  if (flags.port === 0) return;
-  const busy = await new Promise<boolean>((resolve) => {
-    const socket = connect({ host: flags.host, port: flags.port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.setTimeout(1000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-  if (busy) {
-    throw new TargetError(
-      `port ${flags.port}, where pid ${pid} would open its inspector, is taken by another process; nothing was sent to pid ${pid} (start it with --inspect-port=<free port>, or use leakscan run)`,
-    );
-  }
+function isHandleCensus(value: unknown): value is [number | null, string, string][] {
+  return Array.isArray(value) && value.every((h) => Array.isArray(h) && (h[0] === null || Number.isFinite(h[0])) && typeof h[1] === 'string' && typeof h[2] === 'string');
 }
 
-async function waitForInspector(pid: number, flags: InspectorFlags, timeoutMs: number): Promise<InspectorEndpoint> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!(await processExists(pid))) throw new TargetError(`pid ${pid} exited when its inspector was opened`);
-    const endpoint = await findOwnInspector(pid, 1000);
-    if (endpoint) return endpoint;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new TargetError(`pid ${pid} did not open its inspector on ${flags.host}:${flags.port || '(any port)'} within ${timeoutMs / 1000}s after SIGUSR1`);
-}
-
-/** If attaching failed after leakscan opened the inspector, close it again. */
-async function closeInspectorWithoutAgent(url: string): Promise<void> {
-  try {
-    const session = await CdpSession.connect(url, 2000);
-    await session.evaluate(`setTimeout(() => process.getBuiltinModule('node:inspector').close(), 100), true`, 2000).catch(() => undefined);
-    await session.close();
-  } catch {
-    /* nothing more to do */
-  }
+/** A value from the target, described in a few characters (it may be huge). */
+function describeValue(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? (Array.isArray(value) ? 'a list' : 'an object') : String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}... (${text.length} characters)` : text;
 }
 
 /** The agent's snapshot as model tasks: resources created since the agent started, with creation stacks. */
