@@ -9,7 +9,7 @@ export function snapshotProgressLine(index: number, count: number, snapshot: Sna
   let line = `snapshot ${index + 1}/${count}: ${plural(taskTotal(snapshot), taskWord)}`;
   if (index > 0) {
     const [top] = analyzer.finish().suspects;
-    if (top && top.score > 0) line += `; top suspect so far: ${top.site.anchor?.fn ?? top.key} (score ${top.score})`;
+    if (top && top.score > 0) line += `; top suspect so far: ${top.site.anchor?.fn || top.key} (score ${top.score})`;
   }
   return line;
 }

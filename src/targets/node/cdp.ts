@@ -18,6 +18,7 @@ interface Pending {
 export class CdpSession {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Map<string, Set<(params: unknown) => void>>();
   private closedError: Error | undefined;
 
   private constructor(private readonly socket: WebSocket) {
@@ -69,6 +70,14 @@ export class CdpSession {
     return result.result.value as T;
   }
 
+  /** Calls `fn` with the params of every `method` event until the returned function is called. */
+  on(method: string, fn: (params: unknown) => void): () => void {
+    let set = this.listeners.get(method);
+    if (set === undefined) this.listeners.set(method, (set = new Set()));
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
   close(): Promise<void> {
     if (this.socket.readyState === ws().CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
@@ -82,13 +91,16 @@ export class CdpSession {
   }
 
   private onMessage(text: string): void {
-    let message: { id?: number; result?: unknown; error?: { message: string } };
+    let message: { id?: number; method?: string; params?: unknown; result?: unknown; error?: { message: string } };
     try {
       message = JSON.parse(text);
     } catch {
       return;
     }
-    if (message.id === undefined) return; // an event; none is subscribed to
+    if (message.id === undefined) {
+      if (typeof message.method === 'string') for (const fn of this.listeners.get(message.method) ?? []) fn(message.params);
+      return;
+    }
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
