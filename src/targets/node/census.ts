@@ -47,7 +47,7 @@ export interface CensusGroup {
   count: number;
   /** Async ids of the objects read that the agent does not track. */
   ids: number[];
-  /** Async ids of objects of this group that the agent tracks. */
+  /** A few async ids of objects of this group that the agent tracks (counted there, not here). */
   tracked: number[];
 }
 
@@ -120,10 +120,7 @@ export const TIMER_CENSUS = `function (limit, idLimit) {
     if (typeof id !== 'number') continue;
     if (agent && agent.isTracked(id)) {
       g.count -= scale;
-      if (ids < idLimit) {
-        g.tracked.push(id);
-        ids++;
-      }
+      if (g.tracked.length < 4) g.tracked.push(id);
     } else if (ids < idLimit) {
       g.ids.push(id);
       ids++;
@@ -191,8 +188,10 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
     const e = list[Math.floor(k)];
     read++;
     const type = typeOf(e);
+    const handle = own(e, '_handle');
     const events = own(e, '_events');
-    if (events && typeof events === 'object') {
+    // The listeners of a socket or server are part of it (counted below, by address), not a leak of their own.
+    if (!handle && events && typeof events === 'object') {
       for (const name of Reflect.ownKeys(events)) {
         const value = own(events, name);
         const fns = typeof value === 'function' ? [value] : Array.isArray(value) ? value : [];
@@ -213,7 +212,6 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
       }
     }
     // Sockets and servers that hold an open handle, by address.
-    const handle = own(e, '_handle');
     if (!handle || typeof handle !== 'object') continue;
     let kind;
     let resource;

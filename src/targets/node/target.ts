@@ -25,7 +25,7 @@ import { inspectProcess, listeningSockets, processExists } from '../proc.js';
 import type { ProcessInfo } from '../proc.js';
 import { CdpSession } from './cdp.js';
 import { CensusReader } from './census-reader.js';
-import type { CensusFindings, CodeLocation, IdClock } from './census-reader.js';
+import type { CensusFindings, IdClock } from './census-reader.js';
 import { nodeExecArgv, parseInspectorFlags } from './inspect-flags.js';
 import type { InspectorFlags } from './inspect-flags.js';
 import { nativeBindingDir } from './native-addon.js';
@@ -229,14 +229,13 @@ export class NodeTarget {
     }
     if (data === undefined) throw new TargetError(`the leakscan agent in pid ${this.pid} is gone (removed by its watchdog?)`);
 
-    const { builder, trackedPending, stackOfTask } = builderFromAgent(
+    const { builder, trackedPending } = builderFromAgent(
       data,
       { pid: this.pid, url: this.inspectorUrl, runtimeVersion: this.nodeVersion, profile: 'node-agent', startedAt: Math.round(findings.clock.startedAt) },
       CENSUS_COVERS,
-      functionSites(findings),
     );
     this.idClock.add(findings.clock);
-    addCensusTasks(builder, findings, stackOfTask, (id) => this.idClock.ageMs(id, findings.clock.now));
+    addCensusTasks(builder, findings, (id) => this.idClock.ageMs(id, findings.clock.now));
     if (findings.promises !== undefined) {
       // Promises made before attach can only settle, never multiply: what
       // the census counts beyond the agent's records (an estimate when the
@@ -404,27 +403,18 @@ export function builderFromAgent(
   data: AgentSnapshot,
   source: Snapshot['source'],
   exact: ReadonlySet<string> = new Set(),
-  functionSite: ReadonlyMap<number, CodeLocation> = new Map(),
-): { builder: SnapshotBuilder; trackedPending: number; stackOfTask: Map<number, number> } {
+): { builder: SnapshotBuilder; trackedPending: number } {
   const builder = new SnapshotBuilder('node', source);
   const frameMap = data.frames.map(([fn, file, line]) => builder.frame(fn, file, line));
   const stackMap = data.stacks.map((ids) => builder.stack(ids.map((id) => frameMap[id]!)));
   const unknownStack = builder.stack([]);
-  const stackOfTask = new Map<number, number>();
   let trackedPending = 0;
   for (const [asyncId, typeId, stackId, trigger, age, lineage, sampledWeight] of data.tasks) {
     const kind = data.types[typeId]!;
     const isPromise = kind === 'PROMISE';
     const weight = exact.has(kind) ? 1 : sampledWeight;
     if (isPromise) trackedPending += weight;
-    let stack = stackId >= 0 ? stackMap[stackId]! : unknownStack;
-    const site = functionSite.get(asyncId);
-    if (site !== undefined) {
-      // The census's site for it: its callback's place, above where it was made.
-      const made = stackId >= 0 ? data.stacks[stackId]!.map((id) => frameMap[id]!) : [];
-      stack = builder.stack([builder.frame(site.fn, site.file, site.line), ...made]);
-    }
-    stackOfTask.set(asyncId, stack);
+    const stack = stackId >= 0 ? stackMap[stackId]! : unknownStack;
     builder.addTask({
       id: String(asyncId),
       kind,
@@ -446,45 +436,25 @@ export function builderFromAgent(
     // No count in the text, so a series of snapshots repeats it once.
     builder.warn(`the agent reached its cap of ${data.maxTracked} tracked resources; some short-lived resources were not tracked (raise --max-tracked)`);
   }
-  return { builder, trackedPending, stackOfTask };
+  return { builder, trackedPending };
 }
 
 /**
- * Timers and listeners are placed at their function's location, the one
- * site that is the same whether the agent saw the timer made or not (before
- * attach, or while it was not watching): the agent's records of them (by
- * async id) keep their creation stack under that frame.
+ * The census's groups as tasks: what the agent did not see made (before
+ * attach, or while it was not watching). A group's site is its function's
+ * location (a timer's callback, a listener) when the inspector told it,
+ * else the resource itself (a socket by its address). Always the same for
+ * one group, whether or not the agent sees others like it: a site that
+ * switched from one to the other mid-window would read as growth. What the
+ * agent saw made stays at its creation stack.
  */
-function functionSites(findings: CensusFindings): Map<number, CodeLocation> {
-  const sites = new Map<number, CodeLocation>();
-  for (const group of findings.groups) {
-    if (group.location === undefined) continue;
-    for (const id of group.tracked) sites.set(id, group.location);
-  }
-  return sites;
-}
-
-/**
- * The census's groups as tasks. A group's stack is the location of its
- * function (a timer's callback, a listener) when the inspector told it;
- * else, for a socket or server, the agent's creation stack of a task of the
- * same group (same address) if the agent saw one made, or the resource
- * itself (a socket by its address).
- */
-export function addCensusTasks(builder: SnapshotBuilder, findings: CensusFindings, stackOfTask: ReadonlyMap<number, number>, ageMs: (id: number) => number | undefined): void {
+export function addCensusTasks(builder: SnapshotBuilder, findings: CensusFindings, ageMs: (id: number) => number | undefined): void {
   for (const group of findings.groups) {
     const words = kindInWords(group.kind);
     const resource = group.kind === 'listener' ? group.resource : `${words}: ${group.resource}`;
-    let stack: number | undefined;
-    if (group.location) {
-      stack = builder.stack([builder.frame(group.location.fn, group.location.file, group.location.line)]);
-    } else {
-      for (const id of group.tracked) {
-        stack = stackOfTask.get(id);
-        if (stack !== undefined) break;
-      }
-    }
-    stack ??= builder.stack([builder.frame(group.kind === 'listener' ? `(listener) ${group.resource}` : group.resource, '', 0)]);
+    const stack = group.location
+      ? builder.stack([builder.frame(group.location.fn, group.location.file, group.location.line)])
+      : builder.stack([builder.frame(group.kind === 'listener' ? `(listener) ${group.resource}` : group.resource, '', 0)]);
     const labels = { resource };
     for (const id of group.ids) {
       const age = ageMs(id);
