@@ -232,6 +232,15 @@
   let windowEvents = 0;
   let resumeTimer = null;
   const cost = { watchedMs: 0, pausedMs: 0, spentMs: 0, ownMs: 0, events: 0, windows: 0, pauses: 0, recorded: 0 };
+  // The share of time leakscan's census made the process stand still (at
+  // the last snapshot, over the time since the one before). The budget
+  // covers both: the agent keeps what the census leaves, and at least a
+  // quarter of it, without which its counts would say nothing.
+  let censusShare = 0;
+  let lastCharge = 0;
+  function ownBudget() {
+    return Math.max(settings.budget / 4, settings.budget - censusShare);
+  }
 
   function init(asyncId, type, triggerAsyncId, resource) {
     windowEvents++;
@@ -328,6 +337,7 @@
   function weighWindow(now) {
     const elapsed = now - windowStart;
     const spent = windowCost * CAPTURE_COST_FACTOR + windowEvents * DISPATCH_MS_PER_EVENT;
+    const budget = ownBudget();
     cost.watchedMs += elapsed;
     cost.spentMs += spent;
     cost.ownMs += windowCost;
@@ -336,7 +346,7 @@
     windowStart = now;
     windowCost = 0;
     windowEvents = 0;
-    if (spent <= settings.budget * elapsed) {
+    if (spent <= budget * elapsed) {
       // Cheap now: watch on, and weigh again after twice as long (back to
       // watching all the time in steps, so one quiet moment in a busy
       // process does not buy a long expensive window).
@@ -344,7 +354,7 @@
       windowLimit = Math.min(settings.windowMs, windowLimit * 2);
       return;
     }
-    const affordable = (settings.budget * elapsed) / spent; // the share of time watching may take
+    const affordable = (budget * elapsed) / spent; // the share of time watching may take
     windowLimit = Math.min(settings.cycleMs / 2, Math.max(1, affordable * settings.cycleMs));
     const pauseMs = settings.cycleMs - windowLimit;
     weight = Math.max(1, Math.round(settings.cycleMs / windowLimit));
@@ -474,7 +484,14 @@
     isTracked(asyncId) {
       return live.has(asyncId);
     },
-    /** The agent's own timers, which the census leaves out. */
+    /** leakscan's census made the process stand still `ms`: counted against the budget. */
+    charge(ms) {
+      const now = Date.now();
+      if (typeof ms === 'number' && ms >= 0 && ms < 600000 && lastCharge > 0 && now > lastCharge) censusShare = ms / (now - lastCharge);
+      lastCharge = now;
+      return true;
+    },
+        /** The agent's own timers, which the census leaves out. */
     isOwn(timer) {
       return timer === watchdog || (resumeTimer !== null && timer === resumeTimer);
     },

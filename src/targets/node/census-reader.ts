@@ -12,7 +12,7 @@
  */
 import type { CdpSession } from './cdp.js';
 import type { CensusGroup, CensusPart } from './census.js';
-import { EMITTER_CENSUS, HANDLE_CENSUS, ID_CLOCK, PROMISE_CENSUS, TIMEOUT_PROTOTYPE, TIMER_CENSUS } from './census.js';
+import { EMITTER_CENSUS, HANDLE_CENSUS, ID_CLOCK, MARK, PROMISE_CENSUS, TIMEOUT_PROTOTYPE, TIMER_CENSUS } from './census.js';
 
 /** Where a group's function was written, as the inspector says. */
 export interface CodeLocation {
@@ -30,6 +30,8 @@ export interface IdClock {
   newestId: number;
   startedAt: number;
   now: number;
+  /** The target's performance.now() when the clock was read. */
+  mark: number;
 }
 
 export interface CensusFindings {
@@ -58,9 +60,12 @@ const LOCATE_LIMIT = 200;
 
 interface Prototypes {
   promise: string;
-  timeout: string;
   emitter: string;
+  /** Node's timer lists, when found; else the Timeout prototype to query. */
+  timers: { lists: string } | { prototype: string };
 }
+
+type Found = Awaited<ReturnType<CensusReader['query']>>;
 
 export class CensusReader {
   private prototypes: Prototypes | undefined;
@@ -78,74 +83,124 @@ export class CensusReader {
     return this.session.send<T>(method, { ...params, objectGroup: group }, this.options.timeoutMs);
   }
 
-  /** Finds the prototypes to query (once per attach). Call before `query`. */
+  /** Finds what to query (once per attach). Call before `query`. */
   async prepare(): Promise<void> {
     if (this.prototypes) return;
     const objectOf = async (expression: string) => (await this.send<{ result: { objectId: string } }>('Runtime.evaluate', { expression, silent: true }, PROTOTYPES)).result.objectId;
+    const lists = await this.timerLists();
     this.prototypes = {
       promise: await objectOf('Promise.prototype'),
-      timeout: await objectOf(TIMEOUT_PROTOTYPE),
       emitter: await objectOf(`process.getBuiltinModule('node:events').EventEmitter.prototype`),
+      timers: lists !== undefined ? { lists } : { prototype: await objectOf(TIMEOUT_PROTOTYPE) },
     };
   }
 
   /**
-   * Sends the heap queries at once (the inspector answers them back to back
-   * without running the program in between), so they describe one instant,
-   * the same instant as whatever is sent right after this call.
+   * Node's map of armed timers (`timerListMap`), a variable of node:timers
+   * that `setTimeout` closes over: the inspector shows a function's
+   * closure. Walking it finds every timer without a heap walk and the
+   * garbage collection that comes with one.
    */
-  query(): Promise<{ promises?: string; timers: string; emitters: string; handles: [number | null, string][]; clock: IdClock; stallMs: number }> {
+  private async timerLists(): Promise<string | undefined> {
+    try {
+      type Props = { result?: { name: string; value?: { objectId?: string; type?: string } }[]; internalProperties?: { name: string; value?: { objectId?: string } }[] };
+      const setTimeoutFn = await this.send<{ result: { objectId?: string } }>('Runtime.evaluate', { expression: `process.getBuiltinModule('node:timers').setTimeout`, silent: true }, PROTOTYPES);
+      if (!setTimeoutFn.result.objectId) return undefined;
+      const fn = await this.send<Props>('Runtime.getProperties', { objectId: setTimeoutFn.result.objectId, ownProperties: true }, PROTOTYPES);
+      const scopes = fn.internalProperties?.find((p) => p.name === '[[Scopes]]')?.value?.objectId;
+      if (!scopes) return undefined;
+      const list = await this.send<Props>('Runtime.getProperties', { objectId: scopes, ownProperties: true }, PROTOTYPES);
+      for (const scope of list.result ?? []) {
+        if (!scope.value?.objectId) continue;
+        const vars = await this.send<Props>('Runtime.getProperties', { objectId: scope.value.objectId, ownProperties: true }, PROTOTYPES);
+        const map = vars.result?.find((v) => v.name === 'timerListMap')?.value;
+        if (map?.objectId && map.type === 'object') return map.objectId;
+      }
+    } catch {
+      /* not this Node's layout: query the heap instead */
+    }
+    return undefined;
+  }
+
+  /**
+   * Sends the heap queries and the timer census at once (the inspector
+   * answers them back to back without running the program in between), so
+   * they describe one instant, the same instant as whatever is sent right
+   * after this call.
+   */
+  query(): Promise<{ promises?: string; timers: { lists: string } | { array: string }; emitters: string; handles: [number | null, string][]; clock: IdClock; stallMs: number }> {
     const prototypes = this.prototypes!;
-    const started = performance.now();
     const objects = (prototypeObjectId: string) =>
       this.send<{ objects: { objectId: string } }>('Runtime.queryObjects', { prototypeObjectId }).then((r) => r.objects.objectId);
     const value = <T>(expression: string) =>
       this.send<{ result: { value: T } }>('Runtime.evaluate', { expression, returnByValue: true, silent: true }).then((r) => r.result.value);
+    // The target's clock before and after: how long it stood still, without the network's share.
+    const before = value<number>(MARK);
     const promises = this.options.promises ? objects(prototypes.promise) : Promise.resolve(undefined);
-    const timers = objects(prototypes.timeout);
+    const timers: Promise<{ lists: string } | { array: string }> =
+      'lists' in prototypes.timers
+        ? this.census(prototypes.timers.lists, TIMER_CENSUS).then((lists) => ({ lists }))
+        : objects(prototypes.timers.prototype).then((array) => ({ array }));
     const emitters = objects(prototypes.emitter);
     const handles = value<[number | null, string][]>(HANDLE_CENSUS);
     const clock = value<IdClock>(ID_CLOCK);
-    return Promise.all([promises, timers, emitters, handles, clock]).then(([p, t, e, h, c]) => ({
+    return Promise.all([before, promises, timers, emitters, handles, clock]).then(([b, p, t, e, h, c]) => ({
       ...(p !== undefined ? { promises: p } : {}),
       timers: t,
       emitters: e,
       handles: h,
       clock: c,
-      stallMs: performance.now() - started,
+      stallMs: Math.max(0, c.mark - b),
     }));
   }
 
+  /** Runs a census function on `objectId`; answers a handle on its `{json, reps}`. */
+  private census(objectId: string, functionDeclaration: string): Promise<string> {
+    return this.send<{ result: { objectId?: string }; exceptionDetails?: { text?: string } }>('Runtime.callFunctionOn', {
+      objectId,
+      functionDeclaration,
+      arguments: [{ value: this.limit }, { value: ID_LIMIT }],
+      silent: true,
+    }).then((r) => {
+      if (!r.result.objectId) throw new Error(`the census failed in the target: ${r.exceptionDetails?.text ?? 'no result'}`);
+      return r.result.objectId;
+    });
+  }
+
+  private json<T>(objectId: string): Promise<T> {
+    return this.send<{ result: { value: string } }>('Runtime.callFunctionOn', { objectId, functionDeclaration: 'function () { return this.json; }', returnByValue: true, silent: true }).then(
+      (r) => JSON.parse(r.result.value) as T,
+    );
+  }
+
   /** Reads what `query` found, locates new functions, and releases everything found. */
-  async read(found: Awaited<ReturnType<CensusReader['query']>>): Promise<CensusFindings> {
+  async read(found: Found): Promise<CensusFindings> {
     const warnings: string[] = [];
     let stallMs = found.stallMs;
     try {
-      const limit = this.limit;
-      const call = <T>(objectId: string, functionDeclaration: string, args: unknown[]) =>
-        this.send<{ result: { value: T }; exceptionDetails?: unknown }>('Runtime.callFunctionOn', {
-          objectId,
-          functionDeclaration,
-          arguments: args.map((value) => ({ value })),
-          returnByValue: true,
-          silent: true,
-        }).then((r) => r.result.value);
-      const readStarted = performance.now();
-      const [timersJson, emittersJson, promises] = await Promise.all([
-        call<string>(found.timers, TIMER_CENSUS, [limit, ID_LIMIT]),
-        call<string>(found.emitters, EMITTER_CENSUS, [limit, ID_LIMIT]),
-        found.promises !== undefined ? call<{ pending: number; total: number; read: number; ms: number }>(found.promises, PROMISE_CENSUS, [limit]) : undefined,
+      const [timerResult, emitterResult, promises] = await Promise.all([
+        'lists' in found.timers ? found.timers.lists : this.census(found.timers.array, TIMER_CENSUS),
+        this.census(found.emitters, EMITTER_CENSUS),
+        found.promises !== undefined
+          ? this.send<{ result: { value: { pending: number; total: number; read: number; ms: number } } }>('Runtime.callFunctionOn', {
+              objectId: found.promises,
+              functionDeclaration: PROMISE_CENSUS,
+              arguments: [{ value: this.limit }],
+              returnByValue: true,
+              silent: true,
+            }).then((r) => r.result.value)
+          : undefined,
       ]);
-      const timers = JSON.parse(timersJson) as CensusPart;
-      const emitters = JSON.parse(emittersJson) as CensusPart;
-      const targetMs = timers.ms + emitters.ms + (promises?.ms ?? 0);
-      stallMs += Math.min(targetMs, performance.now() - readStarted);
+      const [timers, emitters] = await Promise.all([this.json<CensusPart>(timerResult), this.json<CensusPart>(emitterResult)]);
+      const readMs = timers.ms + emitters.ms + (promises?.ms ?? 0);
+      // The timer lists were read within the walk's burst, so their time is in it already.
+      stallMs += readMs - ('lists' in found.timers ? timers.ms : 0);
       const groups: LocatedGroup[] = [];
-      const located: { group: LocatedGroup; list: string }[] = [];
-      for (const [part, list] of [[timers, found.timers], [emitters, found.emitters]] as const) {
+      const located: { group: LocatedGroup; result: string }[] = [];
+      for (const [part, result] of [[timers, timerResult], [emitters, emitterResult]] as const) {
         for (const g of part.groups) {
           groups.push({ ...g });
-          if (g.rep >= 0) located.push({ group: groups[groups.length - 1]!, list });
+          if (g.rep >= 0) located.push({ group: groups[groups.length - 1]!, result });
         }
         if (part.read < part.live) {
           warnings.push(`the census read a sample of the live ${part === timers ? 'timers' : 'event emitters'} (${part.read} of ${part.live}); their counts are estimates`);
@@ -155,7 +210,7 @@ export class CensusReader {
         warnings.push(`the census read the state of a sample of the promises (${promises.read} of ${promises.total}); the pending count is an estimate`);
       }
       await this.locate(located);
-      this.charge(stallMs, found.clock.now);
+      this.charge(stallMs - readMs, readMs, found.clock.now);
       return {
         groups,
         ...(promises ? { promises: { pending: promises.pending, total: promises.total, read: promises.read } } : {}),
@@ -170,26 +225,27 @@ export class CensusReader {
   }
 
   /**
-   * Scales the number of objects read next time so the census costs the
-   * target at most `budget` of the time between snapshots.
+   * Scales the number of objects read next time so that reading costs the
+   * target at most what the budget leaves after the heap walks (which
+   * cannot be shortened), and at least a quarter of the budget.
    */
-  private charge(stallMs: number, now: number): void {
+  private charge(walkMs: number, readMs: number, now: number): void {
     const since = this.lastTakenAt === undefined ? undefined : now - this.lastTakenAt;
     this.lastTakenAt = now;
     if (since === undefined || since <= 0) return;
-    const allowed = this.options.budget * since;
-    const factor = stallMs > 0 ? allowed / stallMs : 2;
+    const allowed = Math.max(this.options.budget * since - walkMs, (this.options.budget * since) / 4);
+    const factor = readMs > 0 ? allowed / readMs : 2;
     this.limit = Math.round(Math.max(MIN_READ, Math.min(MAX_READ, this.limit * Math.min(2, Math.max(0.25, factor)))));
   }
 
   /** Fills in the code location of each group's function, from the cache or the inspector. */
-  private async locate(items: { group: LocatedGroup; list: string }[]): Promise<void> {
+  private async locate(items: { group: LocatedGroup; result: string }[]): Promise<void> {
     const unknown = items.filter(({ group }) => !this.located.has(group.key)).slice(0, LOCATE_LIMIT);
     const found = await Promise.all(
-      unknown.map(async ({ group, list }) => {
+      unknown.map(async ({ group, result }) => {
         try {
           const fn = await this.send<{ result: { objectId?: string } }>('Runtime.callFunctionOn', {
-            objectId: list,
+            objectId: result,
             functionDeclaration: 'function (i) { return this.reps[i]; }',
             arguments: [{ value: group.rep }],
             silent: true,

@@ -62,9 +62,12 @@ export interface CensusPart {
 }
 
 /**
- * Timers: `this` is every object whose prototype chain holds Timeout.prototype.
- * Returns a JSON string of CensusPart, and keeps the representative
- * functions on the array (`this.reps`) for the inspector to locate.
+ * Timers: `this` is Node's map of timer lists (`timerListMap` of
+ * node:timers, reached through `setTimeout`'s closure by the inspector), or,
+ * where that is not found, every object whose prototype chain holds
+ * Timeout.prototype. Returns `{json, reps}`: a JSON string of CensusPart,
+ * and the representative functions for the inspector to locate. Nothing
+ * is written to the target's objects.
  */
 export const TIMER_CENSUS = `function (limit, idLimit) {
   const started = performance.now();
@@ -76,15 +79,26 @@ export const TIMER_CENSUS = `function (limit, idLimit) {
     } catch { return undefined; }
   };
   const agent = globalThis[Symbol.for('leakscan.agent')];
-  const list = this;
   const live = [];
   let asyncIdSymbol;
-  for (let i = 0; i < list.length; i++) {
-    const t = list[i];
+  const consider = (t) => {
     // Cleared or fired and not repeating: kept alive by the program, no longer a timer.
-    if (own(t, '_idleTimeout') === -1 || own(t, '_destroyed') === true || typeof own(t, '_idleTimeout') !== 'number') continue;
-    if (agent && typeof agent.isOwn === 'function' && agent.isOwn(t)) continue;
+    if (own(t, '_idleTimeout') === -1 || own(t, '_destroyed') === true || typeof own(t, '_idleTimeout') !== 'number') return;
+    if (agent && typeof agent.isOwn === 'function' && agent.isOwn(t)) return;
     live.push(t);
+  };
+  if (Array.isArray(this)) {
+    for (let i = 0; i < this.length; i++) consider(this[i]);
+  } else {
+    // Node's own timer lists (one linked list per duration): every armed timer, no heap walk.
+    for (const key of Object.keys(this)) {
+      const list = own(this, key);
+      let t = own(list, '_idleNext');
+      for (let guard = 0; t && t !== list && guard < 1e8; guard++) {
+        consider(t);
+        t = own(t, '_idleNext');
+      }
+    }
   }
   for (const t of live) {
     for (const s of Object.getOwnPropertySymbols(t)) if (s.description === 'asyncId' || s.description === 'async_id_symbol') asyncIdSymbol = s;
@@ -127,14 +141,14 @@ export const TIMER_CENSUS = `function (limit, idLimit) {
     }
   }
   for (const g of out) g.count = Math.round(g.count);
-  list.reps = reps;
-  return JSON.stringify({ groups: out, live: live.length, read, ms: performance.now() - started });
+  return { json: JSON.stringify({ groups: out, live: live.length, read, ms: performance.now() - started }), reps };
 }`;
 
 /**
  * Emitters: `this` is every object whose prototype chain holds
  * EventEmitter.prototype. Listeners are grouped by function, event and
  * emitter type; sockets and servers with an open handle by address.
+ * Returns `{json, reps}` as the timer census does.
  */
 export const EMITTER_CENSUS = `function (limit, idLimit) {
   const started = performance.now();
@@ -246,8 +260,7 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
     }
   }
   for (const g of out) g.count = Math.round(g.count);
-  list.reps = reps;
-  return JSON.stringify({ groups: out, live: list.length, read, ms: performance.now() - started, listeners });
+  return { json: JSON.stringify({ groups: out, live: list.length, read, ms: performance.now() - started, listeners }), reps };
 }`;
 
 /**
@@ -286,8 +299,11 @@ export const ID_CLOCK = `(() => {
   const probe = new AsyncResource('LEAKSCAN_ID_CLOCK', { requireManualDestroy: true });
   const id = probe.asyncId();
   probe.emitDestroy();
-  return { newestId: id, startedAt: Date.now() - process.uptime() * 1000, now: Date.now() };
+  return { newestId: id, startedAt: Date.now() - process.uptime() * 1000, now: Date.now(), mark: performance.now() };
 })()`;
+
+/** Evaluated in the target just before the census: its clock, to measure how long the target stood still. */
+export const MARK = `performance.now()`;
 
 /** Evaluated in the target: a Timeout's prototype (one timer made and cleared at once). */
 export const TIMEOUT_PROTOTYPE = `(() => { const t = setTimeout(() => {}, 0); clearTimeout(t); return Object.getPrototypeOf(t); })()`;
