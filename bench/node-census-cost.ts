@@ -3,8 +3,9 @@
  * while it holds many live async resources (pending promises, with timers
  * and listeners beside them), measured inside the target: the worst
  * event-loop delay and the RSS before, during and after an attach, with
- * the census of pending promises (the default) and without it
- * (`--no-promise-census`). The target opens its inspector itself
+ * the heap census (the default: pending promises, listeners, sockets) and
+ * without it (`--no-promise-census`; timers are read from Node's timer
+ * lists either way on this build). The target opens its inspector itself
  * (`--inspect=127.0.0.1:0`), so no signal is involved.
  *
  *   npm run bench:node-census
@@ -87,7 +88,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const row = (cells: (string | number)[]) => console.log(`| ${cells.join(' | ')} |`);
 
 console.log(`leakscan: ${cli}`);
-row(['live resources', 'census', 'idle: worst delay ms / RSS MB', 'during attach: worst delay ms / p99 ms / RSS MB', 'attach s', '3 s after detach: RSS MB / heap MB']);
+row(['live resources', 'census', 'idle: worst delay ms / RSS MB / heap MB', 'during attach: worst delay ms / p99 ms / RSS MB', 'attach s', '3 s after detach: RSS MB / heap MB']);
 row(['---', '---', '---', '---', '---', '---']);
 for (const size of sizes) {
   for (const census of [true, false]) {
@@ -105,7 +106,7 @@ for (const size of sizes) {
       row([
         size.toLocaleString('en-US'),
         census ? 'on' : 'off',
-        `${idle.maxDelayMs.toFixed(0)} / ${idle.rssMb}`,
+        `${idle.maxDelayMs.toFixed(0)} / ${idle.rssMb} / ${idle.heapUsedMb}`,
         `${during.maxDelayMs.toFixed(0)} / ${during.p99DelayMs.toFixed(0)} / ${during.rssMb}`,
         (ms / 1000).toFixed(1),
         `${after.rssMb} / ${after.heapUsedMb}`,

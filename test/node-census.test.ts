@@ -98,10 +98,11 @@ test('a leak that happened before attach: its timers and listeners show with the
 
 // The evidence model (growth is not the only evidence: a pile that made no
 // progress over the window, made steadily before it) is what scores a leak
-// that stopped before attach; growth alone gives it 0.
+// that stopped before attach; growth alone gives it 0. (With the default
+// trickle after the storm, growth alone already finds the new leaks.)
 test('a leak that happened before attach ranks first with 70 or more, and check fails', { skip: 'needs pre-window evidence in score.ts' }, () => withInspectorPort(async () => {
   const name = 'leaked-before-attach';
-  const fixture = await startNodeFixture(name);
+  const fixture = await startNodeFixture(name, { env: { FIXTURE_AFTER_RATE: '0' } });
   running.push(fixture);
   await waitFor(fixture, (c) => c.sessions >= 600);
   await sleep(2000);
@@ -137,13 +138,17 @@ test('a busy service leaking a timer on 1 request in 1,000: the default sampled 
   running.push(fixture);
   await sleep(1500);
   const out = join(dir, name);
+  const before = (await resources(fixture)).counters as { requests: number; leakedPollers: number };
   const check = await runCli(['check', '--pid', String(fixture.pid), '--out', out], { timeoutMs: 150_000 });
+  const after = (await resources(fixture)).counters as { requests: number; leakedPollers: number };
+  // What the test is about: thousands of requests/s, a few leaks/s. On a
+  // machine too busy to serve that, say so rather than judge leakscan.
+  const perSecond = (after.requests - before.requests) / 60;
+  assert.ok(perSecond >= 1000, `the fixture served only ${perSecond.toFixed(0)} requests/s while attached (${after.leakedPollers - before.leakedPollers} leaks): the machine is too loaded for this test`);
   assert.equal(check.code, 1, `${check.stdout}\n${check.stderr}`);
-  const counters = (await resources(fixture)).counters as { requests: number; leakedPollers: number };
-  assert.ok(counters.requests > 60_000, `under load: ${counters.requests} requests`);
   const result = await runCli(['diff', out, '--json']);
   const diff = JSON.parse(result.stdout) as DiffJson;
-  assert.ok(diff.warnings.some((w) => /watched about \d+% of the time/.test(w)), `the agent sampled: ${diff.warnings.join('; ')}`);
+  assert.ok(diff.warnings.some((w) => /^the agent watched .* of the time/.test(w)), `the agent sampled: ${diff.warnings.join("; ")}`);
   const [top] = diff.suspects;
   assert.equal(top?.anchor?.file, fixture.file, `ranked first: ${top?.key}`);
   assert.equal(top!.anchor!.line, leakLine(name));

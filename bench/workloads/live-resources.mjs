@@ -4,7 +4,9 @@
 // every millisecond so that any stall shows as event-loop delay.
 // Reads commands on stdin, one per line, and answers each with one JSON line:
 //   "reset"  -> starts a new measurement
-//   "report" -> {"maxDelayMs", "p99DelayMs", "rssMb", "heapUsedMb"} since the last reset
+//   "report" -> {"held", "maxDelayMs", "p99DelayMs", "rssMb", "heapUsedMb"} since the last reset
+// (`held` is read there so that the promises and listeners stay reachable:
+// a module's top-level variables that no function uses are collected).
 import { EventEmitter } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -32,7 +34,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   } else if (line === 'report') {
     const memory = process.memoryUsage();
     process.stdout.write(
-      JSON.stringify({ maxDelayMs: delay.max / 1e6, p99DelayMs: delay.percentile(99) / 1e6, rssMb: mb(memory.rss), heapUsedMb: mb(memory.heapUsed) }) + '\n',
+      JSON.stringify({ held: held.length + bus.listenerCount('tick'), maxDelayMs: delay.max / 1e6, p99DelayMs: delay.percentile(99) / 1e6, rssMb: mb(memory.rss), heapUsedMb: mb(memory.heapUsed) }) + '\n',
     );
   }
 });

@@ -35,7 +35,7 @@ export function registerAttach(program: Command, run: (action: () => Promise<num
     .option('--timeout <seconds>', 'give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak (one extra GC cycle per snapshot)')
     .option('--no-labels', 'do not fetch ?debug=0 to learn pprof labels when dumps have none')
-    .option('--no-promise-census', 'Node: do not count promises created before attach (it runs a GC in the target per snapshot)');
+    .option('--no-promise-census', 'Node: do not walk the heap for promises and listeners made before attach (each walk runs a GC in the target per snapshot; timers, sockets and servers are still found)');
   addNodeAgentOptions(command);
   addSamplingOptions(command, ATTACH_DEFAULTS);
   addAnalysisOptions(command)

@@ -12,7 +12,7 @@
  */
 import type { CdpSession } from './cdp.js';
 import type { CensusGroup, CensusPart } from './census.js';
-import { EMITTER_CENSUS, HANDLE_CENSUS, ID_CLOCK, MARK, PROMISE_CENSUS, TIMEOUT_PROTOTYPE, TIMER_CENSUS } from './census.js';
+import { EMITTER_CENSUS, HANDLE_CENSUS, HANDLE_CENSUS_ALL, ID_CLOCK, MARK, PROMISE_CENSUS, TIMEOUT_PROTOTYPE, TIMER_CENSUS } from './census.js';
 
 /** Where a group's function was written, as the inspector says. */
 export interface CodeLocation {
@@ -76,7 +76,7 @@ export class CensusReader {
 
   constructor(
     private readonly session: CdpSession,
-    private readonly options: { promises: boolean; budget: number; timeoutMs: number },
+    private readonly options: { heap: boolean; budget: number; timeoutMs: number },
   ) {}
 
   private send<T>(method: string, params: Record<string, unknown>, group = GROUP): Promise<T> {
@@ -128,7 +128,7 @@ export class CensusReader {
    * they describe one instant, the same instant as whatever is sent right
    * after this call.
    */
-  query(): Promise<{ promises?: string; timers: { lists: string } | { array: string }; emitters: string; handles: [number | null, string][]; clock: IdClock; stallMs: number }> {
+  query(): Promise<{ promises?: string; timers: { lists: string } | { array: string }; emitters?: string; handles: [number | null, string][]; clock: IdClock; stallMs: number }> {
     const prototypes = this.prototypes!;
     const objects = (prototypeObjectId: string) =>
       this.send<{ objects: { objectId: string } }>('Runtime.queryObjects', { prototypeObjectId }).then((r) => r.objects.objectId);
@@ -136,18 +136,18 @@ export class CensusReader {
       this.send<{ result: { value: T } }>('Runtime.evaluate', { expression, returnByValue: true, silent: true }).then((r) => r.result.value);
     // The target's clock before and after: how long it stood still, without the network's share.
     const before = value<number>(MARK);
-    const promises = this.options.promises ? objects(prototypes.promise) : Promise.resolve(undefined);
+    const promises = this.options.heap ? objects(prototypes.promise) : Promise.resolve(undefined);
     const timers: Promise<{ lists: string } | { array: string }> =
       'lists' in prototypes.timers
         ? this.census(prototypes.timers.lists, TIMER_CENSUS).then((lists) => ({ lists }))
         : objects(prototypes.timers.prototype).then((array) => ({ array }));
-    const emitters = objects(prototypes.emitter);
-    const handles = value<[number | null, string][]>(HANDLE_CENSUS);
+    const emitters = this.options.heap ? objects(prototypes.emitter) : Promise.resolve(undefined);
+    const handles = value<[number | null, string][]>(this.options.heap ? HANDLE_CENSUS : HANDLE_CENSUS_ALL);
     const clock = value<IdClock>(ID_CLOCK);
     return Promise.all([before, promises, timers, emitters, handles, clock]).then(([b, p, t, e, h, c]) => ({
       ...(p !== undefined ? { promises: p } : {}),
       timers: t,
-      emitters: e,
+      ...(e !== undefined ? { emitters: e } : {}),
       handles: h,
       clock: c,
       stallMs: Math.max(0, c.mark - b),
@@ -180,7 +180,7 @@ export class CensusReader {
     try {
       const [timerResult, emitterResult, promises] = await Promise.all([
         'lists' in found.timers ? found.timers.lists : this.census(found.timers.array, TIMER_CENSUS),
-        this.census(found.emitters, EMITTER_CENSUS),
+        found.emitters !== undefined ? this.census(found.emitters, EMITTER_CENSUS) : undefined,
         found.promises !== undefined
           ? this.send<{ result: { value: { pending: number; total: number; read: number; ms: number } } }>('Runtime.callFunctionOn', {
               objectId: found.promises,
@@ -191,7 +191,10 @@ export class CensusReader {
             }).then((r) => r.result.value)
           : undefined,
       ]);
-      const [timers, emitters] = await Promise.all([this.json<CensusPart>(timerResult), this.json<CensusPart>(emitterResult)]);
+      const [timers, emitters] = await Promise.all([
+        this.json<CensusPart>(timerResult),
+        emitterResult !== undefined ? this.json<CensusPart>(emitterResult) : { groups: [], live: 0, read: 0, ms: 0 },
+      ]);
       const readMs = timers.ms + emitters.ms + (promises?.ms ?? 0);
       // The timer lists were read within the walk's burst, so their time is in it already.
       stallMs += readMs - ('lists' in found.timers ? timers.ms : 0);
@@ -200,7 +203,7 @@ export class CensusReader {
       for (const [part, result] of [[timers, timerResult], [emitters, emitterResult]] as const) {
         for (const g of part.groups) {
           groups.push({ ...g });
-          if (g.rep >= 0) located.push({ group: groups[groups.length - 1]!, result });
+          if (g.rep >= 0 && result !== undefined) located.push({ group: groups[groups.length - 1]!, result });
         }
         if (part.read < part.live) {
           warnings.push(`the census read a sample of the live ${part === timers ? 'timers' : 'event emitters'} (${part.read} of ${part.live}); their counts are estimates`);
@@ -210,6 +213,11 @@ export class CensusReader {
         warnings.push(`the census read the state of a sample of the promises (${promises.read} of ${promises.total}); the pending count is an estimate`);
       }
       await this.locate(located);
+      const since = this.lastTakenAt === undefined ? undefined : found.clock.now - this.lastTakenAt;
+      if (since !== undefined && stallMs > this.options.budget * since * 2) {
+        // No count in the text, so a series of snapshots repeats it once.
+        warnings.push('the census walks of the heap made the target stand still longer than --agent-budget allows (--no-promise-census leaves them out)');
+      }
       this.charge(stallMs - readMs, readMs, found.clock.now);
       return {
         groups,

@@ -309,7 +309,12 @@ export const MARK = `performance.now()`;
 export const TIMEOUT_PROTOTYPE = `(() => { const t = setTimeout(() => {}, 0); clearTimeout(t); return Object.getPrototypeOf(t); })()`;
 
 /** Evaluated in the target: untracked active handles other than timers, sockets and servers (found above), as [asyncId|null, type]. */
-export const HANDLE_CENSUS = `(() => {
+export const HANDLE_CENSUS = handleCensus(true);
+/** The same with sockets and servers, when the heap is not walked for them. */
+export const HANDLE_CENSUS_ALL = handleCensus(false);
+
+function handleCensus(skipSockets: boolean): string {
+  return `(() => {
   const agent = globalThis[Symbol.for('leakscan.agent')];
   const net = process.getBuiltinModule('node:net');
   const own = (o, k) => {
@@ -332,7 +337,7 @@ export const HANDLE_CENSUS = `(() => {
   const out = [];
   for (const h of [...process._getActiveHandles(), ...process._getActiveRequests()]) {
     try {
-      if (h instanceof net.Socket || h instanceof net.Server) continue;
+      if (${skipSockets} && (h instanceof net.Socket || h instanceof net.Server)) continue;
       const type = own(own(Object.getPrototypeOf(h), 'constructor'), 'name') || typeof h;
       if (type === 'Timeout') continue;
       const id = asyncIdOf(h);
@@ -342,3 +347,4 @@ export const HANDLE_CENSUS = `(() => {
   }
   return out;
 })()`;
+}

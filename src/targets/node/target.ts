@@ -55,7 +55,12 @@ export function agentOptions(settings: AgentSettings, extra: Record<string, unkn
 export interface NodeAttachOptions {
   timeoutMs: number;
   agent: AgentSettings;
-  /** Count pending promises that existed before attach (Runtime.queryObjects; runs a GC in the target). */
+  /**
+   * Walk the heap at each snapshot for pending promises and for EventEmitter
+   * listeners, sockets and servers (Runtime.queryObjects; each walk runs a
+   * GC in the target). Off: timers still come from Node's timer lists, and
+   * sockets and servers from the active handles.
+   */
   promiseCensus: boolean;
   /** Heartbeat period; the agent removes itself after `watchdogMs` without one. */
   heartbeatMs: number;
@@ -131,7 +136,7 @@ export class NodeTarget {
     readonly nodeVersion: string,
     private readonly options: NodeAttachOptions,
   ) {
-    this.census = new CensusReader(session, { promises: options.promiseCensus, budget: options.agent.budget, timeoutMs: options.timeoutMs });
+    this.census = new CensusReader(session, { heap: options.promiseCensus, budget: options.agent.budget, timeoutMs: options.timeoutMs });
   }
 
   static async attach(pid: number, options: NodeAttachOptions, known?: ProcessInfo): Promise<NodeTarget> {
