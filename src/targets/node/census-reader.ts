@@ -73,6 +73,10 @@ export class CensusReader {
   private readonly scriptUrls = new Map<string, string>();
   private limit = 20_000;
   private lastTakenAt: number | undefined;
+  /** When the heap was last walked, and how long the target stood still for it. */
+  private lastWalk: { at: number; ms: number } | undefined;
+  /** What the last walk found, repeated until the next one. */
+  private carried: { groups: LocatedGroup[]; promises?: CensusFindings['promises']; warnings: string[] } | undefined;
 
   constructor(
     private readonly session: CdpSession,
@@ -128,7 +132,7 @@ export class CensusReader {
    * they describe one instant, the same instant as whatever is sent right
    * after this call.
    */
-  query(): Promise<{ promises?: string; timers: { lists: string } | { array: string }; emitters?: string; handles: [number | null, string][]; clock: IdClock; stallMs: number }> {
+  query(): Promise<{ walked: boolean; promises?: string; timers: { lists: string } | { array: string }; emitters?: string; handles: [number | null, string][]; clock: IdClock; stallMs: number }> {
     const prototypes = this.prototypes!;
     const objects = (prototypeObjectId: string) =>
       this.send<{ objects: { objectId: string } }>('Runtime.queryObjects', { prototypeObjectId }).then((r) => r.objects.objectId);
@@ -136,15 +140,21 @@ export class CensusReader {
       this.send<{ result: { value: T } }>('Runtime.evaluate', { expression, returnByValue: true, silent: true }).then((r) => r.result.value);
     // The target's clock before and after: how long it stood still, without the network's share.
     const before = value<number>(MARK);
-    const promises = this.options.heap ? objects(prototypes.promise) : Promise.resolve(undefined);
+    // A walk costs the target a garbage collection and a pass over the
+    // heap, a second or more on a heap of millions of objects: the heap is
+    // walked at the first snapshot, then as often as the budget pays for
+    // the last walk's cost.
+    const walk = this.options.heap && (this.lastWalk === undefined || (Date.now() - this.lastWalk.at) * this.options.budget >= this.lastWalk.ms);
+    const promises = walk ? objects(prototypes.promise) : Promise.resolve(undefined);
     const timers: Promise<{ lists: string } | { array: string }> =
       'lists' in prototypes.timers
         ? this.census(prototypes.timers.lists, TIMER_CENSUS).then((lists) => ({ lists }))
         : objects(prototypes.timers.prototype).then((array) => ({ array }));
-    const emitters = this.options.heap ? objects(prototypes.emitter) : Promise.resolve(undefined);
+    const emitters = walk ? objects(prototypes.emitter) : Promise.resolve(undefined);
     const handles = value<[number | null, string][]>(this.options.heap ? HANDLE_CENSUS : HANDLE_CENSUS_ALL);
     const clock = value<IdClock>(ID_CLOCK);
     return Promise.all([before, promises, timers, emitters, handles, clock]).then(([b, p, t, e, h, c]) => ({
+      walked: walk,
       ...(p !== undefined ? { promises: p } : {}),
       timers: t,
       ...(e !== undefined ? { emitters: e } : {}),
@@ -198,30 +208,36 @@ export class CensusReader {
       const readMs = timers.ms + emitters.ms + (promises?.ms ?? 0);
       // The timer lists were read within the walk's burst, so their time is in it already.
       stallMs += readMs - ('lists' in found.timers ? timers.ms : 0);
-      const groups: LocatedGroup[] = [];
-      const located: { group: LocatedGroup; result: string }[] = [];
-      for (const [part, result] of [[timers, timerResult], [emitters, emitterResult]] as const) {
-        for (const g of part.groups) {
-          groups.push({ ...g });
-          if (g.rep >= 0 && result !== undefined) located.push({ group: groups[groups.length - 1]!, result });
-        }
-        if (part.read < part.live) {
-          warnings.push(`the census read a sample of the live ${part === timers ? 'timers' : 'event emitters'} (${part.read} of ${part.live}); their counts are estimates`);
-        }
-      }
+      const timerGroups: LocatedGroup[] = timers.groups.map((g) => ({ ...g }));
+      const heapGroups: LocatedGroup[] = emitters.groups.map((g) => ({ ...g }));
+      const located = [
+        ...timerGroups.filter((g) => g.rep >= 0).map((group) => ({ group, result: timerResult })),
+        ...(emitterResult !== undefined ? heapGroups.filter((g) => g.rep >= 0).map((group) => ({ group, result: emitterResult })) : []),
+      ];
+      if (timers.read < timers.live) warnings.push(`the census read a sample of the live timers (${timers.read} of ${timers.live}); their counts are estimates`);
+      const heapWarnings: string[] = [];
+      if (emitters.read < emitters.live) heapWarnings.push(`the census read a sample of the live event emitters (${emitters.read} of ${emitters.live}); their counts are estimates`);
       if (promises && promises.read < promises.total) {
-        warnings.push(`the census read the state of a sample of the promises (${promises.read} of ${promises.total}); the pending count is an estimate`);
+        heapWarnings.push(`the census read the state of a sample of the promises (${promises.read} of ${promises.total}); the pending count is an estimate`);
       }
       await this.locate(located);
-      const since = this.lastTakenAt === undefined ? undefined : found.clock.now - this.lastTakenAt;
-      if (since !== undefined && stallMs > this.options.budget * since * 2) {
+      let pending = promises ? { pending: promises.pending, total: promises.total, read: promises.read } : undefined;
+      let groups = [...timerGroups, ...heapGroups];
+      if (found.walked) {
+        this.lastWalk = { at: Date.now(), ms: stallMs };
+        this.carried = { groups: heapGroups, ...(pending ? { promises: pending } : {}), warnings: heapWarnings };
+        warnings.push(...heapWarnings);
+      } else if (this.carried) {
+        groups = [...timerGroups, ...this.carried.groups];
+        pending = this.carried.promises;
+        warnings.push(...this.carried.warnings);
         // No count in the text, so a series of snapshots repeats it once.
-        warnings.push('the census walks of the heap made the target stand still longer than --agent-budget allows (--no-promise-census leaves them out)');
+        warnings.push('the census walked the heap (promises, listeners, sockets) only as often as --agent-budget pays for it; in between, a snapshot repeats what the last walk found');
       }
       this.charge(stallMs - readMs, readMs, found.clock.now);
       return {
         groups,
-        ...(promises ? { promises: { pending: promises.pending, total: promises.total, read: promises.read } } : {}),
+        ...(pending ? { promises: pending } : {}),
         handles: found.handles,
         clock: found.clock,
         warnings,
