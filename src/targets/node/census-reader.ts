@@ -55,6 +55,12 @@ export const MAX_READ = 100_000;
 const MIN_READ = 2_000;
 /** Async ids listed one by one per snapshot (the rest are counts): enough to follow what lives on. */
 const ID_LIMIT = 20_000;
+/**
+ * A heap walk that stalls the target no longer than this is taken at every
+ * snapshot, as leakscan always did; longer ones (heaps of millions of
+ * objects) only as often as the budget pays for them.
+ */
+const SHORT_WALK_MS = 250;
 /** Functions located per snapshot; the rest wait for the next. */
 const LOCATE_LIMIT = 200;
 
@@ -141,10 +147,13 @@ export class CensusReader {
     // The target's clock before and after: how long it stood still, without the network's share.
     const before = value<number>(MARK);
     // A walk costs the target a garbage collection and a pass over the
-    // heap, a second or more on a heap of millions of objects: the heap is
-    // walked at the first snapshot, then as often as the budget pays for
-    // the last walk's cost.
-    const walk = this.options.heap && (this.lastWalk === undefined || (Date.now() - this.lastWalk.at) * this.options.budget >= this.lastWalk.ms);
+    // heap, a second or more on a heap of millions of objects. A short one
+    // is taken at every snapshot: the collection it runs is also what ends
+    // the agent's records of resources only the collector ends (its weak
+    // references). A long one, as often as the budget pays for it.
+    const walk =
+      this.options.heap &&
+      (this.lastWalk === undefined || this.lastWalk.ms <= SHORT_WALK_MS || (Date.now() - this.lastWalk.at) * this.options.budget >= this.lastWalk.ms);
     const promises = walk ? objects(prototypes.promise) : Promise.resolve(undefined);
     const timers: Promise<{ lists: string } | { array: string }> =
       'lists' in prototypes.timers
