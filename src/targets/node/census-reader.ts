@@ -35,6 +35,8 @@ export interface IdClock {
 }
 
 export interface CensusFindings {
+  /** The heap was walked for this snapshot (else its promises and listeners repeat the last walk). */
+  walked: boolean;
   groups: LocatedGroup[];
   /** Pending promises (estimated when `promisesRead` < total). */
   promises?: { pending: number; total: number; read: number };
@@ -56,11 +58,12 @@ const MIN_READ = 2_000;
 /** Async ids listed one by one per snapshot (the rest are counts): enough to follow what lives on. */
 const ID_LIMIT = 20_000;
 /**
- * A heap walk that stalls the target no longer than this is taken at every
- * snapshot, as leakscan always did; longer ones (heaps of millions of
- * objects) only as often as the budget pays for them.
+ * A heap walk that stalls the target no longer than a second is taken at
+ * every snapshot, as leakscan always did (on a loaded machine even a small
+ * heap's walk takes hundreds of milliseconds); longer ones (heaps of
+ * millions of objects) only as often as the budget pays for them.
  */
-const SHORT_WALK_MS = 250;
+const SHORT_WALK_MS = 1000;
 /** Functions located per snapshot; the rest wait for the next. */
 const LOCATE_LIMIT = 200;
 
@@ -245,6 +248,7 @@ export class CensusReader {
       }
       this.charge(stallMs - readMs, readMs, found.clock.now);
       return {
+        walked: found.walked,
         groups,
         ...(pending ? { promises: pending } : {}),
         handles: found.handles,

@@ -247,7 +247,8 @@ export class NodeTarget {
       // Promises made before attach can only settle, never multiply: what
       // the census counts beyond the agent's records (an estimate when the
       // agent samples) is held to never grow, so sampling noise is not growth.
-      let untracked = Math.max(0, findings.promises.pending - trackedPending);
+      // A snapshot without a heap walk repeats the last walk's count.
+      let untracked = !findings.walked && this.promisesBeforeAttach !== undefined ? this.promisesBeforeAttach : Math.max(0, findings.promises.pending - trackedPending);
       if (this.promisesBeforeAttach !== undefined) untracked = Math.min(untracked, this.promisesBeforeAttach);
       this.promisesBeforeAttach = untracked;
       if (untracked > 0) {
