@@ -232,15 +232,6 @@
   let windowEvents = 0;
   let resumeTimer = null;
   const cost = { watchedMs: 0, pausedMs: 0, spentMs: 0, ownMs: 0, events: 0, windows: 0, pauses: 0, recorded: 0 };
-  // The share of time leakscan's census made the process stand still (at
-  // the last snapshot, over the time since the one before). The budget
-  // covers both: the agent keeps what the census leaves, and at least a
-  // quarter of it, without which its counts would say nothing.
-  let censusShare = 0;
-  let lastCharge = 0;
-  function ownBudget() {
-    return Math.max(settings.budget / 4, settings.budget - censusShare);
-  }
 
   function init(asyncId, type, triggerAsyncId, resource) {
     windowEvents++;
@@ -337,7 +328,7 @@
   function weighWindow(now) {
     const elapsed = now - windowStart;
     const spent = windowCost * CAPTURE_COST_FACTOR + windowEvents * DISPATCH_MS_PER_EVENT;
-    const budget = ownBudget();
+    const budget = settings.budget;
     cost.watchedMs += elapsed;
     cost.spentMs += spent;
     cost.ownMs += windowCost;
@@ -484,14 +475,7 @@
     isTracked(asyncId) {
       return live.has(asyncId);
     },
-    /** leakscan's census made the process stand still `ms`: counted against the budget. */
-    charge(ms) {
-      const now = Date.now();
-      if (typeof ms === 'number' && ms >= 0 && ms < 600000 && lastCharge > 0 && now > lastCharge) censusShare = ms / (now - lastCharge);
-      lastCharge = now;
-      return true;
-    },
-        /** The agent's own timers, which the census leaves out. */
+    /** The agent's own timers, which the census leaves out. */
     isOwn(timer) {
       return timer === watchdog || (resumeTimer !== null && timer === resumeTimer);
     },

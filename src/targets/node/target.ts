@@ -233,8 +233,6 @@ export class NodeTarget {
       await this.census.release();
     }
     if (data === undefined) throw new TargetError(`the leakscan agent in pid ${this.pid} is gone (removed by its watchdog?)`);
-    // The census's pause is paid from the agent's budget.
-    this.session.evaluate(`${AGENT} && ${AGENT}.charge(${Math.round(findings.stallMs)})`, timeoutMs).catch(() => undefined);
 
     const { builder, trackedPending } = builderFromAgent(
       data,
