@@ -4,11 +4,14 @@
  * listeners, sockets and servers with the code line of their function,
  * the number of pending promises, and the async id clock.
  *
- * What it costs the target is charged to the agent's budget: the time the
- * target stood still for the census is measured at every snapshot, and the
- * number of objects read at the next one is scaled so that this time stays
- * within `budget` of the time between snapshots (the heap walks themselves
- * cannot be made shorter; they are said in a warning when they alone go over).
+ * What it costs the target follows `--agent-budget`: the time the target
+ * stood still for the census is measured on the target's own clock at every
+ * snapshot; the number of objects read next is scaled to what the budget
+ * leaves after the heap walks, and a walk longer than a second (which
+ * cannot be made shorter) is repeated only as often as the budget pays for
+ * it, the snapshots in between repeating what it found (said in a warning).
+ * The agent keeps its own budget: taking the census's share out of it made
+ * the agent sample quiet services, whose scaled estimates read as growth.
  */
 import type { CdpSession } from './cdp.js';
 import type { CensusGroup, CensusPart } from './census.js';
