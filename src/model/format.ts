@@ -53,6 +53,15 @@ export interface Snapshot {
    * (Files written before this field carry the same fact as a warning.)
    */
   watchedShare?: number;
+  /**
+   * The newest task id the runtime had handed out when the snapshot was
+   * taken (Node: the async id counter). Ids are handed out in creation
+   * order, so this, `takenAt` and `source.startedAt` from a series of
+   * snapshots give the rate at which ids are handed out, which dates a task
+   * by its id, even one created before the first snapshot. Absent when
+   * unknown.
+   */
+  newestId?: string;
 }
 
 export interface SnapshotSource {
@@ -64,6 +73,8 @@ export interface SnapshotSource {
   file?: string;
   /** The target's command line, when known. */
   command?: string;
+  /** When the target process started, milliseconds since the Unix epoch, when known. */
+  startedAt?: number;
   /** e.g. "go1.26.8" or "v20.20.2", when known. */
   runtimeVersion?: string;
   /**
@@ -148,7 +159,7 @@ export interface Frame {
 
 /** One live task: a goroutine, or one Node async resource. */
 export interface Task {
-  /** Goroutine id or async id. Absent for aggregated input (see `count`). */
+  /** Goroutine id or async id. Absent for aggregated input (see `count`) and for Node listeners (no async id). */
   id?: string;
   /** "goroutine", or the Node resource type: "Promise", "Timeout", "TCPWRAP", ... */
   kind: string;
@@ -166,15 +177,29 @@ export interface Task {
    * the single `created by` frame of the dump.
    */
   createdBy?: number;
-  /** Id of the task that created this one (Go: `in goroutine N`, 1.21+). */
+  /** Id of the task that created this one (Go: `in goroutine N`, 1.21+; Node: the trigger async id). */
   creatorId?: string;
   /**
    * Go: the "N minutes" of the dump header. A lower bound that the runtime
    * only updates at garbage collections, and only prints from 1 minute on.
    */
   waitMinutes?: number;
-  /** Node: milliseconds since the resource was initialised. */
+  /**
+   * Node: milliseconds since the resource was initialised. For a task the
+   * census found (`origin: "census"`) the agent did not see it made: its age
+   * is estimated from its async id, by where the id falls among the ids
+   * handed out between the process's start and each snapshot (`newestId`).
+   */
   ageMs?: number;
+  /**
+   * Node: "census" for a task found on the heap without hooks (a timer,
+   * listener, socket or server, possibly made before leakscan attached)
+   * rather than recorded by the agent when it was made. Its stack is the
+   * location of its callback or listener function when the agent saw no
+   * task like it made, or the agent's creation stack of tasks with the
+   * same function when it did; a socket or server is named by its address.
+   */
+  origin?: 'census';
   /**
    * Node: the id of the first resource of a chain in which each resource was
    * created by the previous one at the same place (a retry loop's timers, a
@@ -183,9 +208,12 @@ export interface Task {
    */
   lineage?: string;
   /**
-   * pprof labels (Go) or resource details (Node). Keys are the target's:
-   * in memory a null-prototype dictionary (model/dictionary.ts), so that
-   * "__proto__" or "constructor" is a key like any other.
+   * pprof labels (Go) or resource details (Node: `resource` says what the
+   * task holds in words, e.g. "Timeout: setInterval 1000 ms",
+   * "listener: 'flush' listener on Shipper", "TCP socket to 127.0.0.1:6379").
+   * Keys are the target's: in memory a null-prototype dictionary
+   * (model/dictionary.ts), so that "__proto__" or "constructor" is a key
+   * like any other.
    */
   labels?: Record<string, string>;
   /** Confirmed leaked by the runtime itself (Go's goroutine leak detector). */

@@ -13,7 +13,7 @@ export function snapshotProgressLine(index: number, count: number, snapshot: Sna
   if (views !== undefined && views.details === undefined) line += ' (counts only)';
   if (index > 0) {
     const [top] = analyzer.finish().suspects;
-    if (top && top.score > 0) line += `; top suspect so far: ${top.site.anchor?.fn ?? top.key} (score ${top.score})`;
+    if (top && top.score > 0) line += `; top suspect so far: ${top.site.anchor?.fn || top.key} (score ${top.score})`;
   }
   return line;
 }

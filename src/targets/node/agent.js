@@ -237,7 +237,8 @@
 
   // Resources that live for one turn of the event loop at most: never a
   // leak, and the most frequent of all (every process.nextTick).
-  const SHORT_LIVED = new Set(['TickObject', 'Microtask']);
+  // The census's id clock (an AsyncResource made and destroyed at once) is leakscan's own.
+  const SHORT_LIVED = new Set(['TickObject', 'Microtask', 'LEAKSCAN_ID_CLOCK']);
 
   // Adaptive windows. `gaps` counts the times watching stopped: a record made
   // before the last gap may have ended unseen. `weight` is how many resources
@@ -271,14 +272,30 @@
 
   function record(asyncId, type, triggerAsyncId, resource) {
     cost.recorded++;
-    const stackId = capture.stack();
-    const place = capture.place(stackId);
+    let stackId = capture.stack();
+    let place = capture.place(stackId);
+    const parent = live.get(triggerAsyncId);
+    // Made by Node's or V8's own code with no frame of the program, in the
+    // callback of a request the program made (a server bound after the DNS
+    // lookup of `listen(port, host)`), or derived from a promise (a `.then`
+    // run by V8 itself): it continues what its trigger was made for, so it
+    // goes to the place its trigger was made. Not for children of a
+    // long-lived handle (a socket accepted by a server): those are new work.
+    if (place === -1 && parent !== undefined) {
+      const parentType = types[parent[0]];
+      if (parentType.endsWith('REQWRAP') || (type === 'PROMISE' && parentType === 'PROMISE')) {
+        const parentPlace = capture.place(parent[1]);
+        if (parentPlace !== -1) {
+          stackId = parent[1];
+          place = parentPlace;
+        }
+      }
+    }
     // Lineage: a resource made at the same place as one of its ancestors (a
     // retry timer scheduled, after an await, from the previous timer's
     // callback) continues that ancestor's chain: one logical task, however
     // short each link lives. Each record keeps a short persistent list of
     // (place, lineage) links inherited from its trigger.
-    const parent = live.get(triggerAsyncId);
     let inherited = parent === undefined ? recentLinks.get(triggerAsyncId) || null : parent[4];
     let lineage = asyncId;
     for (let link = inherited, depth = 0; link !== null && depth < 8; link = link.next, depth++) {
@@ -334,6 +351,7 @@
   function weighWindow(now) {
     const elapsed = now - windowStart;
     const spent = windowCost * CAPTURE_COST_FACTOR + windowEvents * DISPATCH_MS_PER_EVENT;
+    const budget = settings.budget;
     cost.watchedMs += elapsed;
     cost.spentMs += spent;
     cost.ownMs += windowCost;
@@ -342,7 +360,7 @@
     windowStart = now;
     windowCost = 0;
     windowEvents = 0;
-    if (spent <= settings.budget * elapsed) {
+    if (spent <= budget * elapsed) {
       // Cheap now: watch on, and weigh again after twice as long (back to
       // watching all the time in steps, so one quiet moment in a busy
       // process does not buy a long expensive window).
@@ -350,7 +368,7 @@
       windowLimit = Math.min(settings.windowMs, windowLimit * 2);
       return;
     }
-    const affordable = (settings.budget * elapsed) / spent; // the share of time watching may take
+    const affordable = (budget * elapsed) / spent; // the share of time watching may take
     windowLimit = Math.min(settings.cycleMs / 2, Math.max(1, affordable * settings.cycleMs));
     const pauseMs = settings.cycleMs - windowLimit;
     weight = Math.max(1, Math.round(settings.cycleMs / windowLimit));
@@ -483,6 +501,14 @@
     },
     isTracked(asyncId) {
       return live.has(asyncId);
+    },
+    /** The agent's own timers, which the census leaves out. */
+    isOwn(timer) {
+      return timer === watchdog || (resumeTimer !== null && timer === resumeTimer);
+    },
+    /** A promise's state, natively when the addon is loaded: the census reads pending promises with it. */
+    isPending(promise) {
+      return capture.isPending(promise);
     },
     status() {
       let foldedCount = 0;

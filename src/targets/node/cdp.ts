@@ -18,6 +18,7 @@ interface Pending {
 export class CdpSession {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Map<string, Set<(params: unknown) => void>>();
   private closedError: Error | undefined;
 
   private constructor(private readonly socket: WebSocket) {
@@ -74,6 +75,14 @@ export class CdpSession {
     return result.result.value as T;
   }
 
+  /** Calls `fn` with the params of every `method` event until the returned function is called. */
+  on(method: string, fn: (params: unknown) => void): () => void {
+    let set = this.listeners.get(method);
+    if (set === undefined) this.listeners.set(method, (set = new Set()));
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
   close(): Promise<void> {
     if (this.socket.readyState === ws().CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
@@ -87,13 +96,18 @@ export class CdpSession {
   }
 
   private onMessage(text: string): void {
-    let message: { id?: unknown; result?: unknown; error?: { message?: unknown } };
+    let message: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: { message?: unknown } };
     try {
       message = JSON.parse(text) as typeof message;
     } catch {
       return;
     }
-    if (typeof message !== 'object' || message === null || typeof message.id !== 'number') return; // an event (none is subscribed to), or noise
+    if (typeof message !== 'object' || message === null) return; // noise
+    if (typeof message.id !== 'number') {
+      // An event: only the methods a caller listens for reach anyone.
+      if (typeof message.method === 'string') for (const fn of this.listeners.get(message.method) ?? []) fn(message.params);
+      return;
+    }
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);

@@ -25,7 +25,6 @@ import { TargetError } from '../../util/errors.js';
 import { inspectProcess, listeningSockets, processExists } from '../proc.js';
 import type { ProcessInfo } from '../proc.js';
 import { CdpSession } from './cdp.js';
-import { COUNT_PENDING, HANDLE_CENSUS } from './census.js';
 import { AGENT_DEFAULTS, agentOptions, defaultAgentSettings } from './agent-settings.js';
 import type { AgentOptions, AgentSettings } from './agent-settings.js';
 import { unsupportedNodeVersion } from './executable.js';
@@ -33,6 +32,8 @@ import { describeInspector } from './inspector-endpoint.js';
 import type { InspectorEndpoint } from './inspector-endpoint.js';
 import { closeOpenedInspector, reachInspector } from './open-inspector.js';
 import type { ReachOptions } from './open-inspector.js';
+import { CensusReader } from './census-reader.js';
+import type { CensusFindings, IdClock } from './census-reader.js';
 
 export { agentOptions, defaultAgentSettings } from './agent-settings.js';
 export type { AgentSettings } from './agent-settings.js';
@@ -40,7 +41,12 @@ export type { AgentSettings } from './agent-settings.js';
 export interface NodeAttachOptions extends ReachOptions {
   timeoutMs: number;
   agent: AgentSettings;
-  /** Count pending promises that existed before attach (Runtime.queryObjects; runs a GC in the target). */
+  /**
+   * Walk the heap at each snapshot for pending promises and for EventEmitter
+   * listeners, sockets and servers (Runtime.queryObjects; each walk runs a
+   * GC in the target). Off: timers still come from Node's timer lists, and
+   * sockets and servers from the active handles.
+   */
   promiseCensus: boolean;
   /** Heartbeat period; the agent removes itself after `watchdogMs` without one. */
   heartbeatMs: number;
@@ -111,6 +117,8 @@ export class NodeTarget {
   private detached = false;
   /** Pending promises the agent did not record, as of the last snapshot. */
   private promisesBeforeAttach: number | undefined;
+  private readonly census: CensusReader;
+  private readonly idClock = new IdDating();
 
   private constructor(
     readonly pid: number,
@@ -122,7 +130,9 @@ export class NodeTarget {
     readonly openedInspector: boolean,
     readonly nodeVersion: string,
     private readonly options: NodeAttachOptions,
-  ) {}
+  ) {
+    this.census = new CensusReader(session, { heap: options.promiseCensus, budget: options.agent.budget, timeoutMs: options.timeoutMs });
+  }
 
   static async attach(pid: number, options: NodeAttachOptions, known?: ProcessInfo): Promise<NodeTarget> {
     const info = known ?? (await inspectProcess(pid));
@@ -203,82 +213,60 @@ export class NodeTarget {
   private async readSnapshot(): Promise<Snapshot> {
     if (!(await processExists(this.pid))) throw new TargetError(`the target (pid ${this.pid}) exited`);
     const { timeoutMs } = this.options;
-    const census = this.options.promiseCensus ? await this.promiseCensus() : undefined;
-    let promises: { pending: number; total: number } | undefined;
+    await this.census.prepare();
     let data: AgentSnapshot | undefined;
-    let handles: [number | null, string, string][];
+    let findings: CensusFindings;
     try {
-      // One instant. The promise census comes first: Runtime.queryObjects
+      // One instant. The heap queries come first: Runtime.queryObjects
       // collects garbage, so resources whose only end is the GC (a dequeued
       // AsyncResource) are gone from the agent's weak references before it
-      // checks what is still live. And the three are sent together, which the
-      // inspector answers back to back without running the program between
-      // them: asked one at a time, the program ran in between and caught up
-      // on the work the collection's pause had delayed, so every snapshot
-      // showed a burst of in-flight work that is not there otherwise.
-      let promiseList: string | undefined;
-      [promiseList, data, handles] = await Promise.all([
-        census?.list(),
-        this.session.evaluate<AgentSnapshot | undefined>(`${AGENT} && ${AGENT}.snapshot()`, timeoutMs),
-        this.session.evaluate<[number | null, string, string][]>(HANDLE_CENSUS, timeoutMs),
-      ]);
-      if (census && promiseList !== undefined) promises = await census.countPending(promiseList);
+      // checks what is still live. And they are sent together with the
+      // agent's snapshot, which the inspector answers back to back without
+      // running the program between them: asked one at a time, the program
+      // ran in between and caught up on the work the collection's pause had
+      // delayed, so every snapshot showed a burst of in-flight work that is
+      // not there otherwise.
+      let found: Awaited<ReturnType<CensusReader['query']>>;
+      [found, data] = await Promise.all([this.census.query(), this.session.evaluate<AgentSnapshot | undefined>(`${AGENT} && ${AGENT}.snapshot()`, timeoutMs)]);
+      findings = await this.census.read(found);
     } finally {
-      await census?.release();
+      await this.census.release();
     }
     if (data === undefined) throw new TargetError(`the leakscan agent in pid ${this.pid} is gone (removed by its watchdog?)`);
-    if (!isAgentSnapshot(data) || !isHandleCensus(handles) || (promises !== undefined && !(Number.isFinite(promises.pending) && Number.isFinite(promises.total)))) {
-      throw new TargetError(`the target (pid ${this.pid}) answered a snapshot leakscan cannot read (its agent or census was changed?)`);
+    if (!isAgentSnapshot(data)) {
+      throw new TargetError(`the target (pid ${this.pid}) answered a snapshot leakscan cannot read (its agent was changed?)`);
     }
 
-    const { builder, trackedPending } = builderFromAgent(data, {
-      pid: this.pid,
-      url: this.inspectorUrl,
-      runtimeVersion: this.nodeVersion,
-      profile: 'node-agent',
-    });
-    const before = (what: string) => builder.stack([builder.frame(`(created before attach) ${what}`, '', 0)]);
-    for (const [asyncId, type, detail] of handles) {
-      builder.addTask({
-        ...(asyncId !== null ? { id: String(asyncId) } : {}),
-        kind: type,
-        state: 'active',
-        stack: before(type),
-        ...(detail ? { labels: { detail } } : {}),
-      });
-    }
-    if (promises !== undefined) {
+    const { builder, trackedPending } = builderFromAgent(
+      data,
+      { pid: this.pid, url: this.inspectorUrl, runtimeVersion: this.nodeVersion, profile: 'node-agent', startedAt: Math.round(findings.clock.startedAt) },
+      CENSUS_COVERS,
+    );
+    this.idClock.add(findings.clock);
+    addCensusTasks(builder, findings, (id) => this.idClock.ageMs(id, findings.clock.now));
+    if (findings.promises !== undefined) {
       // Promises made before attach can only settle, never multiply: what
       // the census counts beyond the agent's records (an estimate when the
       // agent samples) is held to never grow, so sampling noise is not growth.
-      let untracked = Math.max(0, promises.pending - trackedPending);
+      // A snapshot without a heap walk repeats the last walk's count.
+      let untracked = !findings.walked && this.promisesBeforeAttach !== undefined ? this.promisesBeforeAttach : Math.max(0, findings.promises.pending - trackedPending);
       if (this.promisesBeforeAttach !== undefined) untracked = Math.min(untracked, this.promisesBeforeAttach);
       this.promisesBeforeAttach = untracked;
-      if (untracked > 0) builder.addTask({ kind: 'PROMISE', state: 'pending', stack: before('Promise'), count: untracked });
+      if (untracked > 0) {
+        builder.addTask({
+          kind: 'PROMISE',
+          state: 'pending',
+          stack: builder.stack([builder.frame('(created before attach) Promise', '', 0)]),
+          count: untracked,
+          origin: 'census',
+          labels: { resource: 'Promise (V8 does not say where a promise was made)' },
+        });
+      }
     }
-    return builder.build(data.now);
-  }
-
-  /**
-   * Pending promises on the heap, in steps: `list()` sends Runtime.queryObjects
-   * on Promise.prototype (and is answered with a handle on the array of live
-   * promises), `countPending` reads their states, `release` frees the array.
-   */
-  private async promiseCensus(): Promise<{
-    list(): Promise<string>;
-    countPending(list: string): Promise<{ pending: number; total: number }>;
-    release(): Promise<void>;
-  }> {
-    const group = 'leakscan-census';
-    const { timeoutMs } = this.options;
-    const send = <T>(method: string, params: Record<string, unknown>) => this.session.send<T>(method, { ...params, objectGroup: group }, timeoutMs);
-    const proto = await send<{ result: { objectId: string } }>('Runtime.evaluate', { expression: 'Promise.prototype' });
-    return {
-      list: async () => (await send<{ objects: { objectId: string } }>('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId })).objects.objectId,
-      countPending: async (list) =>
-        (await send<{ result: { value: { pending: number; total: number } } }>('Runtime.callFunctionOn', { objectId: list, functionDeclaration: COUNT_PENDING, returnByValue: true })).result.value,
-      release: () => this.session.send('Runtime.releaseObjectGroup', { objectGroup: group }, timeoutMs).then(() => undefined, () => undefined),
-    };
+    for (const warning of findings.warnings) builder.warn(warning);
+    const snapshot = builder.build(data.now);
+    snapshot.newestId = String(findings.clock.newestId);
+    return snapshot;
   }
 
   /**
@@ -290,6 +278,7 @@ export class NodeTarget {
     if (this.detached) return { agentRemoved: true, inspectorClosed: true };
     this.detached = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.census.close();
     let agentRemoved: boolean;
     try {
       await this.session.evaluate(`${AGENT} ? ${AGENT}.uninstall('detach') : false`, 15_000);
@@ -371,41 +360,71 @@ function isAgentSnapshot(value: unknown): value is AgentSnapshot {
   return folded.every((f) => Array.isArray(f) && isIndex(f[0], types.length) && f[0] >= 0 && isIndex(f[1], stacks.length) && isCount(f[2]));
 }
 
-function isHandleCensus(value: unknown): value is [number | null, string, string][] {
-  return Array.isArray(value) && value.every((h) => Array.isArray(h) && (h[0] === null || Number.isFinite(h[0])) && typeof h[1] === 'string' && typeof h[2] === 'string');
-}
-
 /** A value from the target, described in a few characters (it may be huge). */
 function describeValue(value: unknown): string {
   const text = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? (Array.isArray(value) ? 'a list' : 'an object') : String(value);
   return text.length > 40 ? `${text.slice(0, 37)}... (${text.length} characters)` : text;
 }
 
+/**
+ * Resource kinds the census counts exactly, alive or not, seen by the agent
+ * or not: a record of the agent made in a sampled window stands for itself
+ * only, and the census adds the ones made while the agent was not watching.
+ */
+const CENSUS_COVERS: ReadonlySet<string> = new Set(['Timeout', 'TCPWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPESERVERWRAP']);
+
+/** How a resource kind of async_hooks reads in a report. */
+const KIND_WORDS: Record<string, string> = {
+  PROMISE: 'Promise',
+  Timeout: 'Timeout',
+  Immediate: 'Immediate',
+  TCPWRAP: 'TCP socket',
+  TCPSERVERWRAP: 'TCP server',
+  TCPCONNECTWRAP: 'TCP connect request',
+  PIPEWRAP: 'pipe',
+  PIPESERVERWRAP: 'pipe server',
+  GETADDRINFOREQWRAP: 'DNS lookup',
+  HTTPCLIENTREQUEST: 'HTTP client request',
+  HTTPINCOMINGMESSAGE: 'HTTP request being served',
+  FSREQCALLBACK: 'file system request',
+};
+
+export function kindInWords(kind: string): string {
+  return KIND_WORDS[kind] ?? kind;
+}
+
 /** The agent's snapshot as model tasks: resources created since the agent started, with creation stacks. */
-export function builderFromAgent(data: AgentSnapshot, source: Snapshot['source']): { builder: SnapshotBuilder; trackedPending: number } {
+export function builderFromAgent(
+  data: AgentSnapshot,
+  source: Snapshot['source'],
+  exact: ReadonlySet<string> = new Set(),
+): { builder: SnapshotBuilder; trackedPending: number } {
   const builder = new SnapshotBuilder('node', source);
   const frameMap = data.frames.map(([fn, file, line]) => builder.frame(fn, file, line));
   const stackMap = data.stacks.map((ids) => builder.stack(ids.map((id) => frameMap[id]!)));
   const unknownStack = builder.stack([]);
   let trackedPending = 0;
-  for (const [asyncId, typeId, stackId, trigger, age, lineage, weight] of data.tasks) {
+  for (const [asyncId, typeId, stackId, trigger, age, lineage, sampledWeight] of data.tasks) {
     const kind = data.types[typeId]!;
     const isPromise = kind === 'PROMISE';
+    const weight = exact.has(kind) ? 1 : sampledWeight;
     if (isPromise) trackedPending += weight;
+    const stack = stackId >= 0 ? stackMap[stackId]! : unknownStack;
     builder.addTask({
       id: String(asyncId),
       kind,
       state: isPromise ? 'pending' : 'active',
-      stack: stackId >= 0 ? stackMap[stackId]! : unknownStack,
+      stack,
       creatorId: String(trigger),
       ageMs: age,
       ...(lineage !== asyncId ? { lineage: String(lineage) } : {}),
       ...(weight > 1 ? { count: weight } : {}),
+      labels: { resource: kindInWords(kind) },
     });
   }
   for (const [typeId, stackId, count] of data.folded) {
     const kind = data.types[typeId]!;
-    builder.addTask({ kind, state: kind === 'PROMISE' ? 'pending' : 'active', stack: stackId >= 0 ? stackMap[stackId]! : unknownStack, count });
+    builder.addTask({ kind, state: kind === 'PROMISE' ? 'pending' : 'active', stack: stackId >= 0 ? stackMap[stackId]! : unknownStack, count, labels: { resource: kindInWords(kind) } });
   }
   if (data.dutyCycle < 1) builder.watchedShare = data.dutyCycle;
   if (data.untracked) {
@@ -413,6 +432,74 @@ export function builderFromAgent(data: AgentSnapshot, source: Snapshot['source']
     builder.warn(`the agent reached its cap of ${data.maxTracked} tracked resources; some short-lived resources were not tracked (raise --max-tracked)`);
   }
   return { builder, trackedPending };
+}
+
+/**
+ * The census's groups as tasks: what the agent did not see made (before
+ * attach, or while it was not watching). A group's site is its function's
+ * location (a timer's callback, a listener) when the inspector told it,
+ * else the resource itself (a socket by its address). Always the same for
+ * one group, whether or not the agent sees others like it: a site that
+ * switched from one to the other mid-window would read as growth. What the
+ * agent saw made stays at its creation stack.
+ */
+export function addCensusTasks(builder: SnapshotBuilder, findings: CensusFindings, ageMs: (id: number) => number | undefined): void {
+  for (const group of findings.groups) {
+    const words = kindInWords(group.kind);
+    const resource = group.kind === 'listener' ? group.resource : `${words}: ${group.resource}`;
+    const stack = group.location
+      ? builder.stack([builder.frame(group.location.fn, group.location.file, group.location.line)])
+      : builder.stack([builder.frame(group.kind === 'listener' ? `(listener) ${group.resource}` : group.resource, '', 0)]);
+    const labels = { resource };
+    for (const id of group.ids) {
+      const age = ageMs(id);
+      builder.addTask({ id: String(id), kind: group.kind, state: 'active', stack, origin: 'census', labels, ...(age !== undefined ? { ageMs: age } : {}) });
+    }
+    const rest = group.count - group.ids.length;
+    if (rest > 0) builder.addTask({ kind: group.kind, state: 'active', stack, origin: 'census', labels, count: rest });
+  }
+  for (const [asyncId, type] of findings.handles) {
+    builder.addTask({
+      ...(asyncId !== null ? { id: String(asyncId) } : {}),
+      kind: type,
+      state: 'active',
+      stack: builder.stack([builder.frame(`(created before attach) ${type}`, '', 0)]),
+      origin: 'census',
+      labels: { resource: kindInWords(type) },
+    });
+  }
+}
+
+/**
+ * Dates async ids. Node hands them out in order, one counter for the life
+ * of the process; the census reads the counter at each snapshot. An id
+ * between two readings was handed out between their times (linearly, the
+ * best that two points tell); an id from before the first reading, between
+ * the process's start (id 1) and that reading.
+ */
+export class IdDating {
+  private readonly points: { id: number; at: number }[] = [];
+
+  add(clock: IdClock): void {
+    if (this.points.length === 0) this.points.push({ id: 1, at: clock.startedAt });
+    const last = this.points[this.points.length - 1]!;
+    if (clock.newestId > last.id && clock.now >= last.at) this.points.push({ id: clock.newestId, at: clock.now });
+  }
+
+  /** Milliseconds between when `id` was handed out (estimated) and `now`. */
+  ageMs(id: number, now: number): number | undefined {
+    const points = this.points;
+    if (points.length < 2 || !Number.isFinite(id) || id < 1) return undefined;
+    for (let i = 1; i < points.length; i++) {
+      const a = points[i - 1]!;
+      const b = points[i]!;
+      if (id <= b.id) {
+        const at = a.at + ((id - a.id) / (b.id - a.id)) * (b.at - a.at);
+        return Math.max(0, Math.round(now - at));
+      }
+    }
+    return 0;
+  }
 }
 
 /** One line for the user: how the agent captures stacks, and why. */

@@ -1,0 +1,175 @@
+/**
+ * The hook-free census of a Node target, on real processes started with
+ * plain `node`: what existed before leakscan attached (timers, listeners,
+ * promises) shows with its code line, its async ids and its age; a busy
+ * service leaking on 1 request in 1,000 is found by the default sampled
+ * attach; a service whose timers and listeners were made at boot by design
+ * stays low; a server bound with listen(port, host) is placed at the
+ * program's listen line.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runCli } from './helpers/cli.js';
+import { leakLine, nodeFixtureFile, resources, startNodeFixture, withInspectorPort } from './helpers/node-fixtures.js';
+import type { RunningNodeFixture } from './helpers/node-fixtures.js';
+import { tempDir } from './helpers/tmp.js';
+import type { DiffJson } from '../src/report/diff-json.js';
+import type { Snapshot } from '../src/model/format.js';
+import { leakCheck } from '../src/index.js';
+
+const dir = tempDir();
+const running: RunningNodeFixture[] = [];
+after(() => Promise.all(running.map((f) => f.stop())));
+
+/** The line of a fixture marked with `// LEAK SITE: <what>`. */
+function markedLine(name: string, what: string): number {
+  const lines = readFileSync(nodeFixtureFile(name), 'utf8').split('\n');
+  const index = lines.findIndex((line) => line.trimEnd().endsWith(`// LEAK SITE: ${what}`));
+  assert.ok(index >= 0, `${name} marks no ${what} leak site`);
+  return index + 1;
+}
+
+function snapshots(out: string): Snapshot[] {
+  return readdirSync(out)
+    .filter((f) => /^snapshot-\d+\.json\.gz$/.test(f))
+    .sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]))
+    .map((f) => JSON.parse(gunzipSync(readFileSync(join(out, f))).toString('utf8')) as Snapshot);
+}
+
+async function waitFor(fixture: RunningNodeFixture, done: (counters: Record<string, number>) => boolean): Promise<Record<string, number>> {
+  for (;;) {
+    const counters = (await resources(fixture)).counters as Record<string, number>;
+    if (done(counters)) return counters;
+    await sleep(200);
+  }
+}
+
+async function attach(fixture: RunningNodeFixture, out: string, extra: string[] = []): Promise<DiffJson> {
+  const result = await runCli(['attach', String(fixture.pid), '--out', out, '--json', ...extra], { timeoutMs: 150_000 });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /detached from pid \d+: agent removed, inspector closed/);
+  return JSON.parse(result.stdout) as DiffJson;
+}
+
+test('a leak that happened before attach: its timers and listeners show with their code line, async ids and ages; its promises as a count', () => withInspectorPort(async () => {
+  const name = 'leaked-before-attach';
+  const fixture = await startNodeFixture(name, { env: { FIXTURE_BURST: '600', FIXTURE_AFTER_RATE: '0' } });
+  running.push(fixture);
+  await waitFor(fixture, (c) => c.sessions >= 600 && c.dropped >= 600);
+  await sleep(2000);
+  const out = join(dir, name);
+  const diff = await attach(fixture, out, ['--interval', '1', '--count', '4']);
+
+  const site = (line: number) => diff.suspects.find((s) => s.anchor?.file === fixture.file && s.anchor.line === line);
+  const interval = site(markedLine(name, 'interval'));
+  assert.ok(interval, `no site at the interval's line: ${diff.suspects.map((s) => s.key).join('; ')}`);
+  assert.deepEqual(interval.counts, [600, 600, 600, 600]);
+  assert.deepEqual(interval.labels.map((l) => l.labels), [{ resource: 'Timeout: setInterval 1000 ms' }]);
+  assert.equal(interval.survival, 1, 'the same timers (same async ids) at every snapshot');
+
+  const listener = site(markedLine(name, 'listener'));
+  assert.ok(listener, 'the config listeners are found at their line');
+  assert.deepEqual(listener.counts, [600, 600, 600, 600]);
+  assert.deepEqual(listener.labels.map((l) => l.labels), [{ resource: "'change' listener on EventEmitter" }]);
+
+  const promises = diff.suspects.find((s) => s.key === '(created before attach) Promise');
+  assert.ok(promises && promises.counts.every((n) => n >= 600), `pending promises from before attach: ${promises?.counts.join(', ')}`);
+
+  // Ages from the async ids: every leaked timer is dated before the first snapshot.
+  const taken = snapshots(out);
+  const last = taken.at(-1)!;
+  assert.ok(Number(last.newestId) > 0 && last.source.startedAt! < last.takenAt);
+  const timers = last.tasks.filter((t) => t.origin === 'census' && t.kind === 'Timeout' && last.frames[last.stacks[t.stack]![0]!]!.line === markedLine(name, 'interval'));
+  assert.equal(timers.length, 600);
+  assert.equal(new Set(timers.map((t) => t.id)).size, 600, 'one async id per timer');
+  const youngest = Math.min(...timers.map((t) => t.ageMs!));
+  const window = last.takenAt - taken[0]!.takenAt;
+  assert.ok(youngest >= window, `youngest leaked timer dated ${youngest} ms old; the window lasted ${window} ms`);
+  assert.ok(Math.max(...timers.map((t) => t.ageMs!)) <= last.takenAt - last.source.startedAt!, 'none older than the process');
+  await fixture.stop();
+}));
+
+// The evidence model (growth is not the only evidence: a pile that made no
+// progress over the window, made steadily before it) is what scores a leak
+// that stopped before attach; growth alone gives it 0. (With the default
+// trickle after the storm, growth alone already finds the new leaks.)
+test('a leak that happened before attach ranks first with 70 or more, and check fails', { skip: 'needs pre-window evidence in score.ts' }, () => withInspectorPort(async () => {
+  const name = 'leaked-before-attach';
+  const fixture = await startNodeFixture(name, { env: { FIXTURE_AFTER_RATE: '0' } });
+  running.push(fixture);
+  await waitFor(fixture, (c) => c.sessions >= 600);
+  await sleep(2000);
+  const out = join(dir, `${name}-check`);
+  const diff = await attach(fixture, out);
+  const [top] = diff.suspects;
+  assert.equal(top?.anchor?.file, fixture.file, `ranked first: ${top?.key}`);
+  assert.ok([markedLine(name, 'interval'), markedLine(name, 'listener')].includes(top!.anchor!.line));
+  assert.ok(top!.score >= 70, `score ${top!.score} (${top!.explanation})`);
+  assert.equal((await runCli(['check', out])).code, 1);
+  await fixture.stop();
+}));
+
+test('timers and listeners made at boot by design: found, flat, and nothing scores 30; check passes', () => withInspectorPort(async () => {
+  const name = 'boot-timers';
+  const fixture = await startNodeFixture(name);
+  running.push(fixture);
+  await sleep(2000);
+  const out = join(dir, name);
+  const diff = await attach(fixture, out, ['--interval', '1', '--count', '6']);
+  const shards = diff.suspects.find((s) => s.anchor?.file === fixture.file && s.labels.some((l) => /^Timeout: setInterval/.test(l.labels.resource ?? '')) && s.counts[0] === 64);
+  assert.ok(shards, `the 64 shard refreshers are found: ${diff.suspects.map((s) => `${s.key} ${s.counts[0]}`).join('; ')}`);
+  assert.ok(diff.suspects.some((s) => s.anchor?.file === fixture.file && s.counts[0] === 64 && s.labels.some((l) => l.labels.resource === "'change' listener on EventEmitter")));
+  assert.deepEqual(diff.suspects.filter((s) => s.score >= 30).map((s) => `${s.key}: ${s.score} ${s.explanation}`), []);
+  const check = await runCli(['check', out]);
+  assert.equal(check.code, 0, check.stdout);
+  await fixture.stop();
+}));
+
+test('a busy service leaking a timer on 1 request in 1,000: the default sampled attach finds it with 70 or more, and check fails', () => withInspectorPort(async () => {
+  const name = 'busy-rare-leak';
+  const fixture = await startNodeFixture(name);
+  running.push(fixture);
+  await sleep(1500);
+  const out = join(dir, name);
+  const before = (await resources(fixture)).counters as { requests: number; leakedPollers: number };
+  const check = await runCli(['check', '--pid', String(fixture.pid), '--out', out], { timeoutMs: 150_000 });
+  const after = (await resources(fixture)).counters as { requests: number; leakedPollers: number };
+  // What the test is about: thousands of requests/s, a few leaks/s. On a
+  // machine too busy to serve that, say so rather than judge leakscan.
+  const perSecond = (after.requests - before.requests) / 60;
+  assert.ok(perSecond >= 1000, `the fixture served only ${perSecond.toFixed(0)} requests/s while attached (${after.leakedPollers - before.leakedPollers} leaks): the machine is too loaded for this test`);
+  assert.equal(check.code, 1, `${check.stdout}\n${check.stderr}`);
+  const result = await runCli(['diff', out, '--json']);
+  const diff = JSON.parse(result.stdout) as DiffJson;
+  assert.ok(diff.warnings.some((w) => /^the agent watched .* of the time/.test(w)), `the agent sampled: ${diff.warnings.join("; ")}`);
+  const [top] = diff.suspects;
+  assert.equal(top?.anchor?.file, fixture.file, `ranked first: ${top?.key}`);
+  assert.equal(top!.anchor!.line, leakLine(name));
+  assert.ok(top!.score >= 70, `score ${top!.score} (${top!.explanation})`);
+  assert.deepEqual(top!.labels.map((l) => l.labels.resource), ['Timeout: setInterval 5000 ms']);
+  await fixture.stop();
+}));
+
+// Stacks name the compiled file; find the marked line in it.
+const compiled = fileURLToPath(import.meta.url);
+const listenLine = readFileSync(compiled, 'utf8').split('\n').findIndex((line) => line.trimEnd().endsWith('// the listen line')) + 1;
+
+test('a server bound with listen(port, host) is placed at the listen line, not inside node:net', async () => {
+  const servers: Server[] = [];
+  const report = await leakCheck(async () => {
+    const server = createServer();
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve)); // the listen line
+  });
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  const server = report.leaks.find((l) => l.type === 'TCPSERVERWRAP');
+  assert.ok(server, String(report));
+  assert.ok(server.site.endsWith(`${compiled.split('/').slice(-2).join('/')}:${listenLine}`), server.site);
+});
