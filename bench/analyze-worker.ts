@@ -22,9 +22,11 @@ for (const [i, file] of files.entries()) {
 const started = performance.now();
 const analysis = analyzer.finish();
 analyzeMs += performance.now() - started;
-process.stdout.write(JSON.stringify({
-  parseMs,
-  analyzeMs,
-  sites: analysis.suspects.length,
-  peakRss: process.resourceUsage().maxRSS * 1024,
-}) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    parseMs,
+    analyzeMs,
+    sites: analysis.suspects.length,
+    peakRss: process.resourceUsage().maxRSS * 1024,
+  }) + '\n',
+);

@@ -25,14 +25,23 @@ const goroutines = Number(goroutinesArg ?? 100_000);
 const files = reuse ? Array.from({ length: count }, () => '').fill(await crowdDump(goroutines)) : await crowdSeries(goroutines, count);
 const bytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
 
-interface Result { parseMs: number; analyzeMs: number; sites: number; peakRss: number }
+interface Result {
+  parseMs: number;
+  analyzeMs: number;
+  sites: number;
+  peakRss: number;
+}
 const runs: Result[] = [];
 for (let i = 0; i < (count > 20 ? 1 : 3); i++) {
-  const out = execFileSync(process.execPath, ['--max-old-space-size=8192', join(repoRoot, 'dist', 'bench', 'analyze-worker.js'), ...files], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--max-old-space-size=8192', join(repoRoot, 'dist', 'bench', 'analyze-worker.js'), ...files], {
+    encoding: 'utf8',
+  });
   runs.push(JSON.parse(out) as Result);
 }
 const best = runs.reduce((a, b) => (b.parseMs + b.analyzeMs < a.parseMs + a.analyzeMs ? b : a));
-console.log(`input: ${count} debug=2 snapshots x ${goroutines.toLocaleString('en-US')} goroutines, ${mib(bytes)} in all, ${best.sites} sites${reuse ? ' (one dump, fed as every snapshot)' : ''}`);
+console.log(
+  `input: ${count} debug=2 snapshots x ${goroutines.toLocaleString('en-US')} goroutines, ${mib(bytes)} in all, ${best.sites} sites${reuse ? ' (one dump, fed as every snapshot)' : ''}`,
+);
 console.log(`parse:   ${best.parseMs.toFixed(0)} ms`);
 console.log(`analyse: ${best.analyzeMs.toFixed(0)} ms`);
 console.log(`ratio analyse / parse: ${(best.analyzeMs / best.parseMs).toFixed(2)} (goal: below 1)`);

@@ -41,5 +41,7 @@ console.log('depth   JS capture   native capture   native / JS');
 for (const depth of [4, 8, 16, 32]) {
   const js = microsecondsPerTimer({ stackDepth: depth, native: null }) - none;
   const native = addon.available ? microsecondsPerTimer({ stackDepth: depth, native: { dir: nativeBindingDir } }) - none : NaN;
-  console.log(`${String(depth).padStart(5)}   ${js.toFixed(2).padStart(7)} µs   ${native.toFixed(2).padStart(9)} µs   ${(native / js).toFixed(2).padStart(10)}`);
+  console.log(
+    `${String(depth).padStart(5)}   ${js.toFixed(2).padStart(7)} µs   ${native.toFixed(2).padStart(9)} µs   ${(native / js).toFixed(2).padStart(10)}`,
+  );
 }

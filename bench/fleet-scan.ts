@@ -39,8 +39,29 @@ async function scan(prometheus: string, instances: FleetProcess[]): Promise<Run>
   const selector = `{job="bench",instance=~"${instances.map((i) => i.address.replace(/\./g, '\\\\.')).join('|')}"}`;
   const out = join(work, `scan-${instances.length}`);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', reportRss, cli, 'scan', '--prometheus', prometheus, '--selector', selector, '--window', '5m',
-    '--count', '3', '--interval', '1', '--out', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      reportRss,
+      cli,
+      'scan',
+      '--prometheus',
+      prometheus,
+      '--selector',
+      selector,
+      '--window',
+      '5m',
+      '--count',
+      '3',
+      '--interval',
+      '1',
+      '--out',
+      out,
+      '--json',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -70,11 +91,15 @@ try {
   for (const size of SIZES) {
     const run = await scan(prometheus.url, instances.slice(0, size));
     runs.push(run);
-    console.log(`${String(size).padStart(3)} instances: scan ${run.seconds.toFixed(1)} s, peak RSS ${run.maxRssMiB.toFixed(0)} MiB (sampled ${run.sampled}, top site leaking on ${run.leaking})`);
+    console.log(
+      `${String(size).padStart(3)} instances: scan ${run.seconds.toFixed(1)} s, peak RSS ${run.maxRssMiB.toFixed(0)} MiB (sampled ${run.sampled}, top site leaking on ${run.leaking})`,
+    );
   }
   const base = runs[0]!;
   for (const run of runs.slice(1)) {
-    console.log(`${run.size}/${base.size} instances (x${(run.size / base.size).toFixed(1)}): time x${(run.seconds / base.seconds).toFixed(2)}, peak memory x${(run.maxRssMiB / base.maxRssMiB).toFixed(2)}`);
+    console.log(
+      `${run.size}/${base.size} instances (x${(run.size / base.size).toFixed(1)}): time x${(run.seconds / base.seconds).toFixed(2)}, peak memory x${(run.maxRssMiB / base.maxRssMiB).toFixed(2)}`,
+    );
   }
 } finally {
   await Promise.all(instances.map((i) => i.stop()));

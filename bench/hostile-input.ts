@@ -81,7 +81,12 @@ async function endlessEndpoint(kind: 'goroutines' | 'json'): Promise<{ url: stri
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, sent: () => sent, close: () => server.close() };
 }
 
-interface Run { code: number | null; peakMiB: number; seconds: number; said: string }
+interface Run {
+  code: number | null;
+  peakMiB: number;
+  seconds: number;
+  said: string;
+}
 
 function measure(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
@@ -100,14 +105,21 @@ function measure(args: string[]): Promise<Run> {
     }, 20);
     child.on('close', (code) => {
       clearInterval(poll);
-      resolve({ code, peakMiB: Math.round(peak), seconds: Math.round((performance.now() - started) / 100) / 10, said: said.trim().split('\n').pop()!.slice(0, 110) });
+      resolve({
+        code,
+        peakMiB: Math.round(peak),
+        seconds: Math.round((performance.now() - started) / 100) / 10,
+        said: said.trim().split('\n').pop()!.slice(0, 110),
+      });
     });
   });
 }
 
 const rows: string[] = [];
 const row = (name: string, inputMiB: number, run: Run) =>
-  rows.push(`| ${name} | ${inputMiB.toFixed(0)} MiB | ${run.code} | ${run.peakMiB} MiB | ${(run.peakMiB / inputMiB).toFixed(1)}x | ${run.seconds} s | ${run.said.replace(/\|/g, '\\|')} |`);
+  rows.push(
+    `| ${name} | ${inputMiB.toFixed(0)} MiB | ${run.code} | ${run.peakMiB} MiB | ${(run.peakMiB / inputMiB).toFixed(1)}x | ${run.seconds} s | ${run.said.replace(/\|/g, '\\|')} |`,
+  );
 
 try {
   const distinct = distinctDump(34e6);

@@ -71,7 +71,9 @@ async function measure(leakscan: string): Promise<{ ms: number; appRequests: num
 }
 
 const now = await measure(cli);
-console.log(`attach -> first snapshot, Node service with ${EXTRA_PORTS + 2} ports: ${now.ms.toFixed(0)} ms; requests to its application ports: ${now.appRequests}`);
+console.log(
+  `attach -> first snapshot, Node service with ${EXTRA_PORTS + 2} ports: ${now.ms.toFixed(0)} ms; requests to its application ports: ${now.appRequests}`,
+);
 if (other !== undefined) {
   const then = await measure(other);
   console.log(`the same with ${other}: ${then.ms.toFixed(0)} ms; requests to its application ports: ${then.appRequests}`);

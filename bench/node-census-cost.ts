@@ -73,7 +73,9 @@ function attach(pid: number, extra: string[]): Promise<number> {
   const out = mkdtempSync(join(tmpdir(), 'leakscan-bench-'));
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [cli, 'attach', String(pid), '--interval', '1', '--count', '5', '--out', out, '--no-html', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'attach', String(pid), '--interval', '1', '--count', '5', '--out', out, '--no-html', ...extra], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.once('exit', (code) => {
@@ -88,7 +90,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const row = (cells: (string | number)[]) => console.log(`| ${cells.join(' | ')} |`);
 
 console.log(`leakscan: ${cli}`);
-row(['live resources', 'census', 'idle: worst delay ms / RSS MB / heap MB', 'during attach: worst delay ms / p99 ms / RSS MB', 'attach s', '3 s after detach: RSS MB / heap MB']);
+row([
+  'live resources',
+  'census',
+  'idle: worst delay ms / RSS MB / heap MB',
+  'during attach: worst delay ms / p99 ms / RSS MB',
+  'attach s',
+  '3 s after detach: RSS MB / heap MB',
+]);
 row(['---', '---', '---', '---', '---', '---']);
 for (const size of sizes) {
   for (const census of [true, false]) {

@@ -82,7 +82,9 @@ for (const workload of workloads) {
   for (const mode of modes) {
     const { opsPerSecond, agent: seen } = best.get(mode.name)!;
     const share = `${((opsPerSecond / baseline) * 100).toFixed(1).padStart(5)}% of none`;
-    const saw = seen ? `   ${seen.capture} stacks, ${seen.recorded.toLocaleString('en-US')} resources recorded, watched ${(seen.dutyCycle * 100).toFixed(1)}% of the time` : '';
+    const saw = seen
+      ? `   ${seen.capture} stacks, ${seen.recorded.toLocaleString('en-US')} resources recorded, watched ${(seen.dutyCycle * 100).toFixed(1)}% of the time`
+      : '';
     console.log(`  ${mode.name.padEnd(34)} ${Math.round(opsPerSecond).toLocaleString('en-US').padStart(12)}   ${share}${saw}`);
   }
 }

@@ -19,13 +19,19 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchCache, crowdDump, mib, repoRoot } from './crowd.js';
 
-interface Run { ms: number; peakRss: number; goroutines: number }
+interface Run {
+  ms: number;
+  peakRss: number;
+  goroutines: number;
+}
 const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [10_000, 100_000, 1_000_000];
 const harness = join(benchCache, 'parsecompare');
 execFileSync('go', ['build', '-o', harness, '.'], { cwd: join(repoRoot, 'bench', 'parse-compare-go'), stdio: 'inherit' });
 
 function leakscan(file: string): Run {
-  const out = execFileSync(process.execPath, ['--max-old-space-size=16384', join(repoRoot, 'dist', 'bench', 'parse-worker.js'), file, '--group'], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--max-old-space-size=16384', join(repoRoot, 'dist', 'bench', 'parse-worker.js'), file, '--group'], {
+    encoding: 'utf8',
+  });
   const r = JSON.parse(out) as { ms: number; peakRss: number; tasks: number };
   return { ms: r.ms, peakRss: r.peakRss, goroutines: r.tasks };
 }
@@ -83,7 +89,13 @@ for (const n of sizes) {
   const base = rows[0]![1]!;
   for (const [name, run] of rows) {
     const cells = run
-      ? [`${run.ms.toFixed(0)} ms`.padStart(10), (size / 1e6 / (run.ms / 1000)).toFixed(0).padStart(6), mib(run.peakRss).padStart(10), `${(run.peakRss / size).toFixed(2)}x`.padStart(9), `${(run.ms / base.ms).toFixed(2)}x`.padStart(12)]
+      ? [
+          `${run.ms.toFixed(0)} ms`.padStart(10),
+          (size / 1e6 / (run.ms / 1000)).toFixed(0).padStart(6),
+          mib(run.peakRss).padStart(10),
+          `${(run.peakRss / size).toFixed(2)}x`.padStart(9),
+          `${(run.ms / base.ms).toFixed(2)}x`.padStart(12),
+        ]
       : ['did not finish in 600 s'];
     console.log(`${n.toLocaleString('en-US').padStart(10)}  ${mib(size).padStart(10)}  ${name.padEnd(14)}${cells.join('  ')}`);
   }

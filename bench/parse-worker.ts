@@ -14,12 +14,14 @@ const started = performance.now();
 const snapshot = await loadSnapshotFile(file);
 const groups = group ? summarizeSnapshot(snapshot).groups.length : 0;
 const ms = performance.now() - started;
-process.stdout.write(JSON.stringify({
-  ms,
-  tasks: snapshot.tasks.length,
-  stacks: snapshot.stacks.length,
-  frames: snapshot.frames.length,
-  groups,
-  baselineRss,
-  peakRss: process.resourceUsage().maxRSS * 1024,
-}) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    ms,
+    tasks: snapshot.tasks.length,
+    stacks: snapshot.stacks.length,
+    frames: snapshot.frames.length,
+    groups,
+    baselineRss,
+    peakRss: process.resourceUsage().maxRSS * 1024,
+  }) + '\n',
+);

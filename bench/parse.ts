@@ -18,7 +18,14 @@ const goroutines = Number(process.argv[2] ?? 100_000);
 const file = await crowdDump(goroutines);
 const size = statSync(file).size;
 
-interface WorkerResult { ms: number; tasks: number; stacks: number; frames: number; baselineRss: number; peakRss: number }
+interface WorkerResult {
+  ms: number;
+  tasks: number;
+  stacks: number;
+  frames: number;
+  baselineRss: number;
+  peakRss: number;
+}
 const runs: WorkerResult[] = [];
 for (let i = 0; i < 3; i++) {
   const out = execFileSync(process.execPath, [join(repoRoot, 'dist', 'bench', 'parse-worker.js'), file], { encoding: 'utf8' });

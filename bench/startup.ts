@@ -38,5 +38,7 @@ for (const [name, runs] of times) {
   const sorted = runs.sort((a, b) => a - b);
   const best = sorted[0]!;
   const median = sorted[sorted.length >> 1]!;
-  console.log(`${name.padEnd(28)} best ${best.toFixed(0).padStart(4)} ms   median ${median.toFixed(0).padStart(4)} ms   over bare Node ${(best - bare).toFixed(0).padStart(4)} ms`);
+  console.log(
+    `${name.padEnd(28)} best ${best.toFixed(0).padStart(4)} ms   median ${median.toFixed(0).padStart(4)} ms   over bare Node ${(best - bare).toFixed(0).padStart(4)} ms`,
+  );
 }

@@ -28,7 +28,10 @@ import { benchCache, repoRoot } from './crowd.js';
 const INTERVAL_S = 2;
 const SNAPSHOTS = 6;
 const cli = join(repoRoot, 'bin', 'leakscan.js');
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 
 interface Service {
   url: string;
@@ -96,10 +99,28 @@ interface AttachRun {
 async function attachWindows(service: Service): Promise<AttachRun> {
   const out = mkdtempSync(join(tmpdir(), 'leakscan-pause-'));
   await resetProbe(service.url);
-  const child = spawn(process.execPath, [cli, 'attach', String(service.pid), '--count', String(SNAPSHOTS), '--interval', String(INTERVAL_S), '--json', '--no-html', '--out', out, '--timeout', '600'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'attach',
+      String(service.pid),
+      '--count',
+      String(SNAPSHOTS),
+      '--interval',
+      String(INTERVAL_S),
+      '--json',
+      '--no-html',
+      '--out',
+      out,
+      '--timeout',
+      '600',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
   let stdout = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   const pauses: number[] = [];
@@ -148,15 +169,26 @@ for (const n of sizes.length > 0 ? sizes : [10_000, 100_000, 1_000_000]) {
     const base = { worst: Math.max(...debug1), median: median(debug1) };
     console.log(`\n${n.toLocaleString('en-US')} parked goroutines (${goroutines.toLocaleString('en-US')} in all at the end)`);
     console.log(`  mode                    worst     median   worst/d1  median/d1  each window (ms)`);
-    for (const [name, values] of [['idle (no request)', idle], ['raw debug=1', debug1], ['raw debug=2', debug2], ['leakscan attach', attach.pauses]] as const) {
+    for (const [name, values] of [
+      ['idle (no request)', idle],
+      ['raw debug=1', debug1],
+      ['raw debug=2', debug2],
+      ['leakscan attach', attach.pauses],
+    ] as const) {
       const worst = Math.max(...values);
       const mid = median(values);
-      console.log(`  ${name.padEnd(20)}${ms(worst)} ${ms(mid)} ${ratio(worst, base.worst)} ${ratio(mid, base.median)}   ${values.map((v) => v.toFixed(0)).join(' ')}`);
+      console.log(
+        `  ${name.padEnd(20)}${ms(worst)} ${ms(mid)} ${ratio(worst, base.worst)} ${ratio(mid, base.median)}   ${values.map((v) => v.toFixed(0)).join(' ')}`,
+      );
     }
     for (const line of attach.said) console.log(`  attach said: ${line}`);
-    console.log(`  attach: ${attach.fullDumps} of ${attach.pauses.length} snapshots with a full dump; last snapshot counted ${attach.lastTotal?.toLocaleString('en-US')} goroutines`);
+    console.log(
+      `  attach: ${attach.fullDumps} of ${attach.pauses.length} snapshots with a full dump; last snapshot counted ${attach.lastTotal?.toLocaleString('en-US')} goroutines`,
+    );
     const planted = attach.top?.key.startsWith('main.(*orderClient).awaitReply') ?? false;
-    console.log(`  planted leak ranks first with >= 70: ${planted && attach.top!.score >= 70 ? 'yes' : 'no'} (#1 ${attach.top?.key}, score ${attach.top?.score})`);
+    console.log(
+      `  planted leak ranks first with >= 70: ${planted && attach.top!.score >= 70 ? 'yes' : 'no'} (#1 ${attach.top?.key}, score ${attach.top?.score})`,
+    );
   } finally {
     service.child.kill('SIGTERM');
     await new Promise((resolve) => service.child.once('exit', resolve));

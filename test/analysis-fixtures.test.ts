@@ -62,10 +62,12 @@ test('a minute of every fixture: leaks rank first with >= 70, healthy sites stay
 
   for (let i = 0; i < SNAPSHOTS; i++) {
     const started = Date.now();
-    await Promise.all(fixtures.map(async (fixture) => {
-      const snapshot = await snapshotFromPprof(fixture.url);
-      await writeSnapshotFile(join(dir, fixture.name, `s-${i + 1}.json.gz`), snapshot);
-    }));
+    await Promise.all(
+      fixtures.map(async (fixture) => {
+        const snapshot = await snapshotFromPprof(fixture.url);
+        await writeSnapshotFile(join(dir, fixture.name, `s-${i + 1}.json.gz`), snapshot);
+      }),
+    );
     if (i < SNAPSHOTS - 1) await sleep(Math.max(0, INTERVAL_MS - (Date.now() - started)));
   }
   await Promise.all(fixtures.map((f) => f.stop()));
@@ -76,14 +78,24 @@ test('a minute of every fixture: leaks rank first with >= 70, healthy sites stay
     t.diagnostic(`${name}: #1 ${top?.key} score ${top?.score}: ${top?.explanation}`);
     assert.equal(top?.anchor?.fn, leakFn, `${name}: ranked first is ${top?.key}`);
     assert.ok(top!.score >= 70, `${name}: score ${top!.score} (${top!.explanation})`);
-    assert.ok(diff.suspects.slice(1).every((s) => s.score < 30), `${name}: only the leak scores high: ${diff.suspects.slice(1, 3).map((s) => `${s.key}=${s.score}`).join(', ')}`);
+    assert.ok(
+      diff.suspects.slice(1).every((s) => s.score < 30),
+      `${name}: only the leak scores high: ${diff.suspects
+        .slice(1, 3)
+        .map((s) => `${s.key}=${s.score}`)
+        .join(', ')}`,
+    );
     await checkExplanation(name, top!);
   }
   for (const name of healthy) {
     const diff = await diffOf(name);
     const high = diff.suspects.filter((s) => s.score >= 30);
     t.diagnostic(`${name}: highest ${diff.suspects[0]?.key} score ${diff.suspects[0]?.score}: ${diff.suspects[0]?.explanation}`);
-    assert.deepEqual(high.map((s) => `${s.key}: ${s.score} ${s.explanation}`), [], `${name}: no site scores 30 or more`);
+    assert.deepEqual(
+      high.map((s) => `${s.key}: ${s.score} ${s.explanation}`),
+      [],
+      `${name}: no site scores 30 or more`,
+    );
   }
 });
 
@@ -108,7 +120,9 @@ async function checkExplanation(name: string, suspect: DiffJson['suspects'][numb
   }
   assert.deepEqual(suspect.counts, counts, `${name}: counts per snapshot`);
   // The growth part, then the stuck evidence when there is any (checked by the tests below).
-  const match = /^([+-][\d.]+)\/min over (\d+) snapshots \((\d+) → (\d+)\), ([^;]+); (\d+)% survive the window; (all|\d+%) blocked on ([^;]+)(?:; .*)?$/.exec(suspect.explanation);
+  const match = /^([+-][\d.]+)\/min over (\d+) snapshots \((\d+) → (\d+)\), ([^;]+); (\d+)% survive the window; (all|\d+%) blocked on ([^;]+)(?:; .*)?$/.exec(
+    suspect.explanation,
+  );
   assert.ok(match, `${name}: explanation has every part: ${suspect.explanation}`);
   const [, rate, n, first, last, trend, survive, share, state] = match;
   assert.equal(Number(n), SNAPSHOTS);
@@ -149,11 +163,26 @@ async function checkWithDefaults(fixture: RunningFixture, name: string) {
 
 const before: { name: string; leak: string[]; ready: (f: RunningFixture) => Promise<void>; carriedBy: RegExp }[] = [
   // 400 goroutines leaked in a 2 s outage, flat since: no growth to see.
-  { name: 'burst', leak: ['main.(*checkout).authorize.func1'], ready: (f) => f.logged(/outage over/), carriedBy: /no progress: the same \d+ goroutines .*chan send: a send no receiver takes/ },
+  {
+    name: 'burst',
+    leak: ['main.(*checkout).authorize.func1'],
+    ready: (f) => f.logged(/outage over/),
+    carriedBy: /no progress: the same \d+ goroutines .*chan send: a send no receiver takes/,
+  },
   // About 200 requests stuck on a lock nobody releases; the client stopped sending.
-  { name: 'deadlock', leak: ['main.(*sessionStore).Get', 'main.(*sessionStore).Put'], ready: (f) => f.logged(/circuit open/), carriedBy: /sync\.Mutex\.Lock: a lock not released for that long is a deadlock/ },
+  {
+    name: 'deadlock',
+    leak: ['main.(*sessionStore).Get', 'main.(*sessionStore).Put'],
+    ready: (f) => f.logged(/circuit open/),
+    carriedBy: /sync\.Mutex\.Lock: a lock not released for that long is a deadlock/,
+  },
   // ~300 retry loops from the start-up backlog, one more every 2 s.
-  { name: 'retryloop', leak: ['main.(*publisher).publishWithRetry'], ready: () => sleep(3000), carriedBy: /^\+[\d.]+\/min over 12 snapshots \(\d+ → \d+\), rising.* no progress: the same \d+ goroutines/ },
+  {
+    name: 'retryloop',
+    leak: ['main.(*publisher).publishWithRetry'],
+    ready: () => sleep(3000),
+    carriedBy: /^\+[\d.]+\/min over 12 snapshots \(\d+ → \d+\), rising.* no progress: the same \d+ goroutines/,
+  },
   // 3,000 stuck waiters from before, +2/s on top, beside 2,000 busy workers.
   { name: 'pileup', leak: ['main.(*dispatcher).awaitReceipt'], ready: () => sleep(3000), carriedBy: /^\+[\d.]+\/min over 12 snapshots \(\d+ → \d+\), rising/ },
 ];
@@ -166,14 +195,18 @@ test('leaks that happened before the attach: rank 1 with >= 70 and check fails; 
   running.push(...leaks, ...controls, mixed);
 
   const [leakResults, controlResults, mixedDiff] = await Promise.all([
-    Promise.all(leaks.map(async (fixture, i) => {
-      await before[i]!.ready(fixture);
-      return checkWithDefaults(fixture, fixture.name);
-    })),
-    Promise.all(controls.map(async (fixture) => {
-      await sleep(5000); // past the first round of connections
-      return checkWithDefaults(fixture, fixture.name);
-    })),
+    Promise.all(
+      leaks.map(async (fixture, i) => {
+        await before[i]!.ready(fixture);
+        return checkWithDefaults(fixture, fixture.name);
+      }),
+    ),
+    Promise.all(
+      controls.map(async (fixture) => {
+        await sleep(5000); // past the first round of connections
+        return checkWithDefaults(fixture, fixture.name);
+      }),
+    ),
     countsBetweenFullDumps(mixed),
   ]);
 
@@ -189,7 +222,11 @@ test('leaks that happened before the attach: rank 1 with >= 70 and check fails; 
     assert.ok(b.leak.includes(json.sites[0]?.anchor?.fn ?? ''), `${b.name}: check's first site ${json.sites[0]?.key}`);
     // Only the leak: no healthy site of the same service reaches 30.
     const others = diff.suspects.filter((s) => !b.leak.includes(s.anchor?.fn ?? ''));
-    assert.deepEqual(others.filter((s) => s.score >= 30).map((s) => `${s.key}: ${s.score} ${s.explanation}`), [], `${b.name}: only the leak scores high`);
+    assert.deepEqual(
+      others.filter((s) => s.score >= 30).map((s) => `${s.key}: ${s.score} ${s.explanation}`),
+      [],
+      `${b.name}: only the leak scores high`,
+    );
   }
   // The big pool beside pileup's leak works and was started with the service: low.
   const pool = leakResults[before.findIndex((b) => b.name === 'pileup')]!.diff.suspects.find((s) => s.anchor?.fn === 'main.(*renderPool).worker');
@@ -198,7 +235,11 @@ test('leaks that happened before the attach: rank 1 with >= 70 and check fails; 
   for (const [i, fixture] of controls.entries()) {
     const { code, stdout, diff } = controlResults[i]!;
     t.diagnostic(`${fixture.name}: highest ${diff.suspects[0]?.key} score ${diff.suspects[0]?.score}: ${diff.suspects[0]?.explanation}`);
-    assert.deepEqual(diff.suspects.filter((s) => s.score >= 30).map((s) => `${s.key}: ${s.score} ${s.explanation}`), [], `${fixture.name}: no site scores 30 or more`);
+    assert.deepEqual(
+      diff.suspects.filter((s) => s.score >= 30).map((s) => `${s.key}: ${s.score} ${s.explanation}`),
+      [],
+      `${fixture.name}: no site scores 30 or more`,
+    );
     assert.equal(code, 0, `${fixture.name}: check passes\n${stdout}`);
   }
   // main parked in select {}: the runtime marks it leaked, leakscan says why that is no leak.

@@ -74,7 +74,10 @@ test('one snapshot: growth unknown, scores capped at 50, and the output says so'
 
 test('ignore rules from flags and from .leakscan.json', async () => {
   const ignored = await diff([full, '--ignore-function', 'main.(*session).*']);
-  assert.ok(ignored.suspects.every((s) => !s.key.includes('heartbeat')), 'the ignored site is gone');
+  assert.ok(
+    ignored.suspects.every((s) => !s.key.includes('heartbeat')),
+    'the ignored site is gone',
+  );
   assert.ok(ignored.snapshots.every((s) => s.ignored > 0));
   const byCreator = await diff([full, '--ignore-created-by', 'main.(*gateway).Open']);
   assert.ok(byCreator.suspects.every((s) => !s.key.includes('heartbeat')));
@@ -107,7 +110,10 @@ test('--group-by line puts the file and line in the key, without directories', a
 
 test('bad series: mixed runtimes, wrong order, empty directory: exit 2 with one line', async () => {
   const node = join(dir, 'node.json');
-  writeFileSync(node, JSON.stringify({ format: 'leakscan.snapshot', version: 1, runtime: 'node', takenAt: Date.now(), source: {}, frames: [], stacks: [], tasks: [] }));
+  writeFileSync(
+    node,
+    JSON.stringify({ format: 'leakscan.snapshot', version: 1, runtime: 'node', takenAt: Date.now(), source: {}, frames: [], stacks: [], tasks: [] }),
+  );
   const mixed = await runCli(['diff', join(full, 's-1.json.gz'), node]);
   assert.equal(mixed.code, 2);
   assert.match(mixed.stderr, /^leakscan: .*node\.json is a node snapshot, but the series so far is go: diff one runtime at a time\n$/);
@@ -122,7 +128,8 @@ test('bad series: mixed runtimes, wrong order, empty directory: exit 2 with one 
 });
 
 test('empty snapshots: nothing to rank, said plainly', async () => {
-  const empty = (t: number) => JSON.stringify({ format: 'leakscan.snapshot', version: 1, runtime: 'go', takenAt: t, source: {}, frames: [], stacks: [], tasks: [] });
+  const empty = (t: number) =>
+    JSON.stringify({ format: 'leakscan.snapshot', version: 1, runtime: 'go', takenAt: t, source: {}, frames: [], stacks: [], tasks: [] });
   writeFileSync(join(dir, 'e1.json'), empty(1000));
   writeFileSync(join(dir, 'e2.json'), empty(2000));
   const result = await runCli(['diff', join(dir, 'e1.json'), join(dir, 'e2.json')]);

@@ -12,7 +12,10 @@ import { assertNoLeaks, leakCheck } from '../src/index.js';
 // Stacks name the compiled file; find the marked line in it.
 const compiled = fileURLToPath(import.meta.url);
 const thisFile = compiled.split('/').slice(-2).join('/');
-const leakLine = readFileSync(compiled, 'utf8').split('\n').findIndex((line) => line.trimEnd().endsWith('// the leak')) + 1;
+const leakLine =
+  readFileSync(compiled, 'utf8')
+    .split('\n')
+    .findIndex((line) => line.trimEnd().endsWith('// the leak')) + 1;
 
 test('a leaked setInterval is caught, at the line that made it', async () => {
   let timer: NodeJS.Timeout | undefined;
@@ -32,8 +35,14 @@ test('a promise that never settles is caught', async () => {
     held.push(new Promise<never>(() => {}));
   });
   assert.equal(report.ok, false);
-  assert.deepEqual(report.leaks.map((l) => [l.type, l.state, l.count]), [['PROMISE', 'pending', 1]]);
-  await assert.rejects(assertNoLeaks(async () => void held.push(new Promise<never>(() => {}))), /leaked async resources:\n1 × PROMISE \(pending\) created at /);
+  assert.deepEqual(
+    report.leaks.map((l) => [l.type, l.state, l.count]),
+    [['PROMISE', 'pending', 1]],
+  );
+  await assert.rejects(
+    assertNoLeaks(async () => void held.push(new Promise<never>(() => {}))),
+    /leaked async resources:\n1 × PROMISE \(pending\) created at /,
+  );
 });
 
 test('a function that cleans up passes', async () => {

@@ -32,15 +32,38 @@ const Ajv = (require('ajv-draft-04') as { default: typeof import('ajv-draft-04')
 const validateSarif = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false, validateFormats: false }).compile(sarifSchema);
 
 interface SarifLog {
-  runs: { results: { ruleId: string; level: string; message: { text: string }; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[];
+  runs: {
+    results: {
+      ruleId: string;
+      level: string;
+      message: { text: string };
+      locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[];
+    }[];
+  }[];
 }
 
 async function checkLive(pid: number, name: string, extra: string[] = []) {
   const sarif = join(dir, `${name}.sarif`);
   const junit = join(dir, `${name}.xml`);
   const result = await runCli([
-    'check', '--pid', String(pid), '--interval', '1', '--count', '5', '--out', join(dir, name), '--source-root', repoRoot,
-    '--format', 'text', '--format', `sarif=${sarif}`, '--format', `junit=${junit}`, ...extra,
+    'check',
+    '--pid',
+    String(pid),
+    '--interval',
+    '1',
+    '--count',
+    '5',
+    '--out',
+    join(dir, name),
+    '--source-root',
+    repoRoot,
+    '--format',
+    'text',
+    '--format',
+    `sarif=${sarif}`,
+    '--format',
+    `junit=${junit}`,
+    ...extra,
   ]);
   return { result, sarif, junit };
 }
@@ -57,7 +80,11 @@ function assertSarifPoints(file: string, uri: string, line: number): void {
 }
 
 function assertJunitFails(file: string, siteFragment: string): void {
-  const parsed = parseTestResults({ type: 'junit', files: [file] }) as { total: number; failed: number; suites: { cases: { name: string; status: string }[] }[] };
+  const parsed = parseTestResults({ type: 'junit', files: [file] }) as {
+    total: number;
+    failed: number;
+    suites: { cases: { name: string; status: string }[] }[];
+  };
   assert.ok(parsed.failed >= 1, `JUnit has a failure: ${JSON.stringify(parsed).slice(0, 300)}`);
   const failedCase = parsed.suites.flatMap((s) => s.cases).find((c) => c.status === 'FAIL');
   assert.ok(failedCase?.name.includes(siteFragment), `failing case ${failedCase?.name}`);
@@ -83,7 +110,11 @@ test('a Go service built with -trimpath: SARIF paths relative to %SRCROOT% with 
   assert.equal(result.code, 1, result.stderr);
   assertSarifPoints(sarif, 'fixtures/go/heartbeat/main.go', 65);
   const log = JSON.parse(readFileSync(sarif, 'utf8')) as {
-    runs: { originalUriBaseIds: Record<string, { uri: string }>; tool: { driver: { rules: { help?: { text: string } }[] } }; results: { locations: { physicalLocation: { artifactLocation: { uriBaseId?: string } } }[] }[] }[];
+    runs: {
+      originalUriBaseIds: Record<string, { uri: string }>;
+      tool: { driver: { rules: { help?: { text: string } }[] } };
+      results: { locations: { physicalLocation: { artifactLocation: { uriBaseId?: string } } }[] }[];
+    }[];
   };
   const run = log.runs[0]!;
   assert.equal(run.results[0]!.locations[0]!.physicalLocation.artifactLocation.uriBaseId, '%SRCROOT%');
@@ -123,48 +154,53 @@ test('check --pid takes the sampling options attach takes, and applies them', as
   }
 });
 
-test('a leaky Node service fails check; a baseline accepts that leak; a new leak still fails', () => withInspectorPort(async () => {
-  const leaky = await startNodeFixture('pending-promises');
-  running.push(leaky);
-  await sleep(1000);
-  const first = await checkLive(leaky.pid, 'node-leak');
-  assert.equal(first.result.code, 1, first.result.stderr);
-  assertSarifPoints(first.sarif, 'fixtures/node/pending-promises.mjs', leakLine('pending-promises'));
-  assertJunitFails(first.junit, 'pending-promises.mjs:');
-  await leaky.stop();
+test('a leaky Node service fails check; a baseline accepts that leak; a new leak still fails', () =>
+  withInspectorPort(async () => {
+    const leaky = await startNodeFixture('pending-promises');
+    running.push(leaky);
+    await sleep(1000);
+    const first = await checkLive(leaky.pid, 'node-leak');
+    assert.equal(first.result.code, 1, first.result.stderr);
+    assertSarifPoints(first.sarif, 'fixtures/node/pending-promises.mjs', leakLine('pending-promises'));
+    assertJunitFails(first.junit, 'pending-promises.mjs:');
+    await leaky.stop();
 
-  // Accept it: a baseline from the snapshots that run saved.
-  const baseline = join(dir, 'leakscan-baseline.json');
-  const made = await runCli(['baseline', join(dir, 'node-leak'), '-o', baseline]);
-  assert.equal(made.code, 0, made.stderr);
-  const accepted = JSON.parse(readFileSync(baseline, 'utf8')) as { sites: { key: string }[] };
-  assert.equal(accepted.sites.length, 1);
-  assert.match(accepted.sites[0]!.key, /pending-promises\.mjs:\d+$/);
-  const again = await runCli(['check', join(dir, 'node-leak'), '--baseline', baseline]);
-  assert.equal(again.code, 0, again.stdout);
-  assert.match(again.stdout, /KNOWN .*pending-promises\.mjs.*\n.*\n *in the baseline/);
+    // Accept it: a baseline from the snapshots that run saved.
+    const baseline = join(dir, 'leakscan-baseline.json');
+    const made = await runCli(['baseline', join(dir, 'node-leak'), '-o', baseline]);
+    assert.equal(made.code, 0, made.stderr);
+    const accepted = JSON.parse(readFileSync(baseline, 'utf8')) as { sites: { key: string }[] };
+    assert.equal(accepted.sites.length, 1);
+    assert.match(accepted.sites[0]!.key, /pending-promises\.mjs:\d+$/);
+    const again = await runCli(['check', join(dir, 'node-leak'), '--baseline', baseline]);
+    assert.equal(again.code, 0, again.stdout);
+    assert.match(again.stdout, /KNOWN .*pending-promises\.mjs.*\n.*\n *in the baseline/);
 
-  // The same program with a second bug: the known leak passes, the new one fails.
-  const worse = await startNodeFixture('pending-promises', { env: { SECOND_LEAK: '1' } });
-  running.push(worse);
-  await sleep(1000);
-  const second = await checkLive(worse.pid, 'node-new-leak', ['--baseline', baseline, '--format', `github=${join(dir, 'gh.txt')}`]);
-  assert.equal(second.result.code, 1, second.result.stdout);
-  assert.match(second.result.stdout, /KNOWN .*pending-promises\.mjs/);
-  assert.match(second.result.stdout, /FAIL .*pending-promises\.mjs.*\n.*\n.*new leak/);
-  const lines = readFileSync(join(dir, 'gh.txt'), 'utf8').trim().split('\n');
-  assert.equal(lines.length, 1, 'one annotation: the new leak only');
-  const secondLine = readFileSync(worse.file, 'utf8').split('\n').findIndex((l) => l.includes('// SECOND LEAK SITE')) + 1;
-  assert.match(lines[0]!, new RegExp(`^::error file=fixtures/node/pending-promises\\.mjs,line=${secondLine},title=leak%3A `));
-}));
+    // The same program with a second bug: the known leak passes, the new one fails.
+    const worse = await startNodeFixture('pending-promises', { env: { SECOND_LEAK: '1' } });
+    running.push(worse);
+    await sleep(1000);
+    const second = await checkLive(worse.pid, 'node-new-leak', ['--baseline', baseline, '--format', `github=${join(dir, 'gh.txt')}`]);
+    assert.equal(second.result.code, 1, second.result.stdout);
+    assert.match(second.result.stdout, /KNOWN .*pending-promises\.mjs/);
+    assert.match(second.result.stdout, /FAIL .*pending-promises\.mjs.*\n.*\n.*new leak/);
+    const lines = readFileSync(join(dir, 'gh.txt'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 1, 'one annotation: the new leak only');
+    const secondLine =
+      readFileSync(worse.file, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('// SECOND LEAK SITE')) + 1;
+    assert.match(lines[0]!, new RegExp(`^::error file=fixtures/node/pending-promises\\.mjs,line=${secondLine},title=leak%3A `));
+  }));
 
-test('a healthy Node service passes check', () => withInspectorPort(async () => {
-  const fixture = await startNodeFixture('bounded-queue');
-  running.push(fixture);
-  await sleep(1000);
-  const { result } = await checkLive(fixture.pid, 'node-ok');
-  assert.equal(result.code, 0, result.stdout + result.stderr);
-}));
+test('a healthy Node service passes check', () =>
+  withInspectorPort(async () => {
+    const fixture = await startNodeFixture('bounded-queue');
+    running.push(fixture);
+    await sleep(1000);
+    const { result } = await checkLive(fixture.pid, 'node-ok');
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+  }));
 
 test('check usage errors: no input, two inputs, an unknown format, a bad baseline', async () => {
   assert.equal((await runCli(['check'])).code, 2);

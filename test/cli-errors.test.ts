@@ -22,10 +22,12 @@ const servers: Server[] = [];
 function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
   const server = createServer(handler);
   servers.push(server);
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const address = server.address() as { port: number };
-    resolve(`http://127.0.0.1:${address.port}`);
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as { port: number };
+      resolve(`http://127.0.0.1:${address.port}`);
+    }),
+  );
 }
 
 after(() => {
@@ -47,7 +49,11 @@ function assertOneLineError(result: CliResult, exitCode: number, pattern: RegExp
 
 function assertNoOutput(name: string): void {
   assert.equal(existsSync(join(dir, name)), false, `${name} must not be written`);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes(name)), [], 'no temporary file left behind');
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes(name)),
+    [],
+    'no temporary file left behind',
+  );
 }
 
 let realDump: Buffer;
@@ -100,7 +106,19 @@ test('a snapshot from a newer leakscan: exit 2, says to upgrade', async () => {
 
 test('a damaged snapshot (dangling stack index): exit 2', async () => {
   const file = join(dir, 'dangling.json');
-  writeFileSync(file, JSON.stringify({ format: 'leakscan.snapshot', version: 1, runtime: 'go', takenAt: 0, source: {}, frames: [], stacks: [], tasks: [{ kind: 'goroutine', state: 'select', stack: 3 }] }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      format: 'leakscan.snapshot',
+      version: 1,
+      runtime: 'go',
+      takenAt: 0,
+      source: {},
+      frames: [],
+      stacks: [],
+      tasks: [{ kind: 'goroutine', state: 'select', stack: 3 }],
+    }),
+  );
   assertOneLineError(await runCli(['show', file]), 2, /malformed task/);
 });
 
@@ -135,7 +153,10 @@ test('an --html path that cannot be written: exit 2 before any request reaches t
     requests++;
     res.writeHead(404).end();
   });
-  for (const [html, why] of [[join(dir, 'no-such-dir', 'r.html'), /no such file or directory/], [dir, /it is a directory/]] as const) {
+  for (const [html, why] of [
+    [join(dir, 'no-such-dir', 'r.html'), /no such file or directory/],
+    [dir, /it is a directory/],
+  ] as const) {
     const result = await runCli(['attach', '1', '--url', url, '--count', '2', '--interval', '1', '--html', html, '--out', join(dir, 'never')]);
     assertOneLineError(result, 2, new RegExp(`cannot write the report to .*: ${why.source}`));
   }
@@ -207,8 +228,14 @@ test('a label with an invalid Go escape: exit 2, one line naming the file', asyn
 
 test('snapshot files with impossible values (a huge or negative takenAt, a pid that is text): exit 2, one line', async () => {
   const valid = {
-    format: 'leakscan.snapshot', version: 1, runtime: 'go', takenAt: 1_764_000_000_000, source: { pid: 42 },
-    frames: [{ fn: 'main.worker', file: '/src/main.go', line: 12 }], stacks: [[0]], tasks: [{ id: '1', kind: 'goroutine', state: 'select', stack: 0 }],
+    format: 'leakscan.snapshot',
+    version: 1,
+    runtime: 'go',
+    takenAt: 1_764_000_000_000,
+    source: { pid: 42 },
+    frames: [{ fn: 'main.worker', file: '/src/main.go', line: 12 }],
+    stacks: [[0]],
+    tasks: [{ id: '1', kind: 'goroutine', state: 'select', stack: 0 }],
   };
   const cases: [string, (s: Record<string, unknown>) => void, RegExp][] = [
     ['huge-time', (s) => (s.takenAt = 1e300), /no valid takenAt/],
@@ -222,7 +249,11 @@ test('snapshot files with impossible values (a huge or negative takenAt, a pid t
     damage(snapshot);
     const file = join(dir, `${name}.json`);
     writeFileSync(file, JSON.stringify(snapshot));
-    for (const command of [['show', file], ['report', file, '-o', join(dir, `${name}.html`)], ['diff', file, file]]) {
+    for (const command of [
+      ['show', file],
+      ['report', file, '-o', join(dir, `${name}.html`)],
+      ['diff', file, file],
+    ]) {
       assertOneLineError(await runCli(command), 2, reason);
     }
     assertNoOutput(`${name}.html`);
@@ -230,7 +261,16 @@ test('snapshot files with impossible values (a huge or negative takenAt, a pid t
 });
 
 test('a FIFO or a symlink to /dev/zero in a snapshot directory: exit 2, one line, no hang', async () => {
-  const valid = JSON.stringify({ format: 'leakscan.snapshot', version: 1, runtime: 'go', takenAt: 1_764_000_000_000, source: {}, frames: [], stacks: [], tasks: [] });
+  const valid = JSON.stringify({
+    format: 'leakscan.snapshot',
+    version: 1,
+    runtime: 'go',
+    takenAt: 1_764_000_000_000,
+    source: {},
+    frames: [],
+    stacks: [],
+    tasks: [],
+  });
   for (const [name, plant] of [
     ['fifo', (path: string) => execFileSync('mkfifo', [path])],
     ['zero', (path: string) => symlinkSync('/dev/zero', path)],

@@ -16,7 +16,10 @@ const ESC = '\u001b[';
 function onTerminal(args: string[], env: NodeJS.ProcessEnv): string {
   const script = 'import os, pty, sys\nos.environ.pop("FORCE_COLOR", None)\nsys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))';
   const { NO_COLOR: _noColor, FORCE_COLOR: _forceColor, ...base } = process.env;
-  const result = spawnSync('python3', ['-c', script, process.execPath, cliPath, ...args], { env: { ...base, TERM: 'xterm-256color', ...env }, encoding: 'utf8' });
+  const result = spawnSync('python3', ['-c', script, process.execPath, cliPath, ...args], {
+    env: { ...base, TERM: 'xterm-256color', ...env },
+    encoding: 'utf8',
+  });
   assert.equal(result.status, 0, result.stderr);
   return result.stdout;
 }

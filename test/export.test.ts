@@ -48,7 +48,10 @@ test('--format collapsed: one folded stack a line, root first, counts adding up 
     sum += Number(match[2]);
   }
   assert.equal(sum, await goroutineTotal(dump));
-  assert.ok(lines.some((l) => l.startsWith('net/http.(*conn).serve;')), 'an HTTP connection reads from its entry function down');
+  assert.ok(
+    lines.some((l) => l.startsWith('net/http.(*conn).serve;')),
+    'an HTTP connection reads from its entry function down',
+  );
 });
 
 test('--site keeps one site only, and a site that matches nothing is an input error', async () => {
@@ -75,7 +78,10 @@ test('--format speedscope: one profile per snapshot, frames shared, weights addi
   doc.profiles.forEach((profile, i) => {
     assert.equal(profile.type, 'sampled');
     assert.equal(profile.samples.length, profile.weights.length);
-    assert.equal(profile.weights.reduce((a, b) => a + b, 0), totals[i]);
+    assert.equal(
+      profile.weights.reduce((a, b) => a + b, 0),
+      totals[i],
+    );
     assert.equal(profile.endValue, totals[i]);
     for (const sample of profile.samples) for (const frame of sample) assert.ok(doc.shared.frames[frame], 'every frame index points at a frame');
   });

@@ -51,9 +51,12 @@ function errorLines(stderr: string): string[] {
 test('a target stopped with SIGSTOP: requests time out, are retried, then the attach gives up with what it has', async () => {
   const fixture = await startGoFixture('heartbeat');
   running.push(fixture);
-  const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '8', '--timeout', '1', '--out', join(dir, 'stopped'), '--json', '--no-html'], {
-    onSpawn: () => void sleep(2500).then(() => fixture.process.kill('SIGSTOP')),
-  });
+  const result = await runCli(
+    ['attach', String(fixture.pid), '--interval', '1', '--count', '8', '--timeout', '1', '--out', join(dir, 'stopped'), '--json', '--no-html'],
+    {
+      onSpawn: () => void sleep(2500).then(() => fixture.process.kill('SIGSTOP')),
+    },
+  );
   assert.equal(result.code, 3, result.stderr);
   assert.match(result.stderr, /snapshot skipped: no complete answer from .* within 1s/);
   assert.match(result.stderr, /3 snapshots in a row failed; giving up/);
@@ -82,24 +85,28 @@ test('a target replaced by another process on the same port: the attach stops, i
   assert.match(result.stderr, new RegExp(`the target \\(pid ${first.pid}\\) exited after \\d+ snapshots`));
   assert.ok(second, 'the newcomer was listening on the same port');
   const diff = JSON.parse(result.stdout) as DiffJson;
-  assert.ok(diff.snapshots.every((s) => s.source.pid === first.pid), 'every snapshot is of the attached pid');
+  assert.ok(
+    diff.snapshots.every((s) => s.source.pid === first.pid),
+    'every snapshot is of the attached pid',
+  );
   assert.ok(!diff.suspects.some((s) => s.anchor?.fn === 'main.(*pool).worker'), 'nothing of the newcomer was read');
 });
 
-test('a Node target killed mid-attach: the inspector session ends, what was taken is ranked, exit 3', () => withInspectorPort(async () => {
-  const fixture = await startNodeFixture('pending-promises');
-  await sleep(1000);
-  const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '10', '--out', join(dir, 'node-killed'), '--json', '--no-html'], {
-    onSpawn: () => void sleep(4000).then(() => fixture.process.kill('SIGKILL')),
-  });
-  assert.equal(result.code, 3, result.stderr);
-  assert.match(result.stderr, /exited|inspector connection closed/);
-  const taken = saved('node-killed');
-  assert.ok(taken >= 2 && taken < 10, `${taken} snapshots kept`);
-  const diff = JSON.parse(result.stdout) as DiffJson;
-  assert.equal(diff.snapshots.length, taken);
-  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
-}));
+test('a Node target killed mid-attach: the inspector session ends, what was taken is ranked, exit 3', () =>
+  withInspectorPort(async () => {
+    const fixture = await startNodeFixture('pending-promises');
+    await sleep(1000);
+    const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '10', '--out', join(dir, 'node-killed'), '--json', '--no-html'], {
+      onSpawn: () => void sleep(4000).then(() => fixture.process.kill('SIGKILL')),
+    });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /exited|inspector connection closed/);
+    const taken = saved('node-killed');
+    assert.ok(taken >= 2 && taken < 10, `${taken} snapshots kept`);
+    const diff = JSON.parse(result.stdout) as DiffJson;
+    assert.equal(diff.snapshots.length, taken);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  }));
 
 test('an --out that cannot be created: one line, exit 2, the target untouched', async () => {
   const fixture = await startGoFixture('heartbeat');
@@ -122,18 +129,23 @@ test('the disk fills up during an attach: the snapshots written are kept whole, 
   running.push(fixture);
   const out = join(disk, 'snapshots');
   const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '12', '--out', out, '--json'], {
-    onSpawn: () =>
-      void until('two snapshots on the small disk', () => snapshotFiles(out).length >= 2).then(() => fillDisk(disk)),
+    onSpawn: () => void until('two snapshots on the small disk', () => snapshotFiles(out).length >= 2).then(() => fillDisk(disk)),
   });
   assert.equal(result.code, 2, result.stderr);
   assert.deepEqual(errorLines(result.stderr).length, 1, result.stderr);
-  assert.match(errorLines(result.stderr)[0]!, /^leakscan: cannot write .*snapshot-\d+\.json\.gz: no space left on the device; the ranking above uses the \d+ taken, and no HTML report was written$/);
+  assert.match(
+    errorLines(result.stderr)[0]!,
+    /^leakscan: cannot write .*snapshot-\d+\.json\.gz: no space left on the device; the ranking above uses the \d+ taken, and no HTML report was written$/,
+  );
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   // Only whole snapshots in the directory: no temporary file, no report, no gap.
   const files = readdirSync(out).sort();
   const taken = files.length;
   assert.ok(taken >= 2 && taken < 12, `${taken} snapshots kept`);
-  assert.deepEqual(files, Array.from({ length: taken }, (_, i) => `snapshot-${String(i + 1).padStart(3, '0')}.json.gz`));
+  assert.deepEqual(
+    files,
+    Array.from({ length: taken }, (_, i) => `snapshot-${String(i + 1).padStart(3, '0')}.json.gz`),
+  );
   for (const file of files) {
     const snapshot = JSON.parse(gunzipSync(readFileSync(join(out, file))).toString('utf8')) as { format: string; source: { pid: number } };
     assert.equal(snapshot.format, 'leakscan.snapshot');
@@ -145,20 +157,23 @@ test('the disk fills up during an attach: the snapshots written are kept whole, 
   assert.equal(diff.suspects[0]?.anchor?.fn, 'main.(*session).heartbeat');
 });
 
-test('an --out under /proc (where Node 20 mkdir -p never returns): one line, exit 2, nothing sent to the target', () => withInspectorPort(async () => {
-  const fixture = await startNodeFixture('pending-promises');
-  try {
-    const result = await runCli(['attach', String(fixture.pid), '--count', '2', '--out', '/proc/leakscan-out/snapshots'], { timeoutMs: 20_000 });
-    assert.equal(result.code, 2, result.stderr);
-    assert.deepEqual(result.stderr.trimEnd().split('\n'), ['leakscan: cannot create /proc/leakscan-out: /proc does not allow new directories (a virtual file system such as /proc or /sys?)']);
-    assert.equal(result.stdout, '');
-    // The directory is checked before anything is sent: no inspector was opened.
-    assert.doesNotMatch(fixture.stderr(), /Debugger listening/);
-    assert.equal(fixture.process.exitCode, null);
-  } finally {
-    await fixture.stop();
-  }
-}));
+test('an --out under /proc (where Node 20 mkdir -p never returns): one line, exit 2, nothing sent to the target', () =>
+  withInspectorPort(async () => {
+    const fixture = await startNodeFixture('pending-promises');
+    try {
+      const result = await runCli(['attach', String(fixture.pid), '--count', '2', '--out', '/proc/leakscan-out/snapshots'], { timeoutMs: 20_000 });
+      assert.equal(result.code, 2, result.stderr);
+      assert.deepEqual(result.stderr.trimEnd().split('\n'), [
+        'leakscan: cannot create /proc/leakscan-out: /proc does not allow new directories (a virtual file system such as /proc or /sys?)',
+      ]);
+      assert.equal(result.stdout, '');
+      // The directory is checked before anything is sent: no inspector was opened.
+      assert.doesNotMatch(fixture.stderr(), /Debugger listening/);
+      assert.equal(fixture.process.exitCode, null);
+    } finally {
+      await fixture.stop();
+    }
+  }));
 
 type ProxyMode = 'pass' | 'slow' | '500' | 'html' | 'stall' | 'close' | 'gzip-stall' | 'gzip-close' | 'redirect';
 
@@ -236,7 +251,22 @@ test('a pprof endpoint that answers slowly, within --timeout: the attach succeed
   const proxy = await pprofProxy(fixture.url);
   proxy.mode = 'slow';
   try {
-    const result = await runCli(['attach', String(fixture.pid), '--url', proxy.url, '--interval', '1', '--count', '3', '--timeout', '10', '--out', join(dir, 'slow'), '--json', '--no-html']);
+    const result = await runCli([
+      'attach',
+      String(fixture.pid),
+      '--url',
+      proxy.url,
+      '--interval',
+      '1',
+      '--count',
+      '3',
+      '--timeout',
+      '10',
+      '--out',
+      join(dir, 'slow'),
+      '--json',
+      '--no-html',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     for (const i of [1, 2, 3]) assert.match(result.stderr, new RegExp(`^snapshot ${i}/3: \\d+ goroutines`, 'm'), `progress for snapshot ${i}`);
     assert.doesNotMatch(result.stderr, /skipped|no complete answer|leakscan: /);
@@ -266,9 +296,12 @@ for (const [mode, what, reason] of midAttachFaults) {
     const proxy = await pprofProxy(fixture.url);
     const out = join(dir, `proxy-${mode}`);
     try {
-      const result = await runCli(['attach', String(fixture.pid), '--url', proxy.url, '--interval', '1', '--count', '10', '--timeout', '1', '--out', out, '--json', '--no-html'], {
-        onSpawn: () => void until('two snapshots', () => snapshotFiles(out).length >= 2).then(() => (proxy.mode = mode)),
-      });
+      const result = await runCli(
+        ['attach', String(fixture.pid), '--url', proxy.url, '--interval', '1', '--count', '10', '--timeout', '1', '--out', out, '--json', '--no-html'],
+        {
+          onSpawn: () => void until('two snapshots', () => snapshotFiles(out).length >= 2).then(() => (proxy.mode = mode)),
+        },
+      );
       assert.equal(result.code, 3, result.stderr);
       assert.match(result.stderr, new RegExp(`^snapshot skipped: .*${reason.source}`, 'm'));
       const [line, ...more] = errorLines(result.stderr);
@@ -278,7 +311,11 @@ for (const [mode, what, reason] of midAttachFaults) {
       assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
       const taken = saved(`proxy-${mode}`);
       assert.ok(taken >= 2 && taken < 10, `${taken} snapshots kept`);
-      assert.deepEqual(readdirSync(out).filter((f) => !/^snapshot-\d+\.json\.gz$/.test(f)), [], 'nothing half-written');
+      assert.deepEqual(
+        readdirSync(out).filter((f) => !/^snapshot-\d+\.json\.gz$/.test(f)),
+        [],
+        'nothing half-written',
+      );
       const diff = JSON.parse(result.stdout) as DiffJson;
       assert.equal(diff.snapshots.length, taken);
       assert.equal(diff.suspects[0]?.anchor?.fn, 'main.(*session).heartbeat');
@@ -288,38 +325,39 @@ for (const [mode, what, reason] of midAttachFaults) {
   });
 }
 
-test('a Node target that closes its inspector mid-attach: what was taken is ranked, one line, exit 3, the target unharmed and the agent gone', () => withInspectorPort(async () => {
-  const fixture: RunningNodeFixture = await startNodeFixture('inspector-closer');
-  try {
-    const out = join(dir, 'inspector-closed');
-    const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '12', '--out', out, '--json', '--no-html'], {
-      onSpawn: () =>
-        void until('two snapshots', () => snapshotFiles(out).length >= 2).then(() => fetch(`${fixture.url}/admin/inspector/close`, { method: 'POST' })),
-    });
-    assert.equal(result.code, 3, result.stderr);
-    assert.deepEqual(errorLines(result.stderr), [
-      `leakscan: the inspector connection to pid ${fixture.pid} closed while the process still runs (it closed its inspector, or the connection was cut); the ranking above uses the ${saved('inspector-closed')} taken`,
-    ]);
-    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
-    const taken = saved('inspector-closed');
-    assert.ok(taken >= 2 && taken < 12, `${taken} snapshots kept`);
-    const diff = JSON.parse(result.stdout) as DiffJson;
-    assert.equal(diff.snapshots.length, taken);
-    assert.match(diff.suspects[0]?.anchor?.file ?? '', /inspector-closer\.mjs$/);
-    // From outside, through the fixture's own endpoint: the agent's watchdog
-    // removed it once the heartbeats stopped, and no hook is left.
-    await until('the agent gone and no async hook left', async () => {
-      const seen = await resources(fixture);
-      return seen.leakscanAgent === false && seen.asyncHooksActive === false;
-    });
-    const before = await served(fixture);
-    assert.ok((await served(fixture)) > before, 'still serving');
-    assert.equal(fixture.process.exitCode, null, 'still running');
-    assert.match(fixture.stderr(), /Debugger listening/, 'leakscan opened the inspector');
-  } finally {
-    await fixture.stop();
-  }
-}));
+test('a Node target that closes its inspector mid-attach: what was taken is ranked, one line, exit 3, the target unharmed and the agent gone', () =>
+  withInspectorPort(async () => {
+    const fixture: RunningNodeFixture = await startNodeFixture('inspector-closer');
+    try {
+      const out = join(dir, 'inspector-closed');
+      const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '12', '--out', out, '--json', '--no-html'], {
+        onSpawn: () =>
+          void until('two snapshots', () => snapshotFiles(out).length >= 2).then(() => fetch(`${fixture.url}/admin/inspector/close`, { method: 'POST' })),
+      });
+      assert.equal(result.code, 3, result.stderr);
+      assert.deepEqual(errorLines(result.stderr), [
+        `leakscan: the inspector connection to pid ${fixture.pid} closed while the process still runs (it closed its inspector, or the connection was cut); the ranking above uses the ${saved('inspector-closed')} taken`,
+      ]);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+      const taken = saved('inspector-closed');
+      assert.ok(taken >= 2 && taken < 12, `${taken} snapshots kept`);
+      const diff = JSON.parse(result.stdout) as DiffJson;
+      assert.equal(diff.snapshots.length, taken);
+      assert.match(diff.suspects[0]?.anchor?.file ?? '', /inspector-closer\.mjs$/);
+      // From outside, through the fixture's own endpoint: the agent's watchdog
+      // removed it once the heartbeats stopped, and no hook is left.
+      await until('the agent gone and no async hook left', async () => {
+        const seen = await resources(fixture);
+        return seen.leakscanAgent === false && seen.asyncHooksActive === false;
+      });
+      const before = await served(fixture);
+      assert.ok((await served(fixture)) > before, 'still serving');
+      assert.equal(fixture.process.exitCode, null, 'still running');
+      assert.match(fixture.stderr(), /Debugger listening/, 'leakscan opened the inspector');
+    } finally {
+      await fixture.stop();
+    }
+  }));
 
 test('a pprof endpoint that redirects mid-attach: the redirect is never followed, wherever it points; skipped, then exit 3', async () => {
   const fixture = await startGoFixture('heartbeat');
@@ -334,9 +372,12 @@ test('a pprof endpoint that redirects mid-attach: the redirect is never followed
   const proxy = await pprofProxy(fixture.url, `http://127.0.0.1:${(elsewhere.address() as { port: number }).port}`);
   const out = join(dir, 'proxy-redirect');
   try {
-    const result = await runCli(['attach', String(fixture.pid), '--url', proxy.url, '--interval', '1', '--count', '10', '--timeout', '1', '--out', out, '--json', '--no-html'], {
-      onSpawn: () => void until('two snapshots', () => snapshotFiles(out).length >= 2).then(() => (proxy.mode = 'redirect')),
-    });
+    const result = await runCli(
+      ['attach', String(fixture.pid), '--url', proxy.url, '--interval', '1', '--count', '10', '--timeout', '1', '--out', out, '--json', '--no-html'],
+      {
+        onSpawn: () => void until('two snapshots', () => snapshotFiles(out).length >= 2).then(() => (proxy.mode = 'redirect')),
+      },
+    );
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /^snapshot skipped: .* answered 302 \(a redirect\); leakscan does not follow redirects from a pprof endpoint$/m);
     const [line, ...more] = errorLines(result.stderr);

@@ -79,6 +79,9 @@ test("watch's lifetime sample stays bounded and keeps the first snapshot", () =>
   }
   // Spread over the whole run, in order.
   const times = sample.snapshots(made[999]!).map((s) => s.takenAt);
-  assert.deepEqual([...times].sort((a, b) => a - b), times);
+  assert.deepEqual(
+    [...times].sort((a, b) => a - b),
+    times,
+  );
   assert.ok(times[times.length - 2]! > 500, String(times));
 });

@@ -28,9 +28,25 @@ const LEAK_SITE = 'main.(*service).lookup';
 
 interface ScanJson {
   schema: string;
-  prescreen: { instances: { job: string; instance: string; runtime: string; growing: boolean; growth: number; restarts: number; segments: { first: number; last: number; growth: number }[] }[] } | null;
+  prescreen: {
+    instances: {
+      job: string;
+      instance: string;
+      runtime: string;
+      growing: boolean;
+      growth: number;
+      restarts: number;
+      segments: { first: number; last: number; growth: number }[];
+    }[];
+  } | null;
   instances: { job: string; instance: string; status: string; error: string | null; snapshots: number }[];
-  suspects: { key: string; score: number; leaking: number; anchor: { fn: string } | null; instances: { instance: string; score: number; last: number; prometheus: { growth: number; restarts: number } | null }[] }[];
+  suspects: {
+    key: string;
+    score: number;
+    leaking: number;
+    anchor: { fn: string } | null;
+    instances: { instance: string; score: number; last: number; prometheus: { growth: number; restarts: number } | null }[];
+  }[];
 }
 
 const dir = tempDir('leakscan-fleet-');
@@ -76,10 +92,14 @@ before(async () => {
   // watch follows one more leaking instance from its start, and is scraped like any target.
   const watched = track(await startGoInstance({ leak: true }));
   const watchAddress = `127.0.0.1:${await freePort()}`;
-  watch = spawn(process.execPath, [cliPath, 'watch', watched.address, '--listen', watchAddress, '--interval', '1', '--window', '6', '--threshold', '60', '--keep', '2', '--out', watchOut], {
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  watch = spawn(
+    process.execPath,
+    [cliPath, 'watch', watched.address, '--listen', watchAddress, '--interval', '1', '--window', '6', '--threshold', '60', '--keep', '2', '--out', watchOut],
+    {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   watch.stderr!.setEncoding('utf8').on('data', (d: string) => (watchLog += d));
 
   prometheus = await startPrometheus(join(dir, 'prometheus'), [
@@ -110,21 +130,40 @@ let scanStderr = '';
 
 test('scan ranks the leak site first with its leaking instances, keeps healthy ones low, reports the one that died', async () => {
   let killed = false;
-  const result = await runCli([
-    'scan', '--prometheus', prometheus.url, '--selector', '{job=~"orders|web"}', '--window', '5m',
-    '--count', '4', '--interval', '1', '--timeout', '5', '--out', join(dir, 'scan'), '--json', '--html', join(dir, 'fleet.html'),
-  ], {
-    timeoutMs: 120_000,
-    onSpawn: (child) => {
-      // The dying instance is killed once sampling has begun.
-      child.stderr!.on('data', (d: Buffer) => {
-        if (!killed && d.toString().includes('sampling ')) {
-          killed = true;
-          dying.kill();
-        }
-      });
+  const result = await runCli(
+    [
+      'scan',
+      '--prometheus',
+      prometheus.url,
+      '--selector',
+      '{job=~"orders|web"}',
+      '--window',
+      '5m',
+      '--count',
+      '4',
+      '--interval',
+      '1',
+      '--timeout',
+      '5',
+      '--out',
+      join(dir, 'scan'),
+      '--json',
+      '--html',
+      join(dir, 'fleet.html'),
+    ],
+    {
+      timeoutMs: 120_000,
+      onSpawn: (child) => {
+        // The dying instance is killed once sampling has begun.
+        child.stderr!.on('data', (d: Buffer) => {
+          if (!killed && d.toString().includes('sampling ')) {
+            killed = true;
+            dying.kill();
+          }
+        });
+      },
     },
-  });
+  );
   scanStderr = result.stderr;
   assert.equal(result.code, 0, result.stderr);
   assert.ok(killed, `the scan never said it was sampling:\n${result.stderr}`);
@@ -132,7 +171,10 @@ test('scan ranks the leak site first with its leaking instances, keeps healthy o
   assert.equal(scan.schema, 'leakscan.scan');
 
   const top = scan.suspects[0]!;
-  const summary = scan.suspects.slice(0, 3).map((s) => `${s.key} ${s.score} (${s.instances.map((i) => `${i.instance}=${i.score}`).join(' ')})`).join('\n');
+  const summary = scan.suspects
+    .slice(0, 3)
+    .map((s) => `${s.key} ${s.score} (${s.instances.map((i) => `${i.instance}=${i.score}`).join(' ')})`)
+    .join('\n');
   assert.equal(top.anchor?.fn, LEAK_SITE, summary);
   assert.ok(top.score >= 70, summary);
   const leakingThere = new Set(top.instances.filter((i) => i.score >= 50).map((i) => i.instance));
@@ -169,7 +211,8 @@ test('the pre-screen measures growth across a restart and ranks leaking Go and N
   assert.ok(restarted.growth > naive + 0.5 * firstLife, `growth ${restarted.growth} is no more than last minus first (${naive})`);
   assert.ok(restarted.segments[1]!.first < restartCounts.beforeStop / 2, JSON.stringify(restarted.segments));
 
-  for (const p of [...leaking, nodeLeak]) assert.ok(history.find((h) => h.instance === p.address)?.growing, `${p.address} not growing: ${JSON.stringify(history)}`);
+  for (const p of [...leaking, nodeLeak])
+    assert.ok(history.find((h) => h.instance === p.address)?.growing, `${p.address} not growing: ${JSON.stringify(history)}`);
   for (const p of [...healthy, nodeHealthy]) assert.equal(history.find((h) => h.instance === p.address)?.growing, false, `${p.address} growing`);
   assert.equal(history.find((h) => h.instance === nodeLeak.address)?.runtime, 'node');
   const node = scan.instances.find((i) => i.instance === nodeLeak.address)!;
@@ -198,7 +241,10 @@ test('the HTML fleet view shows the leak row across its instances and every hist
     const lines = (await page.evaluate(`[...document.querySelectorAll('#history polyline.history')].map((e) => e.getAttribute('data-instance'))`)) as string[];
     for (const p of [...leaking, ...healthy, restarting, nodeLeak, nodeHealthy]) assert.ok(lines.includes(p.address), `${p.address} has no history line`);
     assert.deepEqual(errors, []);
-    assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), []);
+    assert.deepEqual(
+      requests.filter((u) => !u.startsWith('file://')),
+      [],
+    );
   } finally {
     await browser.close();
   }
@@ -209,7 +255,9 @@ test('labels from the fleet are text in the HTML view, never markup', async () =
   const job = '<img src=x onerror="document.title=1">&<b>';
   writeFileSync(targets, JSON.stringify([{ targets: [healthy[0]!.address], labels: { job } }]));
   const html = join(dir, 'hostile.html');
-  const result = await runCli(['scan', '--targets', targets, '--count', '2', '--interval', '1', '--out', join(dir, 'hostile'), '--html', html], { timeoutMs: 60_000 });
+  const result = await runCli(['scan', '--targets', targets, '--count', '2', '--interval', '1', '--out', join(dir, 'hostile'), '--html', html], {
+    timeoutMs: 60_000,
+  });
   assert.equal(result.code, 0, result.stderr);
   const browser = await launchBrowser();
   try {
@@ -232,15 +280,33 @@ test('scan text output names the leak, its instances and the Node limitation', a
 });
 
 test('--pprof reaches pprof on its own port; without it the instance is reported, not fatal', async () => {
-  const without = await runCli(['scan', '--prometheus', prometheus.url, '--job', 'split', '--count', '2', '--interval', '1', '--out', join(dir, 'split-1'), '--json'], { timeoutMs: 60_000 });
+  const without = await runCli(
+    ['scan', '--prometheus', prometheus.url, '--job', 'split', '--count', '2', '--interval', '1', '--out', join(dir, 'split-1'), '--json'],
+    { timeoutMs: 60_000 },
+  );
   assert.equal(without.code, 3, without.stderr);
   const first = JSON.parse(without.stdout) as ScanJson;
   assert.match(first.instances[0]!.error!, /404|pprof/);
 
-  const withTemplate = await runCli([
-    'scan', '--prometheus', prometheus.url, '--job', 'split', '--count', '3', '--interval', '1', '--out', join(dir, 'split-2'),
-    '--pprof', `http://{host}:${splitPprofPort}/debug/pprof/`, '--json',
-  ], { timeoutMs: 60_000 });
+  const withTemplate = await runCli(
+    [
+      'scan',
+      '--prometheus',
+      prometheus.url,
+      '--job',
+      'split',
+      '--count',
+      '3',
+      '--interval',
+      '1',
+      '--out',
+      join(dir, 'split-2'),
+      '--pprof',
+      `http://{host}:${splitPprofPort}/debug/pprof/`,
+      '--json',
+    ],
+    { timeoutMs: 60_000 },
+  );
   assert.equal(withTemplate.code, 0, withTemplate.stderr);
   const second = JSON.parse(withTemplate.stdout) as ScanJson;
   assert.equal(second.instances[0]!.status, 'sampled');
@@ -249,10 +315,30 @@ test('--pprof reaches pprof on its own port; without it the instance is reported
 
 test('check --prometheus fails on the fleet-wide leak, in the gate formats', async () => {
   const junit = join(dir, 'fleet.xml');
-  const result = await runCli([
-    'check', '--prometheus', prometheus.url, '--job', 'orders', '--window', '5m', '--count', '4', '--interval', '1', '--timeout', '5',
-    '--out', join(dir, 'check'), '--format', 'json', '--format', `junit=${junit}`,
-  ], { timeoutMs: 120_000 });
+  const result = await runCli(
+    [
+      'check',
+      '--prometheus',
+      prometheus.url,
+      '--job',
+      'orders',
+      '--window',
+      '5m',
+      '--count',
+      '4',
+      '--interval',
+      '1',
+      '--timeout',
+      '5',
+      '--out',
+      join(dir, 'check'),
+      '--format',
+      'json',
+      '--format',
+      `junit=${junit}`,
+    ],
+    { timeoutMs: 120_000 },
+  );
   assert.equal(result.code, 1, result.stderr);
   const gate = JSON.parse(result.stdout) as { schema: string; failed: number; sites: { key: string; verdict: string; explanation: string }[] };
   assert.equal(gate.schema, 'leakscan.check');
@@ -317,7 +403,9 @@ test('bad input and unreachable servers: one line, the documented exit code', as
   assert.match(closed.stderr, /connection refused/);
 
   // A server that answers in the API's envelope with data of the wrong shape.
-  const liar = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"success","data":{"activeTargets":[{"labels":"x","scrapeUrl":1}]}}'));
+  const liar = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"success","data":{"activeTargets":[{"labels":"x","scrapeUrl":1}]}}'),
+  );
   await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
   const port = (liar.address() as { port: number }).port;
   const garbage = await runCli(['scan', '--prometheus', `http://127.0.0.1:${port}`]);

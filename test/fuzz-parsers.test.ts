@@ -23,8 +23,12 @@ import { dumpsDir, repoRoot } from './helpers/paths.js';
 const SEED = 20261122;
 const RUNS = Number(process.env.LEAKSCAN_FUZZ_RUNS ?? 300);
 
-const textDumps = readdirSync(dumpsDir).filter((f) => f.endsWith('.txt')).map((f) => readFileSync(join(dumpsDir, f)));
-const protoDumps = readdirSync(dumpsDir).filter((f) => f.endsWith('.pb.gz')).map((f) => gunzipSync(readFileSync(join(dumpsDir, f))));
+const textDumps = readdirSync(dumpsDir)
+  .filter((f) => f.endsWith('.txt'))
+  .map((f) => readFileSync(join(dumpsDir, f)));
+const protoDumps = readdirSync(dumpsDir)
+  .filter((f) => f.endsWith('.pb.gz'))
+  .map((f) => gunzipSync(readFileSync(join(dumpsDir, f))));
 
 async function readsOrRefuses(bytes: Buffer, chunkSize: number): Promise<void> {
   async function* chunks() {
@@ -43,7 +47,10 @@ async function readsOrRefuses(bytes: Buffer, chunkSize: number): Promise<void> {
 const chunkSize = fc.integer({ min: 1, max: 70_000 });
 
 test('random bytes', async () => {
-  await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), chunkSize, (bytes, size) => readsOrRefuses(Buffer.from(bytes), size)), { seed: SEED, numRuns: RUNS });
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), chunkSize, (bytes, size) => readsOrRefuses(Buffer.from(bytes), size)),
+    { seed: SEED, numRuns: RUNS },
+  );
 });
 
 test('real dumps cut anywhere', async () => {
@@ -70,7 +77,11 @@ test('real dumps with lines swapped, dropped, duplicated or corrupted', async ()
         if (op === 'swap') [lines[i], lines[j]] = [lines[j]!, lines[i]!];
         else if (op === 'drop') lines.splice(i, 1);
         else if (op === 'dup') lines.splice(i, 0, lines[j]!);
-        else if (op === 'garble') lines[i] = lines[i]!.split('').reverse().join('').replace(/[[\]:(){}"]/g, (c) => (b % 2 ? c : '\\'));
+        else if (op === 'garble')
+          lines[i] = lines[i]!.split('')
+            .reverse()
+            .join('')
+            .replace(/[[\]:(){}"]/g, (c) => (b % 2 ? c : '\\'));
         else if (op === 'huge') lines[i] = `${lines[i]}${'x'.repeat(1000 + (b % 300_000))}`;
         else lines[i] = `${lines[i]} ☃ 𝕘𝕠 \u0000\u202e`;
       }
@@ -82,18 +93,23 @@ test('real dumps with lines swapped, dropped, duplicated or corrupted', async ()
 
 test('damaged gzip and profile.proto', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 0, max: protoDumps.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 16 }), fc.boolean(), (i, flips, rezip) => {
-      const proto = Buffer.from(protoDumps[i]!);
-      for (const [at, value] of flips) proto[at % proto.length] = value;
-      const bytes = rezip ? gzipSync(proto) : proto;
-      if (!rezip) {
-        // Damage the gzip stream itself instead.
-        const zipped = gzipSync(protoDumps[i]!);
-        for (const [at, value] of flips) zipped[10 + (at % (zipped.length - 10))] = value;
-        return readsOrRefuses(zipped, 4096);
-      }
-      return readsOrRefuses(bytes, 4096);
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: protoDumps.length - 1 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 16 }),
+      fc.boolean(),
+      (i, flips, rezip) => {
+        const proto = Buffer.from(protoDumps[i]!);
+        for (const [at, value] of flips) proto[at % proto.length] = value;
+        const bytes = rezip ? gzipSync(proto) : proto;
+        if (!rezip) {
+          // Damage the gzip stream itself instead.
+          const zipped = gzipSync(protoDumps[i]!);
+          for (const [at, value] of flips) zipped[10 + (at % (zipped.length - 10))] = value;
+          return readsOrRefuses(zipped, 4096);
+        }
+        return readsOrRefuses(bytes, 4096);
+      },
+    ),
     { seed: SEED, numRuns: RUNS },
   );
 });
@@ -125,7 +141,10 @@ test('a gzip bomb is refused at the size cap, not read into memory', async () =>
   async function* chunks() {
     yield bomb;
   }
-  await assert.rejects(snapshotFromChunks(chunks(), { name: 'bomb.gz', source: {}, maxBytes: 16 << 20 }), (error) => error instanceof InputError && /larger than 16 MiB/.test(error.message));
+  await assert.rejects(
+    snapshotFromChunks(chunks(), { name: 'bomb.gz', source: {}, maxBytes: 16 << 20 }),
+    (error) => error instanceof InputError && /larger than 16 MiB/.test(error.message),
+  );
 });
 
 /** strconv.Quote's escapes, chosen at random where Go could print a rune either raw or escaped. */
@@ -133,7 +152,17 @@ function goQuote(codePoints: number[], escapeChoice: boolean[]): string {
   let out = '"';
   codePoints.forEach((cp, i) => {
     const ch = String.fromCodePoint(cp);
-    const named: Record<number, string> = { 0x07: '\\a', 0x08: '\\b', 0x0c: '\\f', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x0b: '\\v', 0x5c: '\\\\', 0x22: '\\"' };
+    const named: Record<number, string> = {
+      0x07: '\\a',
+      0x08: '\\b',
+      0x0c: '\\f',
+      0x0a: '\\n',
+      0x0d: '\\r',
+      0x09: '\\t',
+      0x0b: '\\v',
+      0x5c: '\\\\',
+      0x22: '\\"',
+    };
     if (named[cp] !== undefined) out += named[cp];
     else if (cp >= 0x20 && cp < 0x7f) out += ch;
     else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, '0')}`;
@@ -151,7 +180,10 @@ const codePoint = fc.oneof(
   fc.constantFrom(0x2028, 0x2029, 0x22, 0x5c, 0x0a),
 );
 const labelText = fc.array(codePoint, { maxLength: 24 });
-const labelKey = fc.oneof(labelText, fc.constantFrom('__proto__', 'constructor', 'toString').map((k) => [...k].map((c) => c.codePointAt(0)!)));
+const labelKey = fc.oneof(
+  labelText,
+  fc.constantFrom('__proto__', 'constructor', 'toString').map((k) => [...k].map((c) => c.codePointAt(0)!)),
+);
 
 test('Go-quoted label text, every escape Go writes: decodes to the very text, keys like __proto__ included', async () => {
   const dump = readFileSync(join(dumpsDir, 'go1.26.8-debug2-tracebacklabels.txt'), 'utf8');
@@ -233,7 +265,10 @@ test('hostile inputs: read or refused within memory that follows the input, in b
         const bytes = build[what]!(n);
         const file = join(dir, 'input');
         writeFileSync(file, bytes);
-        const child = spawnSync(process.execPath, [join(repoRoot, 'dist', 'test', 'helpers', 'parse-in-child.js'), file], { encoding: 'utf8', timeout: 60_000 });
+        const child = spawnSync(process.execPath, [join(repoRoot, 'dist', 'test', 'helpers', 'parse-in-child.js'), file], {
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
         assert.equal(child.status, 0, `${kind}: ${child.stderr}`);
         const run = JSON.parse(child.stdout) as { outcome: string; message: string; startRss: number; peakRss: number; peakHeap: number; ms: number };
         assert.notEqual(run.outcome, 'crashed', `${kind}: ${run.message}`);
@@ -243,7 +278,10 @@ test('hostile inputs: read or refused within memory that follows the input, in b
         const readable = Math.min(inflated[what]?.(n, bytes) ?? bytes.length, (inflated[what] ? 100 * bytes.length : Infinity) + (64 << 20), 1 << 30);
         const allowed = 4 * readable + (160 << 20);
         const grew = run.peakRss - run.startRss;
-        assert.ok(grew <= allowed, `${kind} (${(readable / 2 ** 20).toFixed(1)} MiB readable): RSS grew ${(grew / 2 ** 20).toFixed(0)} MiB, allowed ${(allowed / 2 ** 20).toFixed(0)}`);
+        assert.ok(
+          grew <= allowed,
+          `${kind} (${(readable / 2 ** 20).toFixed(1)} MiB readable): RSS grew ${(grew / 2 ** 20).toFixed(0)} MiB, allowed ${(allowed / 2 ** 20).toFixed(0)}`,
+        );
         assert.ok(run.ms < 30_000, `${kind}: ${run.ms} ms`);
       }),
       { seed: SEED, numRuns: Number(process.env.LEAKSCAN_FUZZ_HOSTILE_RUNS ?? 12) },

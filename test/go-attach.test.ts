@@ -48,23 +48,27 @@ const leaky = {
 test('attach by pid: finds pprof, samples, ranks the leak first, saves every snapshot', async () => {
   const fixtures = await Promise.all(Object.keys(leaky).map((name) => startGoFixture(name)));
   running.push(...fixtures);
-  await Promise.all(fixtures.map(async (fixture) => {
-    const out = join(dir, `attach-${fixture.name}`);
-    const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '6', '--out', out, '--json']);
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, new RegExp(`attached to Go process ${fixture.pid} \\(go1\\.\\d+`));
-    assert.match(result.stderr, new RegExp(`pprof at ${fixture.url}`), 'the endpoint found from the pid is the fixture\'s');
-    assert.match(result.stderr, /snapshot 6\/6: \d+ goroutines; top suspect so far: /);
-    const diff = JSON.parse(result.stdout) as DiffJson;
-    const [top] = diff.suspects;
-    assert.equal(top?.anchor?.fn, leaky[fixture.name as keyof typeof leaky], `${fixture.name}: ${top?.key}`);
-    assert.ok(top!.score >= 70, `${fixture.name}: score ${top!.score}`);
-    const files = readdirSync(out).filter((f) => f.endsWith('.json.gz')).sort();
-    assert.equal(files.length, 6);
-    const last = await loadSnapshotFile(join(out, files[5]!));
-    assert.equal(last.source.pid, fixture.pid);
-    assert.equal(diff.snapshots.at(-1)!.total, last.tasks.length);
-  }));
+  await Promise.all(
+    fixtures.map(async (fixture) => {
+      const out = join(dir, `attach-${fixture.name}`);
+      const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '6', '--out', out, '--json']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, new RegExp(`attached to Go process ${fixture.pid} \\(go1\\.\\d+`));
+      assert.match(result.stderr, new RegExp(`pprof at ${fixture.url}`), "the endpoint found from the pid is the fixture's");
+      assert.match(result.stderr, /snapshot 6\/6: \d+ goroutines; top suspect so far: /);
+      const diff = JSON.parse(result.stdout) as DiffJson;
+      const [top] = diff.suspects;
+      assert.equal(top?.anchor?.fn, leaky[fixture.name as keyof typeof leaky], `${fixture.name}: ${top?.key}`);
+      assert.ok(top!.score >= 70, `${fixture.name}: score ${top!.score}`);
+      const files = readdirSync(out)
+        .filter((f) => f.endsWith('.json.gz'))
+        .sort();
+      assert.equal(files.length, 6);
+      const last = await loadSnapshotFile(join(out, files[5]!));
+      assert.equal(last.source.pid, fixture.pid);
+      assert.equal(diff.snapshots.at(-1)!.total, last.tasks.length);
+    }),
+  );
 });
 
 test('attach to a Go 1.26 goroutineleak build: the leak is confirmed by the runtime', async () => {
@@ -147,7 +151,18 @@ test('run -- <program>: waits for pprof, samples, ranks, then stops the program'
 });
 
 test('run --no-stop leaves the program running; a program that never serves pprof is reported', async () => {
-  const result = await runCli(['run', '--no-stop', '--interval', '1', '--count', '2', '--out', join(dir, 'run-keep'), '--', join(cacheDir, 'go-fixtures', 'tickerleak')]);
+  const result = await runCli([
+    'run',
+    '--no-stop',
+    '--interval',
+    '1',
+    '--count',
+    '2',
+    '--out',
+    join(dir, 'run-keep'),
+    '--',
+    join(cacheDir, 'go-fixtures', 'tickerleak'),
+  ]);
   assert.equal(result.code, 0, result.stderr);
   const pid = Number(/left the program running as pid (\d+)/.exec(result.stderr)?.[1]);
   assert.ok(alive(pid));

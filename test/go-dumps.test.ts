@@ -31,7 +31,10 @@ function byId(s: Snapshot, id: string): Task {
   assert.ok(task, `goroutine ${id}`);
   return task;
 }
-const headerCount = (name: string) => readFileSync(join(dumpsDir, name), 'utf8').split('\n').filter((l) => /^goroutine \d+ .*:$/.test(l)).length;
+const headerCount = (name: string) =>
+  readFileSync(join(dumpsDir, name), 'utf8')
+    .split('\n')
+    .filter((l) => /^goroutine \d+ .*:$/.test(l)).length;
 
 for (const version of VERSIONS) {
   test(`${version} debug=2: every goroutine, states, creators, inlined and deep frames`, async () => {
@@ -61,7 +64,10 @@ for (const version of VERSIONS) {
     assert.equal(dispatch!.state, minor(version) >= 24 ? 'sync.WaitGroup.Wait' : 'semacquire');
     assert.equal(at(s, 'main.lockMutex')[0]!.state, minor(version) >= 20 ? 'sync.Mutex.Lock' : 'semacquire');
     assert.equal(at(s, 'main.waitFor[...]').length, 1, 'generic functions print as [...]');
-    assert.ok(at(s, 'main.panicker.func1').some((t) => frames(s, t).some((f) => f.fn === 'panic')), 'runtime.gopanic prints as panic');
+    assert.ok(
+      at(s, 'main.panicker.func1').some((t) => frames(s, t).some((f) => f.fn === 'panic')),
+      'runtime.gopanic prints as panic',
+    );
     assert.equal(at(s, 'main.nilRecv')[0]!.state, 'chan receive (nil chan)');
     assert.equal(at(s, 'main.blockForever')[0]!.state, 'select (no cases)');
     assert.equal(at(s, 'main.pipeReader')[0]!.state, 'syscall');
@@ -75,7 +81,10 @@ for (const version of VERSIONS) {
 
   test(`${version} debug=1 and debug=0: counts, labels, and the same sites as debug=2`, async () => {
     const full = await load(`${version}-debug2.txt`);
-    for (const [file, profile] of [[`${version}-debug1.txt`, 'debug=1'], [`${version}-debug0.pb.gz`, 'debug=0']] as const) {
+    for (const [file, profile] of [
+      [`${version}-debug1.txt`, 'debug=1'],
+      [`${version}-debug0.pb.gz`, 'debug=0'],
+    ] as const) {
       const s = await load(file);
       assert.equal(s.source.profile, profile);
       assert.equal(taskTotal(s), 45, file);
@@ -112,7 +121,7 @@ test('", N minutes" headers', async () => {
   assert.equal(byId(s, '1').waitMinutes, undefined);
 });
 
-test('ancestor sections (GODEBUG=tracebackancestors) are not read as the goroutine\'s own stack', async () => {
+test("ancestor sections (GODEBUG=tracebackancestors) are not read as the goroutine's own stack", async () => {
   const s = await load('go1.26.8-debug2-tracebackancestors.txt');
   assert.equal(s.tasks.length, headerCount('go1.26.8-debug2-tracebackancestors.txt'));
   const child = byId(s, '50');
@@ -129,10 +138,19 @@ for (const version of ['go1.26.8', 'go1.27.4']) {
     const leaked = s.tasks.filter((t) => t.leaked);
     assert.equal(leaked.length, 7);
     assert.deepEqual(leaked.map((t) => t.state).sort(), [
-      'chan receive', 'chan receive (nil chan)', 'chan send', 'chan send', 'chan send (nil chan)', 'select (no cases)', 'sync.WaitGroup.Wait',
+      'chan receive',
+      'chan receive (nil chan)',
+      'chan send',
+      'chan send',
+      'chan send (nil chan)',
+      'select (no cases)',
+      'sync.WaitGroup.Wait',
     ]);
     assert.equal(at(s, 'main.leakyFanout.func1').filter((t) => t.leaked).length, 2);
-    for (const [file, profile] of [[`${version}-goroutineleak-debug1.txt`, 'goroutineleak?debug=1'], [`${version}-goroutineleak-debug0.pb.gz`, 'goroutineleak?debug=0']] as const) {
+    for (const [file, profile] of [
+      [`${version}-goroutineleak-debug1.txt`, 'goroutineleak?debug=1'],
+      [`${version}-goroutineleak-debug0.pb.gz`, 'goroutineleak?debug=0'],
+    ] as const) {
       const counts = await load(file);
       assert.equal(counts.source.profile, profile);
       assert.equal(taskTotal(counts), 7);
@@ -150,7 +168,10 @@ test('dumps cut at 64 MiB by the runtime: the tail ends mid-line and the broken 
   const b = await load('go1.26.8-debug2-truncated-tail-b.txt'); // ends after a function line, no newline
   assert.equal(b.tasks.length, headerCount('go1.26.8-debug2-truncated-tail-b.txt') - 1);
   assert.ok(b.tasks.every((t) => creator(b, t)?.fn === 'main.startMassDepth'));
-  assert.ok(a.tasks.every((t) => creator(a, t)?.fn === 'main.startMassDepth'), 'every goroutine read is whole');
+  assert.ok(
+    a.tasks.every((t) => creator(a, t)?.fn === 'main.startMassDepth'),
+    'every goroutine read is whole',
+  );
 });
 
 test('runtime.Stack output written to a file', async () => {
@@ -211,7 +232,10 @@ test('crash dumps: gp=/m= headers, fp= frames, system goroutines, stack unavaila
   const scan = await load('go1.26.8-sigquit-gotraceback-crash-scan.txt');
   assert.equal(byId(scan, '106').state, 'chan receive', '"(scan)" is not part of the state');
   assert.deepEqual(scan.warnings ?? [], [], 'register dumps and ----- sections end blocks cleanly');
-  assert.ok(scan.tasks.every((t) => frames(scan, t).every((f) => !/^r[a-z0-9]+ +0x/.test(f.fn))), 'register lines are not frames');
+  assert.ok(
+    scan.tasks.every((t) => frames(scan, t).every((f) => !/^r[a-z0-9]+ +0x/.test(f.fn))),
+    'register lines are not frames',
+  );
   const quit = await load('go1.26.8-sigquit.txt');
   assert.equal(quit.source.profile, 'traceback');
   assert.equal(quit.tasks.length, 50);
@@ -222,10 +246,16 @@ test('panics and fatal errors: the goroutines after the message', async () => {
     const s = await load(`${version}-panic.txt`);
     assert.equal(s.source.profile, 'traceback', version);
     assert.equal(s.tasks.length, 1);
-    assert.deepEqual(frames(s, s.tasks[0]!).map((f) => f.fn), ['main.doCrash', 'main.main']);
+    assert.deepEqual(
+      frames(s, s.tasks[0]!).map((f) => f.fn),
+      ['main.doCrash', 'main.main'],
+    );
   }
   const recovered = await load('go1.26.8-panic-recovered.txt');
-  assert.deepEqual(frames(recovered, recovered.tasks[0]!).map((f) => f.fn), ['main.doCrash.func1', 'panic', 'main.doCrash', 'main.main']);
+  assert.deepEqual(
+    frames(recovered, recovered.tasks[0]!).map((f) => f.fn),
+    ['main.doCrash.func1', 'panic', 'main.doCrash', 'main.main'],
+  );
   const deadlock = await load('go1.26.8-fatal-deadlock.txt');
   assert.equal(deadlock.tasks.length, 2);
   assert.equal(byId(deadlock, '8').state, 'sync.Mutex.Lock');
@@ -235,5 +265,8 @@ test('panics and fatal errors: the goroutines after the message', async () => {
   const spin = await load('go1.26.8-panic-spinning-goroutines.txt');
   const spinner = spin.tasks.filter((t) => frames(spin, t)[0]?.fn === 'main.spinner');
   assert.ok(spinner.length >= 3);
-  assert.ok(spinner.every((t) => frames(spin, t)[0]!.line > 0), 'frames without +0x still have their line');
+  assert.ok(
+    spinner.every((t) => frames(spin, t)[0]!.line > 0),
+    'frames without +0x still have their line',
+  );
 });

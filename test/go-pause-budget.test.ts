@@ -39,7 +39,9 @@ test('a tiny pause budget: counts per stack at every snapshot, and the leak stil
   assert.ok(top!.score >= 70, `score ${top!.score}: ${top!.explanation}`);
   assert.match(top!.explanation, /lifetime unknown/);
   // The saved snapshots say which view their numbers come from.
-  const files = readdirSync(out).filter((f) => f.endsWith('.json.gz')).sort();
+  const files = readdirSync(out)
+    .filter((f) => f.endsWith('.json.gz'))
+    .sort();
   assert.equal(files.length, 6);
   for (const file of files) {
     const snapshot = await loadSnapshotFile(join(out, file));
@@ -139,7 +141,10 @@ test('a full dump cut at 64 MiB: the goroutines past the cut are still counted, 
   const total = snapshot.tasks.reduce((sum, task) => sum + (task.count ?? 1), 0);
   // Every parked goroutine is counted (plus the few of the runtime and the pprof server).
   assert.ok(total >= 150_000 && total <= views.countedTasks! + 10, `counted ${total} of ${views.countedTasks}`);
-  assert.ok(snapshot.warnings?.some((w) => /cut at 64 MiB .* counted from goroutine\?debug=1/.test(w)), String(snapshot.warnings));
+  assert.ok(
+    snapshot.warnings?.some((w) => /cut at 64 MiB .* counted from goroutine\?debug=1/.test(w)),
+    String(snapshot.warnings),
+  );
   assert.ok(!snapshot.warnings?.some((w) => /the rest are missing/.test(w)));
   // Goroutines past the cut land on the same sites as those before it.
   const analysis = analyze([snapshot]);

@@ -107,13 +107,20 @@ test('healthy fixtures: goroutine counts stay flat, the worker pool has exactly 
   // All 8 workers were created by the pool; one may be busy with a job (in
   // another function) when the snapshot is taken, the rest wait in worker.
   const workers = second[0]!.groups.filter((g) => g.createdBy?.fn === 'main.newPool.func1');
-  assert.equal(workers.reduce((n, g) => n + g.count, 0), 8);
+  assert.equal(
+    workers.reduce((n, g) => n + g.count, 0),
+    8,
+  );
   const idle = workers.find((g) => g.anchor?.fn === 'main.(*pool).worker');
   assert.ok(idle && idle.count >= 6, `most workers idle: ${idle?.count}`);
   assert.ok(idle.count === (idle.states['chan receive'] ?? 0) + (idle.states['running'] ?? 0) + (idle.states['runnable'] ?? 0));
   // From ?debug=0: the workers differ only by worker=<n>, so only the shared label is known.
   assert.ok(workers.every((g) => g.labels.every((l) => JSON.stringify(l.labels) === '{"pool":"thumbnails"}')));
-  assert.equal(idle.labels.reduce((n, l) => n + l.count, 0), idle.count, 'every idle worker has the label');
+  assert.equal(
+    idle.labels.reduce((n, l) => n + l.count, 0),
+    idle.count,
+    'every idle worker has the label',
+  );
 });
 
 test('labels printed by the runtime itself (Go 1.26, GODEBUG=tracebacklabels=1)', async () => {

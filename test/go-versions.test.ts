@@ -29,7 +29,10 @@ async function attach(name: string, toolchain: string, count = 6): Promise<{ dif
   const fixture = await startGoFixture(name, { binary });
   running.push(fixture);
   await sleep(1000);
-  const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', String(count), '--out', join(dir, `${name}-${toolchain}`), '--no-html', '--json'], { timeoutMs: 120_000 });
+  const result = await runCli(
+    ['attach', String(fixture.pid), '--interval', '1', '--count', String(count), '--out', join(dir, `${name}-${toolchain}`), '--no-html', '--json'],
+    { timeoutMs: 120_000 },
+  );
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, new RegExp(`attached to Go process ${fixture.pid} \\(${toolchain.replace(/\./g, '\\.')}`));
   await fixture.stop();
@@ -44,7 +47,10 @@ for (const toolchain of [OLDEST, NEWEST]) {
     assert.ok(top!.score >= 70, `score ${top!.score}`);
     const healthy = await attach('workerpool', toolchain);
     const high = healthy.diff.suspects.filter((s) => s.score >= 30);
-    assert.deepEqual(high.map((s) => `${s.key}: ${s.score} ${s.explanation}`), []);
+    assert.deepEqual(
+      high.map((s) => `${s.key}: ${s.score} ${s.explanation}`),
+      [],
+    );
   });
 }
 

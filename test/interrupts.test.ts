@@ -31,7 +31,10 @@ async function until(what: string, condition: () => boolean, limitMs = 30_000): 
   }
 }
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   test(`check on a healthy service interrupted by ${signal}: no verdict, never "passed", exit ${code}`, async () => {
     // A healthy service is the case that matters: an interrupted check of it would have said "passed".
     const fixture = await startGoFixture('workerpool');

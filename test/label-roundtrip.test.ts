@@ -16,9 +16,17 @@ const dir = tempDir();
 
 // As Go 1.26 prints them with GODEBUG=tracebacklabels=1 (strconv.Quote escapes U+2028).
 const HOSTILE_HEADER = 'goroutine 44 [constructor labels:{"__proto__": "polluted", "constructor": "c", "line": "a\\u2028b", "toString": "t"}]:';
-const EXPECTED_LABELS = [['__proto__', 'polluted'], ['constructor', 'c'], ['line', 'a\u2028b'], ['toString', 't']];
+const EXPECTED_LABELS = [
+  ['__proto__', 'polluted'],
+  ['constructor', 'c'],
+  ['line', 'a\u2028b'],
+  ['toString', 't'],
+];
 
-interface FlameNode { st?: Record<string, number>; children?: FlameNode[] }
+interface FlameNode {
+  st?: Record<string, number>;
+  children?: FlameNode[];
+}
 
 test('labels named __proto__ or constructor, U+2028 and a state named constructor round-trip exactly', async () => {
   const dump = readFileSync(join(dumpsDir, 'go1.26.8-debug2-tracebacklabels.txt'), 'utf8');
@@ -40,7 +48,10 @@ test('labels named __proto__ or constructor, U+2028 and a state named constructo
   const show = JSON.parse(shown.stdout) as { byState: Record<string, number>; groups: { labels: { labels: Record<string, string> }[] }[] };
   assert.equal(show.byState.constructor, 1);
   const sets = show.groups.flatMap((g) => g.labels.map((l) => Object.entries(l.labels)));
-  assert.ok(sets.some((entries) => JSON.stringify(entries) === JSON.stringify(EXPECTED_LABELS)), 'read back from the file, the labels are the same');
+  assert.ok(
+    sets.some((entries) => JSON.stringify(entries) === JSON.stringify(EXPECTED_LABELS)),
+    'read back from the file, the labels are the same',
+  );
 
   const reportFile = join(dir, 'hostile.html');
   const reported = await runCli(['report', snapshotFile, '-o', reportFile]);
@@ -54,5 +65,8 @@ test('labels named __proto__ or constructor, U+2028 and a state named constructo
   };
   walk(data.trees.stack);
   assert.ok(counts.length > 0, 'the state is in the flamegraph data');
-  assert.ok(counts.every((n) => n === 1), `counted as a number: ${JSON.stringify(counts)}`);
+  assert.ok(
+    counts.every((n) => n === 1),
+    `counted as a number: ${JSON.stringify(counts)}`,
+  );
 });

@@ -54,24 +54,35 @@ async function waitForDescendants(pid: number, pattern: RegExp, n: number, timeo
   }
 }
 
-test('attach <pid of npm start> attaches to the Node program npm runs, and finds its leak', () => withInspectorPort(async () => {
-  const project = tempDir();
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'shop', version: '1.0.0', scripts: { start: `node ${join(fixturesDir, 'node', 'pending-promises.mjs')}` } }));
-  const npm = launch('npm', ['start'], project);
-  const [program] = await waitForDescendants(npm.pid!, /^node .*pending-promises\.mjs/, 1);
-  await sleep(1500);
-  const result = await runCli(['attach', String(npm.pid), '--count', '4', '--interval', '1', '--no-html', '--out', join(tempDir(), 'out')], { timeoutMs: 90_000 });
-  assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stderr, new RegExp(`pid ${npm.pid} is npm, a launcher: attaching to the program it runs, pid ${program} \\(node .*pending-promises\\.mjs\\)`));
-  assert.match(result.stdout, /#1 +\d+ .*pending-promises\.mjs/);
-  assert.equal(npm.exitCode, null, 'npm itself is still running: it was never signalled');
-}));
+test('attach <pid of npm start> attaches to the Node program npm runs, and finds its leak', () =>
+  withInspectorPort(async () => {
+    const project = tempDir();
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'shop', version: '1.0.0', scripts: { start: `node ${join(fixturesDir, 'node', 'pending-promises.mjs')}` } }),
+    );
+    const npm = launch('npm', ['start'], project);
+    const [program] = await waitForDescendants(npm.pid!, /^node .*pending-promises\.mjs/, 1);
+    await sleep(1500);
+    const result = await runCli(['attach', String(npm.pid), '--count', '4', '--interval', '1', '--no-html', '--out', join(tempDir(), 'out')], {
+      timeoutMs: 90_000,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(`pid ${npm.pid} is npm, a launcher: attaching to the program it runs, pid ${program} \\(node .*pending-promises\\.mjs\\)`),
+    );
+    assert.match(result.stdout, /#1 +\d+ .*pending-promises\.mjs/);
+    assert.equal(npm.exitCode, null, 'npm itself is still running: it was never signalled');
+  }));
 
 test('attach <pid of go run> attaches to the program go run built, and finds its leak', async () => {
   const goRun = launch('go', ['run', './heartbeat'], join(fixturesDir, 'go'), { GOFLAGS: '-buildvcs=false' });
   const [program] = await waitForDescendants(goRun.pid!, /^\S*\/heartbeat\s*$/, 1);
   await sleep(1500);
-  const result = await runCli(['attach', String(goRun.pid), '--count', '4', '--interval', '1', '--no-html', '--out', join(tempDir(), 'out')], { timeoutMs: 90_000 });
+  const result = await runCli(['attach', String(goRun.pid), '--count', '4', '--interval', '1', '--no-html', '--out', join(tempDir(), 'out')], {
+    timeoutMs: 90_000,
+  });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, new RegExp(`pid ${goRun.pid} is go run, a launcher: attaching to the program it runs, pid ${program} `));
   assert.match(result.stdout, /#1 +\d+ .*main\.\(\*session\)\.heartbeat/);

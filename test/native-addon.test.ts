@@ -24,7 +24,12 @@ after(() => Promise.all(running.map((f) => f.stop())));
 
 const abiDir = `node-v${process.versions.modules}-${process.platform}-${process.arch}`;
 
-async function attach(fixture: RunningNodeFixture, out: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ diff: DiffJson; stderr: string }> {
+async function attach(
+  fixture: RunningNodeFixture,
+  out: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ diff: DiffJson; stderr: string }> {
   // Every resource, so both captures see the same ones whatever the load.
   const args = ['attach', String(fixture.pid), '--interval', '1', '--count', '5', '--track', 'all', '--out', join(dir, out), '--no-html', '--json', ...extra];
   const result = await runCli(args, { env });
@@ -50,63 +55,72 @@ test('the addon is built for the Node that runs the tests (CI builds it from sou
 });
 
 for (const name of ['pending-promises', 'interval-leak', 'socket-leak', 'listener-promise', 'retry-timers']) {
-  test(`${name}: stacks from the addon name the same creation site, with the same frames, as the JavaScript fallback`, () => withInspectorPort(async () => {
-    const fixture = await startNodeFixture(name);
-    running.push(fixture);
-    await sleep(1000);
-    const extra = name === 'socket-leak' ? ['--interval', '2'] : [];
-    const native = await attach(fixture, `${name}-native`, extra);
-    assert.match(native.stderr, /^creation stacks: native addon$/m);
-    const js = await attach(fixture, `${name}-js`, ['--no-native', ...extra]);
-    assert.match(js.stderr, /^creation stacks: JavaScript \(no addon offered\)$/m);
-    for (const { diff } of [native, js]) {
-      const ranking = diff.suspects.slice(0, 3).map((s) => `${s.key}: ${s.score} ${s.explanation}`).join('\n');
-      assert.equal(diff.suspects[0]?.anchor?.file, fixture.file, ranking);
-      assert.equal(diff.suspects[0]?.anchor?.line, leakLine(name), ranking);
-    }
-    assert.deepEqual(frames(native.diff), frames(js.diff));
-    await sleep(500);
-    const state = await resources(fixture);
-    assert.equal(state.asyncHooksActive, false, 'no async hook is left in the target');
-    assert.equal(state.leakscanAgent, false, 'no agent is left in the target');
-    await fixture.stop();
-  }));
+  test(`${name}: stacks from the addon name the same creation site, with the same frames, as the JavaScript fallback`, () =>
+    withInspectorPort(async () => {
+      const fixture = await startNodeFixture(name);
+      running.push(fixture);
+      await sleep(1000);
+      const extra = name === 'socket-leak' ? ['--interval', '2'] : [];
+      const native = await attach(fixture, `${name}-native`, extra);
+      assert.match(native.stderr, /^creation stacks: native addon$/m);
+      const js = await attach(fixture, `${name}-js`, ['--no-native', ...extra]);
+      assert.match(js.stderr, /^creation stacks: JavaScript \(no addon offered\)$/m);
+      for (const { diff } of [native, js]) {
+        const ranking = diff.suspects
+          .slice(0, 3)
+          .map((s) => `${s.key}: ${s.score} ${s.explanation}`)
+          .join('\n');
+        assert.equal(diff.suspects[0]?.anchor?.file, fixture.file, ranking);
+        assert.equal(diff.suspects[0]?.anchor?.line, leakLine(name), ranking);
+      }
+      assert.deepEqual(frames(native.diff), frames(js.diff));
+      await sleep(500);
+      const state = await resources(fixture);
+      assert.equal(state.asyncHooksActive, false, 'no async hook is left in the target');
+      assert.equal(state.leakscanAgent, false, 'no agent is left in the target');
+      await fixture.stop();
+    }));
 }
 
-test('only an addon built for another Node ABI: it is not loaded, JavaScript stacks, said why, and the leak is still found', () => withInspectorPort(async () => {
-  const fixture = await startNodeFixture('pending-promises');
-  running.push(fixture);
-  await sleep(1000);
-  // The real addon, filed as a build for an ABI no Node has: loading it into
-  // a process of another ABI would fail or crash, so the agent must not try.
-  const empty = tempDir('leakscan-other-abi-');
-  const otherAbi = `node-v999-${process.platform}-${process.arch}`;
-  mkdirSync(join(empty, otherAbi));
-  copyFileSync(nativeAddonPath(process.versions.modules), join(empty, otherAbi, 'leakscan_native.node'));
-  const { diff, stderr } = await attach(fixture, 'no-addon', [], { LEAKSCAN_NATIVE_DIR: empty });
-  assert.match(stderr, new RegExp(`^creation stacks: JavaScript \\(no addon built for this process's Node ABI ${process.versions.modules} \\(v[\\d.]+\\)\\)$`, 'm'));
-  assert.equal(diff.suspects[0]?.anchor?.line, leakLine('pending-promises'));
-  const doctor = await runCli(['doctor'], { env: { LEAKSCAN_NATIVE_DIR: empty } });
-  assert.equal(doctor.code, 0, doctor.stderr);
-  assert.match(doctor.stdout, /^native addon for this Node: no: no addon built for Node ABI \d+/m);
-  assert.match(doctor.stdout, /^Node targets get stacks from: JavaScript \(no usable addon\)$/m);
-  assert.match(doctor.stdout, new RegExp(`^addon builds present: ${otherAbi} `, 'm'));
-  await fixture.stop();
-}));
+test('only an addon built for another Node ABI: it is not loaded, JavaScript stacks, said why, and the leak is still found', () =>
+  withInspectorPort(async () => {
+    const fixture = await startNodeFixture('pending-promises');
+    running.push(fixture);
+    await sleep(1000);
+    // The real addon, filed as a build for an ABI no Node has: loading it into
+    // a process of another ABI would fail or crash, so the agent must not try.
+    const empty = tempDir('leakscan-other-abi-');
+    const otherAbi = `node-v999-${process.platform}-${process.arch}`;
+    mkdirSync(join(empty, otherAbi));
+    copyFileSync(nativeAddonPath(process.versions.modules), join(empty, otherAbi, 'leakscan_native.node'));
+    const { diff, stderr } = await attach(fixture, 'no-addon', [], { LEAKSCAN_NATIVE_DIR: empty });
+    assert.match(
+      stderr,
+      new RegExp(`^creation stacks: JavaScript \\(no addon built for this process's Node ABI ${process.versions.modules} \\(v[\\d.]+\\)\\)$`, 'm'),
+    );
+    assert.equal(diff.suspects[0]?.anchor?.line, leakLine('pending-promises'));
+    const doctor = await runCli(['doctor'], { env: { LEAKSCAN_NATIVE_DIR: empty } });
+    assert.equal(doctor.code, 0, doctor.stderr);
+    assert.match(doctor.stdout, /^native addon for this Node: no: no addon built for Node ABI \d+/m);
+    assert.match(doctor.stdout, /^Node targets get stacks from: JavaScript \(no usable addon\)$/m);
+    assert.match(doctor.stdout, new RegExp(`^addon builds present: ${otherAbi} `, 'm'));
+    await fixture.stop();
+  }));
 
-test('an addon that does not load (a damaged file): JavaScript stacks, the reason said, the target unharmed', () => withInspectorPort(async () => {
-  const fixture = await startNodeFixture('interval-leak');
-  running.push(fixture);
-  await sleep(1000);
-  const damaged = tempDir('leakscan-bad-addon-');
-  mkdirSync(join(damaged, abiDir));
-  writeFileSync(join(damaged, abiDir, 'leakscan_native.node'), 'not a shared object\n');
-  const { diff, stderr } = await attach(fixture, 'bad-addon', [], { LEAKSCAN_NATIVE_DIR: damaged });
-  assert.match(stderr, /^creation stacks: JavaScript \(the addon did not load: .*\)$/m);
-  assert.equal(diff.suspects[0]?.anchor?.line, leakLine('interval-leak'));
-  assert.equal((await resources(fixture)).leakscanAgent, false);
-  await fixture.stop();
-}));
+test('an addon that does not load (a damaged file): JavaScript stacks, the reason said, the target unharmed', () =>
+  withInspectorPort(async () => {
+    const fixture = await startNodeFixture('interval-leak');
+    running.push(fixture);
+    await sleep(1000);
+    const damaged = tempDir('leakscan-bad-addon-');
+    mkdirSync(join(damaged, abiDir));
+    writeFileSync(join(damaged, abiDir, 'leakscan_native.node'), 'not a shared object\n');
+    const { diff, stderr } = await attach(fixture, 'bad-addon', [], { LEAKSCAN_NATIVE_DIR: damaged });
+    assert.match(stderr, /^creation stacks: JavaScript \(the addon did not load: .*\)$/m);
+    assert.equal(diff.suspects[0]?.anchor?.line, leakLine('interval-leak'));
+    assert.equal((await resources(fixture)).leakscanAgent, false);
+    await fixture.stop();
+  }));
 
 test('doctor names the addon in use, and a copy of it in another directory is found through LEAKSCAN_NATIVE_DIR', async () => {
   const elsewhere = tempDir('leakscan-addon-copy-');
@@ -135,7 +149,7 @@ test('npm install on a machine without a C++ compiler still succeeds, and says t
   assert.equal(existsSync(join(copy, 'native', 'lib', 'binding', abiDir, 'leakscan_native.node')), false);
 });
 
-test('the addon serves one thread: called from a worker thread after the main thread loaded it, it throws and the main thread\'s tables are intact', async () => {
+test("the addon serves one thread: called from a worker thread after the main thread loaded it, it throws and the main thread's tables are intact", async () => {
   const path = nativeAddonPath(process.versions.modules);
   const load = () => {
     const module = { exports: {} as Record<string, (...args: unknown[]) => unknown> };
@@ -166,8 +180,8 @@ test('the addon serves one thread: called from a worker thread after the main th
   })) as [Record<string, string | number>];
   await worker.terminate();
   for (const name of ['capture', 'place', 'symbols', 'reset']) assert.match(String(results[name]), /serves one thread per process/, name);
-  assert.equal(results.promiseState, 0, 'reading a promise\'s state touches no table: allowed');
+  assert.equal(results.promiseState, 0, "reading a promise's state touches no table: allowed");
   // The worker's reset did not empty the main thread's tables.
-  assert.equal((main.symbols!() as { stacks: unknown[] }).stacks.length, stacks, 'the main thread\'s stacks are all still there');
+  assert.equal((main.symbols!() as { stacks: unknown[] }).stacks.length, stacks, "the main thread's stacks are all still there");
   assert.equal(main.place!(stack), place);
 });

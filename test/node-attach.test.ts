@@ -63,122 +63,155 @@ const extraFlags: Record<string, string[]> = {
 };
 
 for (const name of leaky) {
-  test(`${name}: the creation site ranks first with a score of 70 or more; nothing is left after detach`, () => withInspectorPort(async () => {
-    const fixture = await startNodeFixture(name);
-    running.push(fixture);
-    await sleep(1500);
-    const before = await served(fixture);
-    const diff = await attach(fixture, extraFlags[name] ?? []);
-    const [top] = diff.suspects;
-    assert.equal(top?.anchor?.file, fixture.file, `${name}: ranked first ${top?.key}`);
-    assert.equal(top?.anchor?.line, leakLine(name));
-    assert.ok(top!.score >= 70, `${name}: score ${top!.score} (${top!.explanation})`);
-    assert.ok((await served(fixture)) > before, 'the target kept serving while attached');
-    await sleep(500);
-    await assertNothingLeftBehind(fixture);
-    assert.match(fixture.stderr(), /Debugger listening on ws:\/\/127\.0\.0\.1:9229\//);
-    await fixture.stop();
-  }));
+  test(`${name}: the creation site ranks first with a score of 70 or more; nothing is left after detach`, () =>
+    withInspectorPort(async () => {
+      const fixture = await startNodeFixture(name);
+      running.push(fixture);
+      await sleep(1500);
+      const before = await served(fixture);
+      const diff = await attach(fixture, extraFlags[name] ?? []);
+      const [top] = diff.suspects;
+      assert.equal(top?.anchor?.file, fixture.file, `${name}: ranked first ${top?.key}`);
+      assert.equal(top?.anchor?.line, leakLine(name));
+      assert.ok(top!.score >= 70, `${name}: score ${top!.score} (${top!.explanation})`);
+      assert.ok((await served(fixture)) > before, 'the target kept serving while attached');
+      await sleep(500);
+      await assertNothingLeftBehind(fixture);
+      assert.match(fixture.stderr(), /Debugger listening on ws:\/\/127\.0\.0\.1:9229\//);
+      await fixture.stop();
+    }));
 }
 
 for (const name of ['keepalive-server', 'bounded-queue', 'long-interval']) {
-  test(`${name}: a healthy control has no site scoring 30 or more`, () => withInspectorPort(async () => {
-    const fixture = await startNodeFixture(name);
+  test(`${name}: a healthy control has no site scoring 30 or more`, () =>
+    withInspectorPort(async () => {
+      const fixture = await startNodeFixture(name);
+      running.push(fixture);
+      await sleep(1500);
+      const diff = await attach(fixture);
+      const high = diff.suspects.filter((s) => s.score >= 30);
+      assert.deepEqual(
+        high.map((s) => `${s.key}: ${s.score} ${s.explanation}`),
+        [],
+      );
+      await assertNothingLeftBehind(fixture);
+      await fixture.stop();
+    }));
+}
+
+test('the CLI killed with SIGKILL: the agent removes itself and closes the inspector within seconds', () =>
+  withInspectorPort(async () => {
+    const fixture = await startNodeFixture('pending-promises');
     running.push(fixture);
-    await sleep(1500);
-    const diff = await attach(fixture);
-    const high = diff.suspects.filter((s) => s.score >= 30);
-    assert.deepEqual(high.map((s) => `${s.key}: ${s.score} ${s.explanation}`), []);
+    await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '100', '--out', join(dir, 'killed'), '--no-html'], {
+      onSpawn: (cli) => void sleep(3000).then(() => cli.kill('SIGKILL')),
+    });
+    assert.equal((await resources(fixture)).leakscanAgent, true, 'the agent was running when the CLI died');
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await resources(fixture)).leakscanAgent) await sleep(250);
+    await sleep(500);
     await assertNothingLeftBehind(fixture);
     await fixture.stop();
   }));
-}
-
-test('the CLI killed with SIGKILL: the agent removes itself and closes the inspector within seconds', () => withInspectorPort(async () => {
-  const fixture = await startNodeFixture('pending-promises');
-  running.push(fixture);
-  await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '100', '--out', join(dir, 'killed'), '--no-html'], {
-    onSpawn: (cli) => void sleep(3000).then(() => cli.kill('SIGKILL')),
-  });
-  assert.equal((await resources(fixture)).leakscanAgent, true, 'the agent was running when the CLI died');
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && (await resources(fixture)).leakscanAgent) await sleep(250);
-  await sleep(500);
-  await assertNothingLeftBehind(fixture);
-  await fixture.stop();
-}));
 
 test('inspector flags from the command line and NODE_OPTIONS', () => {
   // Node 20 has no --disable-sigusr1 (it came in 22.14), so this one is read, not run.
   const argv = ['/usr/bin/node', '--disable-sigusr1', '--inspect-port=127.0.0.1:9300', 'server.js', '--inspect'];
   assert.deepEqual(parseInspectorFlags(nodeExecArgv(argv), ''), {
-    openedAtStart: false, host: '127.0.0.1', port: 9300, sigusr1Disabled: true, permissionModel: false,
+    openedAtStart: false,
+    host: '127.0.0.1',
+    port: 9300,
+    sigusr1Disabled: true,
+    permissionModel: false,
   });
   // The address is kept as given: 0.0.0.0 is every interface, which leakscan refuses to open or use.
   assert.deepEqual(parseInspectorFlags(nodeExecArgv(['node', 'app.js']), '--inspect=0.0.0.0:9333 --max-old-space-size=512'), {
-    openedAtStart: true, host: '0.0.0.0', port: 9333, sigusr1Disabled: false, permissionModel: false,
+    openedAtStart: true,
+    host: '0.0.0.0',
+    port: 9333,
+    sigusr1Disabled: false,
+    permissionModel: false,
   });
   assert.equal(parseInspectorFlags(nodeExecArgv(['node', '--experimental-permission', '--allow-fs-read=*', 'a.js']), '').permissionModel, true);
   assert.deepEqual(splitNodeOptions('--require "/opt/my dir/agent.js" --inspect'), ['--require', '/opt/my dir/agent.js', '--inspect']);
 });
 
-test('a Node process under the permission model: one line saying why, exit 3, no signal', () => withInspectorPort(async () => {
-  const fixture = await startNodeFixture('long-interval', { nodeArgs: ['--experimental-permission', '--allow-fs-read=*'] });
-  running.push(fixture);
-  const result = await runCli(['attach', String(fixture.pid)]);
-  assert.equal(result.code, 3);
-  assert.match(result.stderr, /^leakscan: pid \d+ runs under Node's permission model \(--permission\), which disables the inspector/);
-  await sleep(300);
-  assert.doesNotMatch(fixture.stderr(), /Debugger listening/);
-  await fixture.stop();
-}));
-
-test('port 9229 held by another Node process: refused before any signal, and the other process is untouched', () => withInspectorPort(async () => {
-  const decoy = spawn(process.execPath, ['--inspect=127.0.0.1:9229', '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  try {
-    const deadline = Date.now() + 5000;
-    while (!(await portOpen(9229)) && Date.now() < deadline) await sleep(50);
-    const fixture = await startNodeFixture('long-interval');
+test('a Node process under the permission model: one line saying why, exit 3, no signal', () =>
+  withInspectorPort(async () => {
+    const fixture = await startNodeFixture('long-interval', { nodeArgs: ['--experimental-permission', '--allow-fs-read=*'] });
     running.push(fixture);
     const result = await runCli(['attach', String(fixture.pid)]);
     assert.equal(result.code, 3);
-    assert.match(result.stderr, /port 9229, where pid \d+ would open its inspector, is taken by another process; nothing was sent/);
+    assert.match(result.stderr, /^leakscan: pid \d+ runs under Node's permission model \(--permission\), which disables the inspector/);
     await sleep(300);
-    assert.doesNotMatch(fixture.stderr(), /Debugger listening|Starting inspector/, 'the target got no SIGUSR1');
-    assert.equal(decoy.exitCode, null, 'the other process still runs');
+    assert.doesNotMatch(fixture.stderr(), /Debugger listening/);
     await fixture.stop();
-  } finally {
-    decoy.kill('SIGKILL');
-    await new Promise((resolve) => decoy.once('exit', resolve));
-  }
-}));
+  }));
 
-test('an inspector that is already open is used and left open', () => withInspectorPort(async () => {
-  const fixture = await startNodeFixture('interval-leak', { nodeArgs: ['--inspect=127.0.0.1:0'] });
-  running.push(fixture);
-  const port = Number(/ws:\/\/127\.0\.0\.1:(\d+)\//.exec(fixture.stderr())?.[1]);
-  const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '3', '--out', join(dir, 'open'), '--json']);
-  assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stderr, new RegExp(`inspector already open on port ${port}`));
-  assert.equal(await portOpen(port), true, 'left open, as the user had it');
-  assert.equal((await resources(fixture)).asyncHooksActive, false);
-  await fixture.stop();
-}));
+test('port 9229 held by another Node process: refused before any signal, and the other process is untouched', () =>
+  withInspectorPort(async () => {
+    const decoy = spawn(process.execPath, ['--inspect=127.0.0.1:9229', '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + 5000;
+      while (!(await portOpen(9229)) && Date.now() < deadline) await sleep(50);
+      const fixture = await startNodeFixture('long-interval');
+      running.push(fixture);
+      const result = await runCli(['attach', String(fixture.pid)]);
+      assert.equal(result.code, 3);
+      assert.match(result.stderr, /port 9229, where pid \d+ would open its inspector, is taken by another process; nothing was sent/);
+      await sleep(300);
+      assert.doesNotMatch(fixture.stderr(), /Debugger listening|Starting inspector/, 'the target got no SIGUSR1');
+      assert.equal(decoy.exitCode, null, 'the other process still runs');
+      await fixture.stop();
+    } finally {
+      decoy.kill('SIGKILL');
+      await new Promise((resolve) => decoy.once('exit', resolve));
+    }
+  }));
 
-test('run -- node app.js: the agent is preloaded, the leak ranks first, the program is stopped', () => withInspectorPort(async () => {
-  const result = await runCli(['run', '--interval', '1', '--count', '5', '--out', join(dir, 'run'), '--json', '--', process.execPath, nodeFixtureFile('pending-promises')]);
-  assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stderr, /agent loaded at start/);
-  const diff = JSON.parse(result.stdout) as DiffJson;
-  assert.equal(diff.suspects[0]?.anchor?.line, leakLine('pending-promises'));
-  assert.ok(diff.suspects[0]!.score >= 70);
-}));
+test('an inspector that is already open is used and left open', () =>
+  withInspectorPort(async () => {
+    const fixture = await startNodeFixture('interval-leak', { nodeArgs: ['--inspect=127.0.0.1:0'] });
+    running.push(fixture);
+    const port = Number(/ws:\/\/127\.0\.0\.1:(\d+)\//.exec(fixture.stderr())?.[1]);
+    const result = await runCli(['attach', String(fixture.pid), '--interval', '1', '--count', '3', '--out', join(dir, 'open'), '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`inspector already open on port ${port}`));
+    assert.equal(await portOpen(port), true, 'left open, as the user had it');
+    assert.equal((await resources(fixture)).asyncHooksActive, false);
+    await fixture.stop();
+  }));
+
+test('run -- node app.js: the agent is preloaded, the leak ranks first, the program is stopped', () =>
+  withInspectorPort(async () => {
+    const result = await runCli([
+      'run',
+      '--interval',
+      '1',
+      '--count',
+      '5',
+      '--out',
+      join(dir, 'run'),
+      '--json',
+      '--',
+      process.execPath,
+      nodeFixtureFile('pending-promises'),
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /agent loaded at start/);
+    const diff = JSON.parse(result.stdout) as DiffJson;
+    assert.equal(diff.suspects[0]?.anchor?.line, leakLine('pending-promises'));
+    assert.ok(diff.suspects[0]!.score >= 70);
+  }));
 
 /** The series says once, with the range of shares, that the agent sampled. */
 function assertSampledOnce(diff: DiffJson): void {
   const sampling = diff.warnings.filter((w) => w.startsWith('the agent watched'));
   assert.equal(sampling.length, 1, diff.warnings.join('\n'));
-  assert.match(sampling[0]!, /^the agent watched (about \d+%|under 10%|up to \d+%|\d+% to \d+%) of the time in [1-6] of 6 snapshots to stay within its CPU budget; counts are estimates/);
+  assert.match(
+    sampling[0]!,
+    /^the agent watched (about \d+%|under 10%|up to \d+%|\d+% to \d+%) of the time in [1-6] of 6 snapshots to stay within its CPU budget; counts are estimates/,
+  );
 }
 
 /**
@@ -191,7 +224,22 @@ function assertSampledOnce(diff: DiffJson): void {
  */
 async function runBusy(name: string): Promise<{ diff: DiffJson; stderr: string }> {
   const result = await runCli(
-    ['run', '--interval', '1', '--count', '6', '--agent-budget', '1', '--out', join(dir, `busy-${name}`), '--no-html', '--json', '--', process.execPath, nodeFixtureFile(name)],
+    [
+      'run',
+      '--interval',
+      '1',
+      '--count',
+      '6',
+      '--agent-budget',
+      '1',
+      '--out',
+      join(dir, `busy-${name}`),
+      '--no-html',
+      '--json',
+      '--',
+      process.execPath,
+      nodeFixtureFile(name),
+    ],
     { env: { FIXTURE_RATE: '400' } },
   );
   assert.equal(result.code, 0, result.stderr);
@@ -217,15 +265,19 @@ for (const name of ['pending-promises', 'interval-leak']) {
  * 3 and a 20/s queue has one in flight at most now and then). Sites where
  * idle workers wait hold 4 by design.
  */
-test('bounded-queue: a snapshot counts the work in flight at one instant, not the burst its own pause delayed', () => withInspectorPort(async () => {
-  const fixture = await startNodeFixture('bounded-queue');
-  running.push(fixture);
-  await sleep(1500);
-  const diff = await attach(fixture, ['--track', 'all']);
-  const piles = diff.suspects.filter((s) => s.anchor?.file === fixture.file && Math.max(...s.counts) > 6);
-  assert.deepEqual(piles.map((s) => `${s.key}: ${s.counts.join(', ')}`), []);
-  await fixture.stop();
-}));
+test('bounded-queue: a snapshot counts the work in flight at one instant, not the burst its own pause delayed', () =>
+  withInspectorPort(async () => {
+    const fixture = await startNodeFixture('bounded-queue');
+    running.push(fixture);
+    await sleep(1500);
+    const diff = await attach(fixture, ['--track', 'all']);
+    const piles = diff.suspects.filter((s) => s.anchor?.file === fixture.file && Math.max(...s.counts) > 6);
+    assert.deepEqual(
+      piles.map((s) => `${s.key}: ${s.counts.join(', ')}`),
+      [],
+    );
+    await fixture.stop();
+  }));
 
 /**
  * A job's short-lived resources seen in a window must not be scaled into a
@@ -243,20 +295,44 @@ test('bounded-queue: a snapshot counts the work in flight at one instant, not th
  * exact total was tried and dropped: scaling every site down together let
  * one site's spike flatten a real leak's growth.
  */
-test('bounded-queue watched in short windows: a job\'s few in-flight resources are never estimated as a pile', async () => {
-  const result = await runCli(['run', '--interval', '1', '--count', '6', '--agent-budget', '0.1', '--out', join(dir, 'sampled-bounded-queue'), '--no-html', '--json', '--', process.execPath, nodeFixtureFile('bounded-queue')]);
+test("bounded-queue watched in short windows: a job's few in-flight resources are never estimated as a pile", async () => {
+  const result = await runCli([
+    'run',
+    '--interval',
+    '1',
+    '--count',
+    '6',
+    '--agent-budget',
+    '0.1',
+    '--out',
+    join(dir, 'sampled-bounded-queue'),
+    '--no-html',
+    '--json',
+    '--',
+    process.execPath,
+    nodeFixtureFile('bounded-queue'),
+  ]);
   assert.equal(result.code, 0, result.stderr);
   const diff = JSON.parse(result.stdout) as DiffJson;
   assertSampledOnce(diff);
   const jobCode = ['processJob', 'upload', 'withDeadline'];
   const jobSites = diff.suspects.filter((s) => s.anchor?.file.endsWith('bounded-queue.mjs') && jobCode.includes(s.anchor.fn));
   const piles = jobSites.filter((s) => Math.max(...s.counts) > 16);
-  assert.deepEqual(piles.map((s) => `${s.key}: ${s.counts.join(', ')}`), []);
-  assert.deepEqual(diff.suspects.filter((s) => s.score >= 30).map((s) => `${s.key}: ${s.score} ${s.explanation}`), []);
+  assert.deepEqual(
+    piles.map((s) => `${s.key}: ${s.counts.join(', ')}`),
+    [],
+  );
+  assert.deepEqual(
+    diff.suspects.filter((s) => s.score >= 30).map((s) => `${s.key}: ${s.score} ${s.explanation}`),
+    [],
+  );
 });
 
 test('keepalive-server at 400 requests/s, over the budget: what ended unseen is dropped, so sampling invents no leak', async () => {
   const { diff } = await runBusy('keepalive-server');
   const high = diff.suspects.filter((s) => s.score >= 30);
-  assert.deepEqual(high.map((s) => `${s.key}: ${s.score} ${s.explanation}`), []);
+  assert.deepEqual(
+    high.map((s) => `${s.key}: ${s.score} ${s.explanation}`),
+    [],
+  );
 });

@@ -58,108 +58,142 @@ async function attach(fixture: RunningNodeFixture, out: string, extra: string[] 
   return JSON.parse(result.stdout) as DiffJson;
 }
 
-test('a leak that happened before attach: its timers and listeners show with their code line, async ids and ages; its promises as a count', () => withInspectorPort(async () => {
-  const name = 'leaked-before-attach';
-  const fixture = await startNodeFixture(name, { env: { FIXTURE_BURST: '600', FIXTURE_AFTER_RATE: '0' } });
-  running.push(fixture);
-  await waitFor(fixture, (c) => c.sessions >= 600 && c.dropped >= 600);
-  await sleep(2000);
-  const out = join(dir, name);
-  const diff = await attach(fixture, out, ['--interval', '1', '--count', '4']);
+test('a leak that happened before attach: its timers and listeners show with their code line, async ids and ages; its promises as a count', () =>
+  withInspectorPort(async () => {
+    const name = 'leaked-before-attach';
+    const fixture = await startNodeFixture(name, { env: { FIXTURE_BURST: '600', FIXTURE_AFTER_RATE: '0' } });
+    running.push(fixture);
+    await waitFor(fixture, (c) => c.sessions >= 600 && c.dropped >= 600);
+    await sleep(2000);
+    const out = join(dir, name);
+    const diff = await attach(fixture, out, ['--interval', '1', '--count', '4']);
 
-  const site = (line: number) => diff.suspects.find((s) => s.anchor?.file === fixture.file && s.anchor.line === line);
-  const interval = site(markedLine(name, 'interval'));
-  assert.ok(interval, `no site at the interval's line: ${diff.suspects.map((s) => s.key).join('; ')}`);
-  assert.deepEqual(interval.counts, [600, 600, 600, 600]);
-  assert.deepEqual(interval.labels.map((l) => l.labels), [{ resource: 'Timeout: setInterval 1000 ms' }]);
-  assert.equal(interval.survival, 1, 'the same timers (same async ids) at every snapshot');
+    const site = (line: number) => diff.suspects.find((s) => s.anchor?.file === fixture.file && s.anchor.line === line);
+    const interval = site(markedLine(name, 'interval'));
+    assert.ok(interval, `no site at the interval's line: ${diff.suspects.map((s) => s.key).join('; ')}`);
+    assert.deepEqual(interval.counts, [600, 600, 600, 600]);
+    assert.deepEqual(
+      interval.labels.map((l) => l.labels),
+      [{ resource: 'Timeout: setInterval 1000 ms' }],
+    );
+    assert.equal(interval.survival, 1, 'the same timers (same async ids) at every snapshot');
 
-  const listener = site(markedLine(name, 'listener'));
-  assert.ok(listener, 'the config listeners are found at their line');
-  assert.deepEqual(listener.counts, [600, 600, 600, 600]);
-  assert.deepEqual(listener.labels.map((l) => l.labels), [{ resource: "'change' listener on EventEmitter" }]);
+    const listener = site(markedLine(name, 'listener'));
+    assert.ok(listener, 'the config listeners are found at their line');
+    assert.deepEqual(listener.counts, [600, 600, 600, 600]);
+    assert.deepEqual(
+      listener.labels.map((l) => l.labels),
+      [{ resource: "'change' listener on EventEmitter" }],
+    );
 
-  const promises = diff.suspects.find((s) => s.key === '(created before attach) Promise');
-  assert.ok(promises && promises.counts.every((n) => n >= 600), `pending promises from before attach: ${promises?.counts.join(', ')}`);
+    const promises = diff.suspects.find((s) => s.key === '(created before attach) Promise');
+    assert.ok(promises && promises.counts.every((n) => n >= 600), `pending promises from before attach: ${promises?.counts.join(', ')}`);
 
-  // Ages from the async ids: every leaked timer is dated before the first snapshot.
-  const taken = snapshots(out);
-  const last = taken.at(-1)!;
-  assert.ok(Number(last.newestId) > 0 && last.source.startedAt! < last.takenAt);
-  const timers = last.tasks.filter((t) => t.origin === 'census' && t.kind === 'Timeout' && last.frames[last.stacks[t.stack]![0]!]!.line === markedLine(name, 'interval'));
-  assert.equal(timers.length, 600);
-  assert.equal(new Set(timers.map((t) => t.id)).size, 600, 'one async id per timer');
-  const youngest = Math.min(...timers.map((t) => t.ageMs!));
-  const window = last.takenAt - taken[0]!.takenAt;
-  assert.ok(youngest >= window, `youngest leaked timer dated ${youngest} ms old; the window lasted ${window} ms`);
-  assert.ok(Math.max(...timers.map((t) => t.ageMs!)) <= last.takenAt - last.source.startedAt!, 'none older than the process');
-  await fixture.stop();
-}));
+    // Ages from the async ids: every leaked timer is dated before the first snapshot.
+    const taken = snapshots(out);
+    const last = taken.at(-1)!;
+    assert.ok(Number(last.newestId) > 0 && last.source.startedAt! < last.takenAt);
+    const timers = last.tasks.filter(
+      (t) => t.origin === 'census' && t.kind === 'Timeout' && last.frames[last.stacks[t.stack]![0]!]!.line === markedLine(name, 'interval'),
+    );
+    assert.equal(timers.length, 600);
+    assert.equal(new Set(timers.map((t) => t.id)).size, 600, 'one async id per timer');
+    const youngest = Math.min(...timers.map((t) => t.ageMs!));
+    const window = last.takenAt - taken[0]!.takenAt;
+    assert.ok(youngest >= window, `youngest leaked timer dated ${youngest} ms old; the window lasted ${window} ms`);
+    assert.ok(Math.max(...timers.map((t) => t.ageMs!)) <= last.takenAt - last.source.startedAt!, 'none older than the process');
+    await fixture.stop();
+  }));
 
 // The evidence model (growth is not the only evidence: a pile that made no
 // progress over the window, made steadily before it) is what scores a leak
 // that stopped before attach; growth alone gives it 0. (With the default
 // trickle after the storm, growth alone already finds the new leaks.)
-test('a leak that happened before attach ranks first with 70 or more, and check fails', { skip: 'needs pre-window evidence in score.ts' }, () => withInspectorPort(async () => {
-  const name = 'leaked-before-attach';
-  const fixture = await startNodeFixture(name, { env: { FIXTURE_AFTER_RATE: '0' } });
-  running.push(fixture);
-  await waitFor(fixture, (c) => c.sessions >= 600);
-  await sleep(2000);
-  const out = join(dir, `${name}-check`);
-  const diff = await attach(fixture, out);
-  const [top] = diff.suspects;
-  assert.equal(top?.anchor?.file, fixture.file, `ranked first: ${top?.key}`);
-  assert.ok([markedLine(name, 'interval'), markedLine(name, 'listener')].includes(top!.anchor!.line));
-  assert.ok(top!.score >= 70, `score ${top!.score} (${top!.explanation})`);
-  assert.equal((await runCli(['check', out])).code, 1);
-  await fixture.stop();
-}));
+test('a leak that happened before attach ranks first with 70 or more, and check fails', { skip: 'needs pre-window evidence in score.ts' }, () =>
+  withInspectorPort(async () => {
+    const name = 'leaked-before-attach';
+    const fixture = await startNodeFixture(name, { env: { FIXTURE_AFTER_RATE: '0' } });
+    running.push(fixture);
+    await waitFor(fixture, (c) => c.sessions >= 600);
+    await sleep(2000);
+    const out = join(dir, `${name}-check`);
+    const diff = await attach(fixture, out);
+    const [top] = diff.suspects;
+    assert.equal(top?.anchor?.file, fixture.file, `ranked first: ${top?.key}`);
+    assert.ok([markedLine(name, 'interval'), markedLine(name, 'listener')].includes(top!.anchor!.line));
+    assert.ok(top!.score >= 70, `score ${top!.score} (${top!.explanation})`);
+    assert.equal((await runCli(['check', out])).code, 1);
+    await fixture.stop();
+  }),
+);
 
-test('timers and listeners made at boot by design: found, flat, and nothing scores 30; check passes', () => withInspectorPort(async () => {
-  const name = 'boot-timers';
-  const fixture = await startNodeFixture(name);
-  running.push(fixture);
-  await sleep(2000);
-  const out = join(dir, name);
-  const diff = await attach(fixture, out, ['--interval', '1', '--count', '6']);
-  const shards = diff.suspects.find((s) => s.anchor?.file === fixture.file && s.labels.some((l) => /^Timeout: setInterval/.test(l.labels.resource ?? '')) && s.counts[0] === 64);
-  assert.ok(shards, `the 64 shard refreshers are found: ${diff.suspects.map((s) => `${s.key} ${s.counts[0]}`).join('; ')}`);
-  assert.ok(diff.suspects.some((s) => s.anchor?.file === fixture.file && s.counts[0] === 64 && s.labels.some((l) => l.labels.resource === "'change' listener on EventEmitter")));
-  assert.deepEqual(diff.suspects.filter((s) => s.score >= 30).map((s) => `${s.key}: ${s.score} ${s.explanation}`), []);
-  const check = await runCli(['check', out]);
-  assert.equal(check.code, 0, check.stdout);
-  await fixture.stop();
-}));
+test('timers and listeners made at boot by design: found, flat, and nothing scores 30; check passes', () =>
+  withInspectorPort(async () => {
+    const name = 'boot-timers';
+    const fixture = await startNodeFixture(name);
+    running.push(fixture);
+    await sleep(2000);
+    const out = join(dir, name);
+    const diff = await attach(fixture, out, ['--interval', '1', '--count', '6']);
+    const shards = diff.suspects.find(
+      (s) => s.anchor?.file === fixture.file && s.labels.some((l) => /^Timeout: setInterval/.test(l.labels.resource ?? '')) && s.counts[0] === 64,
+    );
+    assert.ok(shards, `the 64 shard refreshers are found: ${diff.suspects.map((s) => `${s.key} ${s.counts[0]}`).join('; ')}`);
+    assert.ok(
+      diff.suspects.some(
+        (s) => s.anchor?.file === fixture.file && s.counts[0] === 64 && s.labels.some((l) => l.labels.resource === "'change' listener on EventEmitter"),
+      ),
+    );
+    assert.deepEqual(
+      diff.suspects.filter((s) => s.score >= 30).map((s) => `${s.key}: ${s.score} ${s.explanation}`),
+      [],
+    );
+    const check = await runCli(['check', out]);
+    assert.equal(check.code, 0, check.stdout);
+    await fixture.stop();
+  }));
 
-test('a busy service leaking a timer on 1 request in 1,000: the default sampled attach finds it with 70 or more, and check fails', () => withInspectorPort(async () => {
-  const name = 'busy-rare-leak';
-  const fixture = await startNodeFixture(name);
-  running.push(fixture);
-  await sleep(1500);
-  const out = join(dir, name);
-  const before = (await resources(fixture)).counters as { requests: number; leakedPollers: number };
-  const check = await runCli(['check', '--pid', String(fixture.pid), '--out', out], { timeoutMs: 150_000 });
-  const after = (await resources(fixture)).counters as { requests: number; leakedPollers: number };
-  // What the test is about: thousands of requests/s, a few leaks/s. On a
-  // machine too busy to serve that, say so rather than judge leakscan.
-  const perSecond = (after.requests - before.requests) / 60;
-  assert.ok(perSecond >= 1000, `the fixture served only ${perSecond.toFixed(0)} requests/s while attached (${after.leakedPollers - before.leakedPollers} leaks): the machine is too loaded for this test`);
-  assert.equal(check.code, 1, `${check.stdout}\n${check.stderr}`);
-  const result = await runCli(['diff', out, '--json']);
-  const diff = JSON.parse(result.stdout) as DiffJson;
-  assert.ok(diff.warnings.some((w) => /^the agent watched .* of the time/.test(w)), `the agent sampled: ${diff.warnings.join("; ")}`);
-  const [top] = diff.suspects;
-  assert.equal(top?.anchor?.file, fixture.file, `ranked first: ${top?.key}`);
-  assert.equal(top!.anchor!.line, leakLine(name));
-  assert.ok(top!.score >= 70, `score ${top!.score} (${top!.explanation})`);
-  assert.deepEqual(top!.labels.map((l) => l.labels.resource), ['Timeout: setInterval 5000 ms']);
-  await fixture.stop();
-}));
+test('a busy service leaking a timer on 1 request in 1,000: the default sampled attach finds it with 70 or more, and check fails', () =>
+  withInspectorPort(async () => {
+    const name = 'busy-rare-leak';
+    const fixture = await startNodeFixture(name);
+    running.push(fixture);
+    await sleep(1500);
+    const out = join(dir, name);
+    const before = (await resources(fixture)).counters as { requests: number; leakedPollers: number };
+    const check = await runCli(['check', '--pid', String(fixture.pid), '--out', out], { timeoutMs: 150_000 });
+    const after = (await resources(fixture)).counters as { requests: number; leakedPollers: number };
+    // What the test is about: thousands of requests/s, a few leaks/s. On a
+    // machine too busy to serve that, say so rather than judge leakscan.
+    const perSecond = (after.requests - before.requests) / 60;
+    assert.ok(
+      perSecond >= 1000,
+      `the fixture served only ${perSecond.toFixed(0)} requests/s while attached (${after.leakedPollers - before.leakedPollers} leaks): the machine is too loaded for this test`,
+    );
+    assert.equal(check.code, 1, `${check.stdout}\n${check.stderr}`);
+    const result = await runCli(['diff', out, '--json']);
+    const diff = JSON.parse(result.stdout) as DiffJson;
+    assert.ok(
+      diff.warnings.some((w) => /^the agent watched .* of the time/.test(w)),
+      `the agent sampled: ${diff.warnings.join('; ')}`,
+    );
+    const [top] = diff.suspects;
+    assert.equal(top?.anchor?.file, fixture.file, `ranked first: ${top?.key}`);
+    assert.equal(top!.anchor!.line, leakLine(name));
+    assert.ok(top!.score >= 70, `score ${top!.score} (${top!.explanation})`);
+    assert.deepEqual(
+      top!.labels.map((l) => l.labels.resource),
+      ['Timeout: setInterval 5000 ms'],
+    );
+    await fixture.stop();
+  }));
 
 // Stacks name the compiled file; find the marked line in it.
 const compiled = fileURLToPath(import.meta.url);
-const listenLine = readFileSync(compiled, 'utf8').split('\n').findIndex((line) => line.trimEnd().endsWith('// the listen line')) + 1;
+const listenLine =
+  readFileSync(compiled, 'utf8')
+    .split('\n')
+    .findIndex((line) => line.trimEnd().endsWith('// the listen line')) + 1;
 
 test('a server bound with listen(port, host) is placed at the listen line, not inside node:net', async () => {
   const servers: Server[] = [];

@@ -59,12 +59,27 @@ for (const capture of ['native', 'js'] as const) {
     for (let i = 0; i < RUNS; i++) {
       const out = join(dir, `${capture}-${i}`);
       const result = await runCli([
-        'run', '--track', 'all', ...(capture === 'js' ? ['--no-native'] : []),
-        '--interval', '1', '--count', '4', '--out', out, '--no-html', '--json', '--', process.execPath, nodeFixtureFile('worker-pool'),
+        'run',
+        '--track',
+        'all',
+        ...(capture === 'js' ? ['--no-native'] : []),
+        '--interval',
+        '1',
+        '--count',
+        '4',
+        '--out',
+        out,
+        '--no-html',
+        '--json',
+        '--',
+        process.execPath,
+        nodeFixtureFile('worker-pool'),
       ]);
       const log = readFileSync(join(out, 'program.log'), 'utf8');
       if (result.code !== 0) {
-        failures.push(`run ${i}: exit ${result.code}: ${result.stderr.trim().split('\n').pop()} | program.log: ${log.trim().split('\n').slice(-3).join(' / ')}`);
+        failures.push(
+          `run ${i}: exit ${result.code}: ${result.stderr.trim().split('\n').pop()} | program.log: ${log.trim().split('\n').slice(-3).join(' / ')}`,
+        );
         continue;
       }
       assert.match(result.stderr, capture === 'native' ? /creation stacks: native addon/ : /creation stacks: JavaScript/);
@@ -78,11 +93,27 @@ for (const capture of ['native', 'js'] as const) {
   });
 }
 
-test('run --no-stop: the program keeps running with every inspector closed, its child process\'s too', async () => {
+test("run --no-stop: the program keeps running with every inspector closed, its child process's too", async () => {
   const out = join(dir, 'no-stop');
   const wait = 5;
   const result = await runCli([
-    'run', '--no-stop', '--wait', String(wait), '--track', 'all', '--interval', '1', '--count', '3', '--out', out, '--no-html', '--json', '--', process.execPath, nodeFixtureFile('worker-pool'),
+    'run',
+    '--no-stop',
+    '--wait',
+    String(wait),
+    '--track',
+    'all',
+    '--interval',
+    '1',
+    '--count',
+    '3',
+    '--out',
+    out,
+    '--no-html',
+    '--json',
+    '--',
+    process.execPath,
+    nodeFixtureFile('worker-pool'),
   ]);
   const pid = Number(/left the program running as pid (\d+)/.exec(result.stderr)?.[1]);
   if (pid > 0) leftRunning.push(pid);

@@ -24,7 +24,11 @@ test('the packed tarball installs with --engine-strict and runs leakscan --versi
   const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   const paths = packed.files.map((f) => f.path);
   assert.ok(paths.includes('LICENSE'), 'the licence package.json names is shipped');
-  assert.deepEqual(paths.filter((p) => p.startsWith('native/lib/') || p.startsWith('build/') || p.endsWith('.node')), [], 'no compiled addon in the package');
+  assert.deepEqual(
+    paths.filter((p) => p.startsWith('native/lib/') || p.startsWith('build/') || p.endsWith('.node')),
+    [],
+    'no compiled addon in the package',
+  );
   assert.ok(paths.includes('native/src/leakscan_native.cc') && paths.includes('binding.gyp'), 'the addon can be built from source');
 
   const project = tempDir('leakscan-install-');

@@ -19,13 +19,34 @@ const RUNS = Number(process.env.LEAKSCAN_FUZZ_RUNS ?? 300);
 
 /** Pieces an attacker (or a damaged dump) would put in a function name. */
 const hostile = fc.constantFrom(
-  '</script>', '</SCRIPT ', '</script/', '</scr', 'ipt>', '<!--', '-->', '<script>', '<', '>', '&', '&lt;', '"', "'", '`',
-  '\\', '\\u003c', '\u2028', '\u2029', '\u0000', '\n', '\r', '\u001b[31m', '</title>', '<img src=x onerror=alert(1)>',
+  '</script>',
+  '</SCRIPT ',
+  '</script/',
+  '</scr',
+  'ipt>',
+  '<!--',
+  '-->',
+  '<script>',
+  '<',
+  '>',
+  '&',
+  '&lt;',
+  '"',
+  "'",
+  '`',
+  '\\',
+  '\\u003c',
+  '\u2028',
+  '\u2029',
+  '\u0000',
+  '\n',
+  '\r',
+  '\u001b[31m',
+  '</title>',
+  '<img src=x onerror=alert(1)>',
 );
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
-const untrusted = fc
-  .array(fc.oneof(hostile, loneSurrogate, fc.string({ unit: 'binary', maxLength: 4 })), { maxLength: 12 })
-  .map((pieces) => pieces.join(''));
+const untrusted = fc.array(fc.oneof(hostile, loneSurrogate, fc.string({ unit: 'binary', maxLength: 4 })), { maxLength: 12 }).map((pieces) => pieces.join(''));
 
 /** Where a browser ends a script element's content: the first "</script" followed by whitespace, "/" or ">". */
 function scriptContentEnd(html: string, from: number): number {
@@ -36,7 +57,12 @@ function scriptContentEnd(html: string, from: number): number {
 }
 
 test('jsonForScript: any value parses back unchanged, and holds no "<" and no line separator', () => {
-  const value = fc.oneof(untrusted, fc.array(untrusted), fc.dictionary(untrusted, untrusted, { noNullPrototype: true }), fc.record({ fn: untrusted, labels: fc.dictionary(untrusted, untrusted, { noNullPrototype: true }) }, { noNullPrototype: true }));
+  const value = fc.oneof(
+    untrusted,
+    fc.array(untrusted),
+    fc.dictionary(untrusted, untrusted, { noNullPrototype: true }),
+    fc.record({ fn: untrusted, labels: fc.dictionary(untrusted, untrusted, { noNullPrototype: true }) }, { noNullPrototype: true }),
+  );
   fc.assert(
     fc.property(value, (v) => {
       const json = jsonForScript(v);

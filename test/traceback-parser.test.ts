@@ -80,7 +80,12 @@ test('a dump of exactly 64 MiB is reported as cut by the Go runtime', () => {
 
 test('headers: every field the runtime prints', () => {
   assert.deepEqual(parseHeader('goroutine 7 [chan receive, 12 minutes, locked to thread, synctest bubble 3] {a: b}:'), {
-    id: '7', state: 'chan receive', waitMinutes: 12, lockedToThread: true, bubble: '3', labels: labels({ a: 'b' }),
+    id: '7',
+    state: 'chan receive',
+    waitMinutes: 12,
+    lockedToThread: true,
+    bubble: '3',
+    labels: labels({ a: 'b' }),
   });
   const crash = parseHeader('goroutine 1 gp=0xc000002380 m=0 mp=0x5c4ee0 [running]:');
   assert.equal(crash?.id, '1');

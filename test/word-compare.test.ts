@@ -48,7 +48,11 @@ test('holdsKey answers as a byte-by-byte comparison', () => {
         for (const bytes of keys) {
           for (const where of [at, at + 1, buf.length - bytes.length, buf.length - bytes.length + 1]) {
             if (where < 0) continue;
-            assert.equal(holdsKey(view, where, new PackedKey(bytes)), holdsByteByByte(buf, where, bytes), `offset ${buf.byteOffset & 3}, at ${where}, length ${bytes.length}`);
+            assert.equal(
+              holdsKey(view, where, new PackedKey(bytes)),
+              holdsByteByByte(buf, where, bytes),
+              `offset ${buf.byteOffset & 3}, at ${where}, length ${bytes.length}`,
+            );
           }
         }
       }

@@ -15,21 +15,25 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
 function get() {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/items?page=1', agent }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: '/items?page=1', agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      })
+      .on('error', reject);
   });
 }
 
 let ops = 0;
 const started = performance.now();
-await Promise.all(Array.from({ length: 16 }, async () => {
-  while (performance.now() - started < duration) {
-    await get();
-    ops++;
-  }
-}));
+await Promise.all(
+  Array.from({ length: 16 }, async () => {
+    while (performance.now() - started < duration) {
+      await get();
+      ops++;
+    }
+  }),
+);
 const ms = performance.now() - started;
 agent.destroy();
 server.close();

@@ -34,7 +34,13 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   } else if (line === 'report') {
     const memory = process.memoryUsage();
     process.stdout.write(
-      JSON.stringify({ held: held.length + bus.listenerCount('tick'), maxDelayMs: delay.max / 1e6, p99DelayMs: delay.percentile(99) / 1e6, rssMb: mb(memory.rss), heapUsedMb: mb(memory.heapUsed) }) + '\n',
+      JSON.stringify({
+        held: held.length + bus.listenerCount('tick'),
+        maxDelayMs: delay.max / 1e6,
+        p99DelayMs: delay.percentile(99) / 1e6,
+        rssMb: mb(memory.rss),
+        heapUsedMb: mb(memory.heapUsed),
+      }) + '\n',
     );
   }
 });

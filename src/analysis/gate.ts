@@ -32,10 +32,7 @@ export interface GateOptions {
 
 export const defaultGateOptions: GateOptions = { failScore: 70, scoreMargin: 15, growthMargin: 1, allow: [] };
 
-export type Verdict =
-  | { kind: 'fail'; reason: string }
-  | { kind: 'accepted'; reason: string }
-  | { kind: 'pass' };
+export type Verdict = { kind: 'fail'; reason: string } | { kind: 'accepted'; reason: string } | { kind: 'pass' };
 
 export interface GateResult {
   analysis: Analysis;
@@ -52,12 +49,7 @@ export function runGate(analysis: Analysis, options: GateOptions): GateResult {
   return { analysis, verdicts, failed: verdicts.filter((v) => v.verdict.kind === 'fail').length, options };
 }
 
-function judge(
-  s: Suspect,
-  options: GateOptions,
-  baseline: Map<string, BaselineSite>,
-  allowances: (SiteAllowance & { pattern: RegExp })[],
-): Verdict {
+function judge(s: Suspect, options: GateOptions, baseline: Map<string, BaselineSite>, allowances: (SiteAllowance & { pattern: RegExp })[]): Verdict {
   const perMinute = s.growth?.perMinute ?? 0;
   const allowance = allowances.find((a) => a.pattern.test(s.key));
   const failScore = allowance?.maxScore !== undefined ? allowance.maxScore + 1 : options.failScore;

@@ -102,8 +102,16 @@ export function blockingWeight(state: string): number | undefined {
   const s = state.toLowerCase();
   if (s === 'unknown') return undefined;
   if (s === 'running' || s === 'runnable' || s.startsWith('gc ') || s === 'preempted') return 0;
-  if (s.startsWith('chan receive') || s.startsWith('chan send') || s.startsWith('select') || s.startsWith('sync.') ||
-      s.startsWith('semacquire') || s === 'sync.cond.wait' || s.startsWith('synctest') || s === 'pending') {
+  if (
+    s.startsWith('chan receive') ||
+    s.startsWith('chan send') ||
+    s.startsWith('select') ||
+    s.startsWith('sync.') ||
+    s.startsWith('semacquire') ||
+    s === 'sync.cond.wait' ||
+    s.startsWith('synctest') ||
+    s === 'pending'
+  ) {
     return 1;
   }
   if (s === 'io wait' || s === 'syscall' || s.startsWith('netpoll')) return 0.3;
@@ -374,9 +382,10 @@ function explainStuck(s: Suspect, taskWord: string): string[] {
         : d.idsPerMinute !== undefined && (d.newestId - d.oldestId) / d.idsPerMinute < seriesMinutesOf(s)
           ? `made within about ${formatMinutes((d.newestId - d.oldestId) / d.idsPerMinute)}`
           : `made over ${tenths} of the 10 tenths of the process's ids`;
-    const when = d.idsPerMinute !== undefined
-      ? `, created ${formatAgo(d.oldestMinutesAgo!, d.newestMinutesAgo!)} before the first look at the window's ${formatRate(d.idsPerMinute)} ids/min`
-      : '';
+    const when =
+      d.idsPerMinute !== undefined
+        ? `, created ${formatAgo(d.oldestMinutesAgo!, d.newestMinutesAgo!)} before the first look at the window's ${formatRate(d.idsPerMinute)} ids/min`
+        : '';
     parts.push(`ids ${d.oldestId}–${d.newestId} of ${d.clock}: ${shape}${when}`);
   }
   if (stuck.share >= 0.5) parts.push(`${formatPercent(stuck.share)} of all ${taskWord}`);

@@ -61,7 +61,14 @@ export async function leakCheck(fn: () => unknown, options: LeakCheckOptions = {
   // before the agent starts and is not taken for the function's leak.
   await Promise.resolve();
   // Every resource: a test wants all of them, and the cost is the test's.
-  runInThisContext(agentExpression(agentOptions({ ...defaultAgentSettings, stackDepth: options.stackDepth ?? defaultAgentSettings.stackDepth, track: 'all' }, { watchdogMs: Number.MAX_SAFE_INTEGER })));
+  runInThisContext(
+    agentExpression(
+      agentOptions(
+        { ...defaultAgentSettings, stackDepth: options.stackDepth ?? defaultAgentSettings.stackDepth, track: 'all' },
+        { watchdogMs: Number.MAX_SAFE_INTEGER },
+      ),
+    ),
+  );
   const agent = g[AGENT_KEY]!;
   let data: AgentSnapshot;
   try {
@@ -89,7 +96,8 @@ export async function leakCheck(fn: () => unknown, options: LeakCheckOptions = {
   return {
     ok: leaks.length === 0,
     leaks,
-    toString: () => (leaks.length === 0 ? 'no leaked async resources' : leaks.map((l) => `${l.count} × ${l.type} (${l.state}) created at ${l.site}`).join('\n')),
+    toString: () =>
+      leaks.length === 0 ? 'no leaked async resources' : leaks.map((l) => `${l.count} × ${l.type} (${l.state}) created at ${l.site}`).join('\n'),
   };
 }
 

@@ -8,7 +8,11 @@ export async function analyzeInputs(inputs: readonly string[], options: Analysis
   const files = await expandInputs(inputs);
   const analyzer = new Analyzer(options);
   const progress = new Progress();
-  await forEachSnapshot(files, (snapshot, file) => analyzer.add(snapshot, file), (done, total, file) => progress.update(`reading ${done + 1}/${total}: ${file}`));
+  await forEachSnapshot(
+    files,
+    (snapshot, file) => analyzer.add(snapshot, file),
+    (done, total, file) => progress.update(`reading ${done + 1}/${total}: ${file}`),
+  );
   progress.done();
   return analyzer.finish();
 }

@@ -52,7 +52,10 @@ export function addFleetOptions(command: Command, live: boolean): Command {
     .option('--job <name>', 'only the instances of this Prometheus job')
     .option('--selector <matchers>', `only instances whose series match these PromQL label matchers, e.g. '{job="api",env="prod"}'`)
     .option('--window <duration>', `how much history to pre-screen (default ${FLEET_DEFAULTS.window})`, windowSeconds, windowSeconds(FLEET_DEFAULTS.window))
-    .option('--pprof <template>', "pprof URL when it is not on the scrape address: {host}, {port} and {instance} are filled in, e.g. 'http://{host}:6060/debug/pprof/'")
+    .option(
+      '--pprof <template>',
+      "pprof URL when it is not on the scrape address: {host}, {port} and {instance} are filled in, e.g. 'http://{host}:6060/debug/pprof/'",
+    )
     .option('--instances <list>', 'sample only these instances (comma-separated instance labels)')
     .option('--sample-top <n>', 'sample only the n instances growing fastest in the pre-screen', positiveInt)
     .option('--concurrency <n>', 'instances sampled at once', positiveInt, FLEET_DEFAULTS.concurrency);
@@ -63,7 +66,12 @@ export function addFleetOptions(command: Command, live: boolean): Command {
       .option('--no-sample', 'pre-screen from Prometheus only; send no request to any instance')
       .option('--count <n>', `snapshots per instance (default ${FLEET_DEFAULTS.count})`, positiveInt, FLEET_DEFAULTS.count)
       .option('--interval <duration>', `time between an instance's snapshots (default ${FLEET_DEFAULTS.interval}s)`, positiveSeconds, FLEET_DEFAULTS.interval)
-      .option('--timeout <duration>', `give up on a snapshot request after this long (default ${FLEET_DEFAULTS.timeout})`, positiveSeconds, FLEET_DEFAULTS.timeout)
+      .option(
+        '--timeout <duration>',
+        `give up on a snapshot request after this long (default ${FLEET_DEFAULTS.timeout})`,
+        positiveSeconds,
+        FLEET_DEFAULTS.timeout,
+      )
       .option('-o, --out <dir>', 'where to save the snapshots, one directory per instance (default: a new leakscan-scan-<time> directory)');
   }
   return command;
@@ -74,7 +82,10 @@ export function scanOptionsFrom(flags: FleetFlags, analysis: AnalysisOptions, sa
   if (flags.pprof !== undefined) checkPprofTemplate(flags.pprof);
   if (flags.instances !== undefined && flags.sampleTop !== undefined) throw new InputError('give --instances or --sample-top, not both');
   if (flags.sampleTop !== undefined && flags.prometheus === undefined) throw new InputError('--sample-top ranks by Prometheus history: it needs --prometheus');
-  const names = flags.instances?.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const names = flags.instances
+    ?.split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
   const select: ScanOptions['select'] = !flags.sample
     ? { kind: 'none' }
     : names !== undefined

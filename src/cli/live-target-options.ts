@@ -43,8 +43,15 @@ export function addLiveTargetOptions(command: Command): Command {
 /** How to reach a Node target's inspector when its command line cannot say, and whether one beyond loopback may be used. */
 export function addInspectorOptions(command: Command): Command {
   return command
-    .option('--inspector-port <port>', 'Node: the port the target\'s inspector listens on or opens on (needed when its command line was rewritten, e.g. by process.title)', port)
-    .option('--allow-remote-inspector', 'Node: accept an inspector that listens beyond loopback (--inspect=0.0.0.0): anyone who reaches it can run code in the target');
+    .option(
+      '--inspector-port <port>',
+      "Node: the port the target's inspector listens on or opens on (needed when its command line was rewritten, e.g. by process.title)",
+      port,
+    )
+    .option(
+      '--allow-remote-inspector',
+      'Node: accept an inspector that listens beyond loopback (--inspect=0.0.0.0): anyone who reaches it can run code in the target',
+    );
 }
 
 function port(value: string): number {

@@ -25,13 +25,26 @@ export const NODE_AGENT_FLAG_DEFAULTS: NodeAgentFlags = {
 export function addNodeAgentOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--track <mode>', 'Node: "adaptive" watches in windows when watching all the time would cost more than --agent-budget; "all" always watches (staging, tests)')
+      new Option(
+        '--track <mode>',
+        'Node: "adaptive" watches in windows when watching all the time would cost more than --agent-budget; "all" always watches (staging, tests)',
+      )
         .choices(['adaptive', 'all'])
         .default(NODE_AGENT_FLAG_DEFAULTS.track),
     )
-    .option('--agent-budget <percent>', 'Node, adaptive: the share of one CPU core the agent may cost on average', percent, NODE_AGENT_FLAG_DEFAULTS.agentBudget)
+    .option(
+      '--agent-budget <percent>',
+      'Node, adaptive: the share of one CPU core the agent may cost on average',
+      percent,
+      NODE_AGENT_FLAG_DEFAULTS.agentBudget,
+    )
     .option('--no-native', 'Node: capture stacks in JavaScript even where the native addon is built for the target')
-    .option('--max-tracked <n>', 'Node: live resources the agent tracks one by one before folding the oldest into counts', positiveInt, NODE_AGENT_FLAG_DEFAULTS.maxTracked)
+    .option(
+      '--max-tracked <n>',
+      'Node: live resources the agent tracks one by one before folding the oldest into counts',
+      positiveInt,
+      NODE_AGENT_FLAG_DEFAULTS.maxTracked,
+    )
     .option('--stack-depth <n>', 'Node: frames captured per creation stack', positiveInt, NODE_AGENT_FLAG_DEFAULTS.stackDepth);
 }
 

@@ -12,7 +12,8 @@ export function positiveInt(value: string): number {
 /** A positive duration in seconds, written as Go writes it ("5s", "1m30s", "500ms") or in plain seconds ("5"). */
 export function positiveSeconds(value: string): number {
   const n = parseDurationSeconds(value);
-  if (n === undefined || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a duration such as 5s, 1m30s or 500ms, or a number of seconds');
+  if (n === undefined || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('expected a duration such as 5s, 1m30s or 500ms, or a number of seconds');
   return n;
 }
 

@@ -110,14 +110,16 @@ export async function instancesFromFileSd(file: string, filter: InstanceFilter):
     const where = `--targets ${file}, group ${g + 1}`;
     if (typeof group !== 'object' || group === null) throw new InputError(`${where}: not an object`);
     const { targets, labels = {} } = group as { targets?: unknown; labels?: unknown };
-    if (!Array.isArray(targets) || !targets.every((t) => typeof t === 'string')) throw new InputError(`${where}: "targets" must be a list of "host:port" strings`);
+    if (!Array.isArray(targets) || !targets.every((t) => typeof t === 'string'))
+      throw new InputError(`${where}: "targets" must be a list of "host:port" strings`);
     if (typeof labels !== 'object' || labels === null || Array.isArray(labels) || !Object.values(labels).every((v) => typeof v === 'string')) {
       throw new InputError(`${where}: "labels" must map names to strings`);
     }
     const groupLabels = labels as Labels;
     const scheme = groupLabels.__scheme__ === 'https' ? 'https' : 'http';
     for (const address of targets as string[]) {
-      if (!/^[A-Za-z0-9.\-_]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/.test(address)) throw new InputError(`${where}: "${address.slice(0, 100)}" is not host:port`);
+      if (!/^[A-Za-z0-9.\-_]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/.test(address))
+        throw new InputError(`${where}: "${address.slice(0, 100)}" is not host:port`);
       const visible = Object.fromEntries(Object.entries(groupLabels).filter(([k]) => !k.startsWith('__')));
       const instance: FleetInstance = {
         job: visible.job ?? 'file_sd',

@@ -110,7 +110,9 @@ export async function prescreen(api: PrometheusApi, filter: InstanceFilter, wind
   for (const s of node) histories.set(keyOf(s), history(s, 'node', NODE_METRICS.join(' + '), startsBy.get(keyOf(s))));
   // An instance with both (a Go binary that also exports nodejs_* names) is read as Go.
   for (const s of go) histories.set(keyOf(s), history(s, 'go', GO_METRIC, startsBy.get(keyOf(s))));
-  const instances = [...histories.values()].sort((a, b) => Number(b.growing) - Number(a.growing) || b.perHour - a.perHour || a.instance.localeCompare(b.instance));
+  const instances = [...histories.values()].sort(
+    (a, b) => Number(b.growing) - Number(a.growing) || b.perHour - a.perHour || a.instance.localeCompare(b.instance),
+  );
   return { window: { start, end, step }, instances, jobs: rankJobs(instances) };
 }
 

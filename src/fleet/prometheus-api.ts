@@ -158,7 +158,9 @@ export class PrometheusApi {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new TargetError(`${url.origin}${url.pathname} answered ${response.status} with something that is not JSON: is --prometheus the Prometheus server's URL?`);
+      throw new TargetError(
+        `${url.origin}${url.pathname} answered ${response.status} with something that is not JSON: is --prometheus the Prometheus server's URL?`,
+      );
     }
     if (!isObject(body)) throw this.garbage('the answer is not an object');
     if (body.status === 'error') {
@@ -223,7 +225,8 @@ async function readLimited(response: Response, maxBytes: number): Promise<string
 
 function unreachable(error: unknown, url: URL, timeoutMs: number): TargetError {
   const e = error as Error & { cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return new TargetError(`no complete answer from Prometheus at ${url.origin} within ${timeoutMs / 1000}s`);
+  if (e.name === 'TimeoutError' || e.name === 'AbortError')
+    return new TargetError(`no complete answer from Prometheus at ${url.origin} within ${timeoutMs / 1000}s`);
   const code = e.cause?.code;
   if (code === 'ECONNREFUSED') return new TargetError(`cannot connect to Prometheus at ${url.host}: connection refused`);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new TargetError(`cannot resolve Prometheus host ${url.hostname}`);

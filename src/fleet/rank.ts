@@ -87,9 +87,10 @@ export function rankFleet(samples: readonly InstanceSample[], histories: (s: Ins
     const best = seen[0]!.suspect;
     const leakingScores = seen.filter((s) => s.suspect.score >= LEAKING_SCORE || s.suspect.confirmed).map((s) => s.suspect.score);
     const breadth = sampled.length > 0 ? leakingScores.length / sampled.length : 0;
-    const score = leakingScores.length > 0
-      ? Math.round((leakingScores.reduce((a, b) => a + b, 0) / leakingScores.length) * (0.75 + 0.25 * breadth))
-      : Math.round(best.score * 0.5);
+    const score =
+      leakingScores.length > 0
+        ? Math.round((leakingScores.reduce((a, b) => a + b, 0) / leakingScores.length) * (0.75 + 0.25 * breadth))
+        : Math.round(best.score * 0.5);
     const confirmed = seen.some((s) => s.suspect.confirmed);
     const instances = seen.map(({ suspect, sample, sampledScore }) => siteOn(suspect, sampledScore, sample, histories(sample)));
     const explanation = explainFleet(leakingScores.length, seen.length, sampled.length, instances, best);
@@ -145,7 +146,9 @@ function explainFleet(leaking: number, seenOn: number, sampled: number, instance
   if (growingInHistory.length > 0) {
     const fastest = Math.max(...growingInHistory.map((i) => i.history!.perHour));
     const backed = growingInHistory.filter((i) => i.historyBacked).length;
-    parts.push(`${growingInHistory.length} of them also grow in Prometheus's history (up to ${signed(fastest)}/h${backed > 0 ? `; on ${backed} that history is what scores it` : ''})`);
+    parts.push(
+      `${growingInHistory.length} of them also grow in Prometheus's history (up to ${signed(fastest)}/h${backed > 0 ? `; on ${backed} that history is what scores it` : ''})`,
+    );
   }
   parts.push(`on the strongest: ${best.explanation}`);
   return parts.join('; ');

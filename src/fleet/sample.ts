@@ -80,7 +80,9 @@ export async function sampleInstances(
     const dir = join(plan.outDir, `${String(index + 1).padStart(3, '0')}-${safeName(instance.job)}-${safeName(instance.instance)}`);
     const result = await sampleOne(instance, pprofUrl, dir, plan);
     done++;
-    say(`[${done}/${targets.length}] ${instance.instance} (${instance.job}): ${result.sample.status === 'sampled' ? `${result.sample.snapshots} snapshots` : `failed: ${result.sample.error}`}`);
+    say(
+      `[${done}/${targets.length}] ${instance.instance} (${instance.job}): ${result.sample.status === 'sampled' ? `${result.sample.snapshots} snapshots` : `failed: ${result.sample.error}`}`,
+    );
     const top = result.analysis?.suspects[0]?.score ?? -1;
     if (result.analysis && top > bestScore) {
       bestScore = top;
@@ -122,7 +124,7 @@ async function sampleOne(instance: FleetInstance, pprofUrl: string, dir: string,
     throw error;
   }
   if (result.stoppedBy instanceof LeakscanError || snapshots < 2) {
-    const why = result.stoppedBy instanceof LeakscanError ? result.stoppedBy.message : skips[skips.length - 1] ?? 'fewer than two snapshots';
+    const why = result.stoppedBy instanceof LeakscanError ? result.stoppedBy.message : (skips[skips.length - 1] ?? 'fewer than two snapshots');
     return { sample: { ...base, snapshots, error: snapshots > 0 ? `${why} (after ${snapshots} snapshot${snapshots === 1 ? '' : 's'})` : why } };
   }
   const analysis = analyzer.finish();

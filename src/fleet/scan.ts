@@ -62,10 +62,10 @@ export async function scanFleet(options: ScanOptions): Promise<ScanResult> {
   const { say } = options;
   if (options.prometheus === undefined && options.targetsFile === undefined) throw new InputError('give --prometheus <url> or --targets <file_sd.json>');
   const api = options.prometheus !== undefined ? new PrometheusApi(options.prometheus) : undefined;
-  const instances = options.targetsFile !== undefined
-    ? await instancesFromFileSd(options.targetsFile, options.filter)
-    : await instancesFromPrometheus(api!, options.filter);
-  const what = options.filter.job !== undefined ? ` of job ${options.filter.job}` : options.filter.selector !== undefined ? ` matching ${options.filter.selector}` : '';
+  const instances =
+    options.targetsFile !== undefined ? await instancesFromFileSd(options.targetsFile, options.filter) : await instancesFromPrometheus(api!, options.filter);
+  const what =
+    options.filter.job !== undefined ? ` of job ${options.filter.job}` : options.filter.selector !== undefined ? ` matching ${options.filter.selector}` : '';
   if (instances.length === 0) throw new InputError(`no instances${what} ${api ? `among ${api.base.origin}'s active targets` : `in ${options.targetsFile}`}`);
   say(`${instances.length} instance${instances.length === 1 ? '' : 's'}${what} from ${api ? api.base.origin : options.targetsFile}`);
 
@@ -78,11 +78,18 @@ export async function scanFleet(options: ScanOptions): Promise<ScanResult> {
 
   const { chosen, skipped } = choose(instances, history, options);
   if (chosen.length > 0) {
-    say(`sampling ${chosen.length} instance${chosen.length === 1 ? '' : 's'}: ${options.plan.count} snapshots ${options.plan.intervalSeconds}s apart, ${options.plan.concurrency} at a time, into ${options.plan.outDir}`);
+    say(
+      `sampling ${chosen.length} instance${chosen.length === 1 ? '' : 's'}: ${options.plan.count} snapshots ${options.plan.intervalSeconds}s apart, ${options.plan.concurrency} at a time, into ${options.plan.outDir}`,
+    );
   }
-  const sampling = chosen.length > 0
-    ? await sampleInstances(chosen.map((instance) => ({ instance, pprofUrl: pprofUrlOf(instance, options.pprofTemplate) })), { ...options.plan, analysis: options.analysis }, say)
-    : { samples: [] };
+  const sampling =
+    chosen.length > 0
+      ? await sampleInstances(
+          chosen.map((instance) => ({ instance, pprofUrl: pprofUrlOf(instance, options.pprofTemplate) })),
+          { ...options.plan, analysis: options.analysis },
+          say,
+        )
+      : { samples: [] };
   const byKey = new Map<string, InstanceHistory>((history?.instances ?? []).map((h) => [instanceKey(h), h]));
   const suspects = rankFleet(sampling.samples, (s) => byKey.get(instanceKey(s.instance)));
   const result: ScanResult = {
@@ -102,7 +109,12 @@ export async function scanFleet(options: ScanOptions): Promise<ScanResult> {
     durationMs: Date.now() - startedAt,
   };
   if (sampling.exemplar) {
-    result.gateAnalysis = { series: sampling.exemplar.series, suspects: suspects.map((s) => s.suspect), first: sampling.exemplar.first, last: sampling.exemplar.last };
+    result.gateAnalysis = {
+      series: sampling.exemplar.series,
+      suspects: suspects.map((s) => s.suspect),
+      first: sampling.exemplar.first,
+      last: sampling.exemplar.last,
+    };
   }
   return result;
 }
@@ -133,7 +145,12 @@ function choose(instances: FleetInstance[], history: Prescreen | undefined, opti
   }
   const picked = new Set(chosen);
   for (const i of candidates) {
-    if (!picked.has(i)) skipped.push({ instance: i, reason: 'not-selected', detail: select.kind === 'none' ? 'sampling was turned off (--no-sample)' : 'not selected for sampling' });
+    if (!picked.has(i))
+      skipped.push({
+        instance: i,
+        reason: 'not-selected',
+        detail: select.kind === 'none' ? 'sampling was turned off (--no-sample)' : 'not selected for sampling',
+      });
   }
   return { chosen, skipped };
 }

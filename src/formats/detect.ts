@@ -49,7 +49,10 @@ export async function snapshotFromChunks(chunks: AsyncIterable<Buffer>, options:
 
 async function fromPlainBytes(reader: PeekReader, options: DetectOptions): Promise<Snapshot> {
   const head = await reader.peek(512);
-  const text = head.toString('latin1').replace(/^\uFEFF/, '').trimStart();
+  const text = head
+    .toString('latin1')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   const { name } = options;
   if (head.length === 0) throw new InputError(`${name}: the input is empty`);
   if (text.startsWith('{')) {

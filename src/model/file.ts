@@ -24,9 +24,7 @@ export function snapshotFromJson(value: unknown, name: string): Snapshot {
     throw new InputError(`${name}: snapshot has no valid version`);
   }
   if (s.version > SNAPSHOT_VERSION) {
-    throw new InputError(
-      `${name}: snapshot format version ${s.version} is newer than this leakscan reads (${SNAPSHOT_VERSION}); upgrade leakscan`,
-    );
+    throw new InputError(`${name}: snapshot format version ${s.version} is newer than this leakscan reads (${SNAPSHOT_VERSION}); upgrade leakscan`);
   }
   if (s.runtime !== 'go' && s.runtime !== 'node') throw new InputError(`${name}: unknown runtime ${JSON.stringify(s.runtime)}`);
   if (!Array.isArray(s.frames) || !Array.isArray(s.stacks) || !Array.isArray(s.tasks)) {

@@ -45,7 +45,15 @@ export interface DiffJson {
       state: string;
       meaning: number;
       share: number;
-      dating: null | { oldestId: number; newestId: number; clock: number; oldestMinutesAgo: number | null; newestMinutesAgo: number | null; startedWithProcess: boolean; spread: number };
+      dating: null | {
+        oldestId: number;
+        newestId: number;
+        clock: number;
+        oldestMinutesAgo: number | null;
+        newestMinutesAgo: number | null;
+        startedWithProcess: boolean;
+        spread: number;
+      };
     };
     labels: { labels: Record<string, string>; count: number }[];
   }[];
@@ -87,24 +95,30 @@ export function diffJson(analysis: Analysis, options: { top: number; minScore: n
         stack: s.site.exampleStack,
         maxWaitMinutes: s.site.maxWaitMinutes ?? null,
         evidence: s.evidence,
-        stuck: s.stuck === undefined ? null : {
-          count: s.stuck.count,
-          looks: s.stuck.looks,
-          minutes: s.stuck.minutes,
-          noProgress: s.stuck.noProgress,
-          state: s.stuck.state,
-          meaning: s.stuck.meaning,
-          share: s.stuck.share,
-          dating: s.stuck.dating === undefined ? null : {
-            oldestId: s.stuck.dating.oldestId,
-            newestId: s.stuck.dating.newestId,
-            clock: s.stuck.dating.clock,
-            oldestMinutesAgo: s.stuck.dating.oldestMinutesAgo ?? null,
-            newestMinutesAgo: s.stuck.dating.newestMinutesAgo ?? null,
-            startedWithProcess: s.stuck.dating.startedWithProcess,
-            spread: s.stuck.dating.spread,
-          },
-        },
+        stuck:
+          s.stuck === undefined
+            ? null
+            : {
+                count: s.stuck.count,
+                looks: s.stuck.looks,
+                minutes: s.stuck.minutes,
+                noProgress: s.stuck.noProgress,
+                state: s.stuck.state,
+                meaning: s.stuck.meaning,
+                share: s.stuck.share,
+                dating:
+                  s.stuck.dating === undefined
+                    ? null
+                    : {
+                        oldestId: s.stuck.dating.oldestId,
+                        newestId: s.stuck.dating.newestId,
+                        clock: s.stuck.dating.clock,
+                        oldestMinutesAgo: s.stuck.dating.oldestMinutesAgo ?? null,
+                        newestMinutesAgo: s.stuck.dating.newestMinutesAgo ?? null,
+                        startedWithProcess: s.stuck.dating.startedWithProcess,
+                        spread: s.stuck.dating.spread,
+                      },
+              },
         labels: s.site.labels.slice(0, 5).map(({ labels, count }) => ({ labels, count })),
       })),
     warnings: series.warnings,

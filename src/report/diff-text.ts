@@ -23,8 +23,9 @@ export function renderDiff(analysis: Analysis, options: DiffTextOptions): string
   const n = series.times.length;
   const taskWord = series.runtime === 'go' ? 'goroutine' : 'async resource';
   const span = n > 1 ? ` over ${formatDuration(series.times[n - 1]! - series.times[0]!)}` : '';
-  out.push(chalk.bold(`${series.runtime}: ${plural(n, 'snapshot')}${span}`) +
-    chalk.dim(` (${formatTime(series.times[0]!)} to ${formatTime(series.times[n - 1]!)})`));
+  out.push(
+    chalk.bold(`${series.runtime}: ${plural(n, 'snapshot')}${span}`) + chalk.dim(` (${formatTime(series.times[0]!)} to ${formatTime(series.times[n - 1]!)})`),
+  );
   out.push(`${plural(series.totals[0]!, taskWord)} at first, ${series.totals[n - 1]!.toLocaleString('en-US')} at last ${sparkline(series.totals)}`);
   if (n < 2) out.push(chalk.yellow('one snapshot: growth is unknown, so scores are capped at 50; take more snapshots over time'));
   for (const warning of series.warnings) out.push(chalk.yellow(`warning: ${safeText(warning)}`));
@@ -47,7 +48,9 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number, width: numb
   const coloured = s.score >= 70 ? chalk.red.bold(scoreText) : s.score >= 30 ? chalk.yellow(scoreText) : chalk.dim(scoreText);
   const last = s.site.counts[s.site.counts.length - 1]!;
   const site = s.site.anchor ? describeFrame(s.site.anchor) : s.key;
-  lines.push(`${padStart(`#${rank}`, 4)} ${coloured}  ${sparkline(s.site.counts)} ${padStart(last.toLocaleString('en-US'), 6)}  ${site}${s.confirmed ? chalk.red.bold('  LEAKED') : ''}`);
+  lines.push(
+    `${padStart(`#${rank}`, 4)} ${coloured}  ${sparkline(s.site.counts)} ${padStart(last.toLocaleString('en-US'), 6)}  ${site}${s.confirmed ? chalk.red.bold('  LEAKED') : ''}`,
+  );
   const indent = '      ';
   lines.push(wrapText(safeText(s.explanation), indent, width));
   if (s.site.createdBy) lines.push(`${indent}${chalk.dim('created by')} ${describeFrame(s.site.createdBy)}`);
@@ -57,7 +60,9 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number, width: numb
   for (const frame of userFrames) lines.push(`${indent}${chalk.dim('  in')} ${describeFrame(frame)}`);
   const topLabels = s.site.labels[0];
   if (topLabels) {
-    const text = Object.entries(topLabels.labels).map(([k, v]) => `${k}=${v}`).join(' ');
+    const text = Object.entries(topLabels.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     lines.push(`${indent}${chalk.dim('labels')} ${safeText(text)}`);
   }
   return lines.join('\n');

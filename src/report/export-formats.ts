@@ -102,7 +102,13 @@ export function collapsedStacks(snapshot: Snapshot, keep: TaskFilter = keepAll):
   const lines = new Map<string, number>();
   for (const [stackIndex, count] of counts) {
     const stack = snapshot.stacks[stackIndex] ?? [];
-    const folded = stack.length === 0 ? '(no stack)' : [...stack].reverse().map((i) => foldedName(snapshot.frames[i]!, snapshot.runtime)).join(';');
+    const folded =
+      stack.length === 0
+        ? '(no stack)'
+        : [...stack]
+            .reverse()
+            .map((i) => foldedName(snapshot.frames[i]!, snapshot.runtime))
+            .join(';');
     lines.set(folded, (lines.get(folded) ?? 0) + count);
   }
   return [...lines].map(([folded, count]) => `${folded} ${count}\n`).join('');

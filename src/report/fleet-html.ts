@@ -21,19 +21,25 @@ export function escapeHtml(text: string): string {
 export function renderFleetHtml(result: ScanResult): string {
   const sampled = result.samples.filter((s) => s.status === 'sampled').slice(0, MAX_COLUMNS);
   const sites = result.suspects.filter((s) => s.score > 0 || s.confirmed).slice(0, MAX_SITES);
-  const head = sampled.map((s) => `<th class="inst" title="${escapeHtml(`${s.instance.job} ${s.instance.instance}`)}"><span>${escapeHtml(s.instance.instance)}</span></th>`).join('');
-  const rows = sites.map((site, i) => {
-    const byInstance = new Map(site.instances.map((x) => [`${x.job}\u0000${x.instance}`, x]));
-    const anchor = site.suspect.site.anchor;
-    const where = anchor ? `${anchor.fn}${anchor.file ? `  ${baseName(anchor.file)}:${anchor.line}` : ''}` : site.key;
-    const cells = sampled.map((s) => {
-      const x = byInstance.get(`${s.instance.job}\u0000${s.instance.instance}`);
-      if (x === undefined) return '<td class="none">·</td>';
-      const title = `${x.instance}: score ${x.score}, ${x.first} → ${x.last}, ${x.perMinute}/min${x.history ? `; Prometheus ${x.history.growth} (${x.history.perHour}/h, ${x.history.restarts} restarts)` : ''}`;
-      return `<td class="${band(x.score)}" title="${escapeHtml(title)}">${x.score}</td>`;
-    }).join('');
-    return `<tr><td class="rank">${i + 1}</td><td class="score ${band(site.score)}">${site.score}</td><th class="site" title="${escapeHtml(site.explanation)}">${escapeHtml(where)}<div class="why">${escapeHtml(site.explanation)}</div></th>${cells}</tr>`;
-  }).join('\n');
+  const head = sampled
+    .map((s) => `<th class="inst" title="${escapeHtml(`${s.instance.job} ${s.instance.instance}`)}"><span>${escapeHtml(s.instance.instance)}</span></th>`)
+    .join('');
+  const rows = sites
+    .map((site, i) => {
+      const byInstance = new Map(site.instances.map((x) => [`${x.job}\u0000${x.instance}`, x]));
+      const anchor = site.suspect.site.anchor;
+      const where = anchor ? `${anchor.fn}${anchor.file ? `  ${baseName(anchor.file)}:${anchor.line}` : ''}` : site.key;
+      const cells = sampled
+        .map((s) => {
+          const x = byInstance.get(`${s.instance.job}\u0000${s.instance.instance}`);
+          if (x === undefined) return '<td class="none">·</td>';
+          const title = `${x.instance}: score ${x.score}, ${x.first} → ${x.last}, ${x.perMinute}/min${x.history ? `; Prometheus ${x.history.growth} (${x.history.perHour}/h, ${x.history.restarts} restarts)` : ''}`;
+          return `<td class="${band(x.score)}" title="${escapeHtml(title)}">${x.score}</td>`;
+        })
+        .join('');
+      return `<tr><td class="rank">${i + 1}</td><td class="score ${band(site.score)}">${site.score}</td><th class="site" title="${escapeHtml(site.explanation)}">${escapeHtml(where)}<div class="why">${escapeHtml(site.explanation)}</div></th>${cells}</tr>`;
+    })
+    .join('\n');
   const failed = result.samples.filter((s) => s.status === 'failed');
   const notes = [
     ...failed.map((f) => `${f.instance.instance} (${f.instance.job}): skipped: ${f.error ?? 'failed'}`),
@@ -69,7 +75,9 @@ ${instanceTable(result)}
 function instanceTable(result: ScanResult): string {
   const rows = [
     ...result.samples.map((s) => [s.instance, s.status === 'sampled' ? `sampled (${s.snapshots} snapshots)` : `failed: ${s.error ?? ''}`] as const),
-    ...result.skipped.map((s) => [s.instance, s.reason === 'node' ? 'pre-screened only (Node)' : s.reason === 'down' ? 'down in Prometheus' : 'not sampled'] as const),
+    ...result.skipped.map(
+      (s) => [s.instance, s.reason === 'node' ? 'pre-screened only (Node)' : s.reason === 'down' ? 'down in Prometheus' : 'not sampled'] as const,
+    ),
   ].map(([i, status]) => `<tr><td>${escapeHtml(i.job)}</td><td>${escapeHtml(i.instance)}</td><td>${escapeHtml(status)}</td></tr>`);
   return `<h2>Instances</h2>\n<table id="instances"><thead><tr><th>job</th><th>instance</th><th>sampling</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -93,11 +101,13 @@ function historyChart(result: ScanResult): string {
   const x = (t: number) => (left + ((t - p.window.start) / span) * (width - left - 10)).toFixed(1);
   const y = (v: number) => (height - bottom - (v / max) * (height - bottom - 10)).toFixed(1);
   const ordered = [...p.instances].sort((a, b) => Number(a.growing) - Number(b.growing));
-  const lines = ordered.map((h, i) => {
-    const colour = h.growing ? PALETTE[i % PALETTE.length]! : '#bbb';
-    const points = h.chart.map(([t, v]) => `${x(t)},${y(v)}`).join(' ');
-    return `<polyline class="history" data-instance="${escapeHtml(h.instance)}" fill="none" stroke="${colour}" stroke-width="${h.growing ? 1.6 : 1}" points="${points}"><title>${escapeHtml(`${h.job} ${h.instance}: ${h.runtime}, now ${h.now}, growth ${h.growth} (${h.perHour}/h), ${h.restarts} restarts`)}</title></polyline>`;
-  }).join('\n');
+  const lines = ordered
+    .map((h, i) => {
+      const colour = h.growing ? PALETTE[i % PALETTE.length]! : '#bbb';
+      const points = h.chart.map(([t, v]) => `${x(t)},${y(v)}`).join(' ');
+      return `<polyline class="history" data-instance="${escapeHtml(h.instance)}" fill="none" stroke="${colour}" stroke-width="${h.growing ? 1.6 : 1}" points="${points}"><title>${escapeHtml(`${h.job} ${h.instance}: ${h.runtime}, now ${h.now}, growth ${h.growth} (${h.perHour}/h), ${h.restarts} restarts`)}</title></polyline>`;
+    })
+    .join('\n');
   const time = (t: number) => new Date(t * 1000).toISOString().slice(11, 16);
   const metrics = [...new Set(p.instances.map((h) => h.metric))].join('; ');
   return `<h2>Task count per instance (Prometheus: ${escapeHtml(metrics)})</h2>

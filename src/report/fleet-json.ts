@@ -17,26 +17,36 @@ export function fleetJson(result: ScanResult, options: { top: number }) {
     },
     startedAt: new Date(result.startedAt).toISOString(),
     durationMs: result.durationMs,
-    prescreen: p === undefined ? null : {
-      start: p.window.start,
-      end: p.window.end,
-      step: p.window.step,
-      jobs: p.jobs,
-      instances: p.instances.map((h) => ({
-        job: h.job,
-        instance: h.instance,
-        runtime: h.runtime,
-        metric: h.metric,
-        now: h.now,
-        growth: h.growth,
-        perHour: h.perHour,
-        restarts: h.restarts,
-        growing: h.growing,
-        growingSince: h.growingSince ?? null,
-        segments: h.segments.map((s) => ({ startTime: s.startTime ?? null, from: s.from, to: s.to, first: s.first, last: s.last, growth: Math.round(s.growth * 10) / 10 })),
-        chart: h.chart,
-      })),
-    },
+    prescreen:
+      p === undefined
+        ? null
+        : {
+            start: p.window.start,
+            end: p.window.end,
+            step: p.window.step,
+            jobs: p.jobs,
+            instances: p.instances.map((h) => ({
+              job: h.job,
+              instance: h.instance,
+              runtime: h.runtime,
+              metric: h.metric,
+              now: h.now,
+              growth: h.growth,
+              perHour: h.perHour,
+              restarts: h.restarts,
+              growing: h.growing,
+              growingSince: h.growingSince ?? null,
+              segments: h.segments.map((s) => ({
+                startTime: s.startTime ?? null,
+                from: s.from,
+                to: s.to,
+                first: s.first,
+                last: s.last,
+                growth: Math.round(s.growth * 10) / 10,
+              })),
+              chart: h.chart,
+            })),
+          },
     instances: [
       ...result.samples.map((s) => ({
         job: s.instance.job,

@@ -21,10 +21,16 @@ export function renderFleetText(result: ScanResult, options: FleetTextOptions): 
     } else {
       out.push(chalk.dim(`  ${padEnd('job', 16)} ${padStart('instances', 9)} ${padStart('growing', 7)} ${padStart('median/h', 9)}`));
       for (const j of p.jobs) {
-        out.push(`  ${padEnd(safeText(j.job), 16)} ${padStart(String(j.instances), 9)} ${padStart(String(j.growing), 7)} ${padStart(signed(j.medianPerHour), 9)}`);
+        out.push(
+          `  ${padEnd(safeText(j.job), 16)} ${padStart(String(j.instances), 9)} ${padStart(String(j.growing), 7)} ${padStart(signed(j.medianPerHour), 9)}`,
+        );
       }
       out.push('');
-      out.push(chalk.dim(`  ${padEnd('instance', 22)} ${padEnd('job', 12)} ${padEnd('runtime', 7)} ${padStart('now', 6)} ${padStart('growth', 8)} ${padStart('/hour', 8)} ${padStart('restarts', 8)}  history`));
+      out.push(
+        chalk.dim(
+          `  ${padEnd('instance', 22)} ${padEnd('job', 12)} ${padEnd('runtime', 7)} ${padStart('now', 6)} ${padStart('growth', 8)} ${padStart('/hour', 8)} ${padStart('restarts', 8)}  history`,
+        ),
+      );
       for (const h of p.instances) {
         const line = `  ${padEnd(safeText(h.instance), 22)} ${padEnd(safeText(h.job), 12)} ${padEnd(h.runtime, 7)} ${padStart(String(Math.round(h.now)), 6)} ${padStart(signed(h.growth), 8)} ${padStart(signed(h.perHour), 8)} ${padStart(String(h.restarts), 8)}  ${sparkline(h.chart.map(([, v]) => v))}`;
         out.push(h.growing ? chalk.red(line) : line);
@@ -36,19 +42,30 @@ export function renderFleetText(result: ScanResult, options: FleetTextOptions): 
   const sampled = result.samples.filter((s) => s.status === 'sampled');
   const failed = result.samples.filter((s) => s.status === 'failed');
   if (result.samples.length > 0) {
-    out.push(chalk.bold(`Sampled ${result.samples.length} instance${result.samples.length === 1 ? '' : 's'} (${result.plan.count} snapshots ${result.plan.intervalSeconds}s apart): ${sampled.length} read, ${failed.length} failed`));
+    out.push(
+      chalk.bold(
+        `Sampled ${result.samples.length} instance${result.samples.length === 1 ? '' : 's'} (${result.plan.count} snapshots ${result.plan.intervalSeconds}s apart): ${sampled.length} read, ${failed.length} failed`,
+      ),
+    );
   }
   for (const f of failed) out.push(chalk.yellow(`  ${safeText(f.instance.instance)} (${safeText(f.instance.job)}): skipped: ${safeText(f.error ?? 'failed')}`));
   const nodes = result.skipped.filter((s) => s.reason === 'node');
   if (nodes.length > 0) {
-    out.push(chalk.yellow(`  ${nodes.length} Node instance${nodes.length === 1 ? '' : 's'} (${nodes.map((n) => safeText(n.instance.instance)).join(', ')}): pre-screened only.`));
+    out.push(
+      chalk.yellow(
+        `  ${nodes.length} Node instance${nodes.length === 1 ? '' : 's'} (${nodes.map((n) => safeText(n.instance.instance)).join(', ')}): pre-screened only.`,
+      ),
+    );
     out.push(chalk.dim(`  ${nodes[0]!.detail}`));
   }
   for (const d of result.skipped.filter((s) => s.reason === 'down')) {
     out.push(chalk.yellow(`  ${safeText(d.instance.instance)} (${safeText(d.instance.job)}): not sampled: ${safeText(d.detail)}`));
   }
   const notSelected = result.skipped.filter((s) => s.reason === 'not-selected').length;
-  if (notSelected > 0) out.push(chalk.dim(`  ${notSelected} instance${notSelected === 1 ? '' : 's'} not sampled (${result.skipped.find((s) => s.reason === 'not-selected')!.detail})`));
+  if (notSelected > 0)
+    out.push(
+      chalk.dim(`  ${notSelected} instance${notSelected === 1 ? '' : 's'} not sampled (${result.skipped.find((s) => s.reason === 'not-selected')!.detail})`),
+    );
 
   if (result.samples.length > 0) {
     const shown = result.suspects.filter((s) => s.score > 0).slice(0, options.top);
@@ -60,11 +77,20 @@ export function renderFleetText(result: ScanResult, options: FleetTextOptions): 
       for (const [i, s] of shown.entries()) {
         const anchor = s.suspect.site.anchor;
         const colour = s.score >= 70 ? chalk.red.bold : s.score >= 30 ? chalk.yellow : chalk.white;
-        out.push('', `${padStart(String(i + 1), 2)}. ${colour(`score ${padStart(String(s.score), 3)}`)}  ${anchor ? describeFrame(anchor) : safeText(s.key)}${s.confirmed ? chalk.red('  (confirmed leaked by the Go runtime)') : ''}`);
+        out.push(
+          '',
+          `${padStart(String(i + 1), 2)}. ${colour(`score ${padStart(String(s.score), 3)}`)}  ${anchor ? describeFrame(anchor) : safeText(s.key)}${s.confirmed ? chalk.red('  (confirmed leaked by the Go runtime)') : ''}`,
+        );
         out.push(`    ${safeText(s.explanation)}`);
         for (const inst of s.instances.slice(0, options.instances)) {
-          const prom = inst.history ? `  Prometheus ${signed(inst.history.growth)} (${signed(inst.history.perHour)}/h, ${inst.history.restarts} restart${inst.history.restarts === 1 ? '' : 's'})` : '';
-          out.push(chalk.dim(`    ${padEnd(safeText(inst.instance), 22)} score ${padStart(String(inst.score), 3)}  ${padStart(String(inst.first), 5)} → ${padEnd(String(inst.last), 6)} ${padStart(signed(inst.perMinute), 6)}/min${prom}`));
+          const prom = inst.history
+            ? `  Prometheus ${signed(inst.history.growth)} (${signed(inst.history.perHour)}/h, ${inst.history.restarts} restart${inst.history.restarts === 1 ? '' : 's'})`
+            : '';
+          out.push(
+            chalk.dim(
+              `    ${padEnd(safeText(inst.instance), 22)} score ${padStart(String(inst.score), 3)}  ${padStart(String(inst.first), 5)} → ${padEnd(String(inst.last), 6)} ${padStart(signed(inst.perMinute), 6)}/min${prom}`,
+            ),
+          );
         }
         if (s.instances.length > options.instances) out.push(chalk.dim(`    ... and ${s.instances.length - options.instances} more instances`));
       }

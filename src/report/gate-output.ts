@@ -38,11 +38,16 @@ export interface GateOutputOptions {
 
 export function renderGate(format: GateFormat, result: GateResult, options: GateOutputOptions): string {
   switch (format) {
-    case 'text': return gateText(result);
-    case 'json': return JSON.stringify(gateJson(result), null, 2) + '\n';
-    case 'junit': return gateJunit(result, new SourcePaths(options.sourceRoot));
-    case 'sarif': return gateSarif(result, options);
-    case 'github': return gateGithub(result, options);
+    case 'text':
+      return gateText(result);
+    case 'json':
+      return JSON.stringify(gateJson(result), null, 2) + '\n';
+    case 'junit':
+      return gateJunit(result, new SourcePaths(options.sourceRoot));
+    case 'sarif':
+      return gateSarif(result, options);
+    case 'github':
+      return gateGithub(result, options);
   }
 }
 
@@ -61,9 +66,12 @@ function gateText(result: GateResult): string {
     if (verdict.kind !== 'pass') out.push(`         ${chalk.dim(safeText(verdict.reason))}`);
   }
   const n = result.failed;
-  out.push('', n > 0
-    ? chalk.red.bold(`leakscan check: ${n} leak${n === 1 ? '' : 's'} failed the check`)
-    : chalk.green(`leakscan check: passed (fail score ${result.options.failScore}${result.options.baseline ? ', with baseline' : ''})`));
+  out.push(
+    '',
+    n > 0
+      ? chalk.red.bold(`leakscan check: ${n} leak${n === 1 ? '' : 's'} failed the check`)
+      : chalk.green(`leakscan check: passed (fail score ${result.options.failScore}${result.options.baseline ? ', with baseline' : ''})`),
+  );
   return out.join('\n') + '\n';
 }
 
@@ -96,10 +104,12 @@ function gateJson(result: GateResult) {
 
 /** Escapes text for XML character data and attribute values; drops characters XML cannot hold. */
 export function xmlEscape(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
-    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+      .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+  );
 }
 
 function where(s: Suspect): string {
@@ -129,7 +139,9 @@ function gateJunit(result: GateResult, paths: SourcePaths): string {
     const file = anchor && rel !== undefined ? ` file="${xmlEscape(rel)}" line="${anchor.line}"` : '';
     lines.push(`    <testcase classname="leakscan.${result.analysis.series.runtime}" name="${name}"${file} time="0">`);
     if (verdict.kind === 'fail') {
-      lines.push(`      <failure type="leak" message="${xmlEscape(`${verdict.reason} at ${where(suspect)}`)}">${xmlEscape(`${suspect.explanation}\nscore ${suspect.score}\n${where(suspect)}`)}</failure>`);
+      lines.push(
+        `      <failure type="leak" message="${xmlEscape(`${verdict.reason} at ${where(suspect)}`)}">${xmlEscape(`${suspect.explanation}\nscore ${suspect.score}\n${where(suspect)}`)}</failure>`,
+      );
     } else {
       lines.push(`      <system-out>${xmlEscape(`${verdictText(verdict)}: ${suspect.explanation}`)}</system-out>`);
     }
@@ -149,14 +161,20 @@ function gateSarif(result: GateResult, options: GateOutputOptions): string {
   const { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } = sarifBuilder();
   const paths = new SourcePaths(options.sourceRoot);
   const sarif = new SarifBuilder();
-  const run = new SarifRunBuilder().initSimple({ toolDriverName: 'leakscan', toolDriverVersion: options.version, url: 'https://www.npmjs.com/package/leakscan' });
+  const run = new SarifRunBuilder().initSimple({
+    toolDriverName: 'leakscan',
+    toolDriverVersion: options.version,
+    url: 'https://www.npmjs.com/package/leakscan',
+  });
   const runtime = result.analysis.series.runtime;
   const ruleId = runtime === 'go' ? 'goroutine-leak' : 'async-resource-leak';
-  run.addRule(new SarifRuleBuilder().initSimple({
-    ruleId,
-    shortDescriptionText: runtime === 'go' ? 'Goroutines pile up at this site and never finish' : 'Async resources pile up at this site and never finish',
-    fullDescriptionText: 'leakscan watched the running program over time: tasks created or blocked here kept growing and surviving (docs/scoring.md).',
-  }));
+  run.addRule(
+    new SarifRuleBuilder().initSimple({
+      ruleId,
+      shortDescriptionText: runtime === 'go' ? 'Goroutines pile up at this site and never finish' : 'Async resources pile up at this site and never finish',
+      fullDescriptionText: 'leakscan watched the running program over time: tasks created or blocked here kept growing and surviving (docs/scoring.md).',
+    }),
+  );
   const fileOf = new Map<object, string>();
   for (const { suspect, verdict } of result.verdicts) {
     if (verdict.kind !== 'fail') continue;

@@ -12,7 +12,8 @@ export interface Provenance {
 
 /** Repository, commit and branch of the source root, when it is a git checkout with a URL remote. */
 export function gitProvenance(sourceRoot: string): Provenance | undefined {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: sourceRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: sourceRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
   try {
     const revisionId = git('rev-parse', 'HEAD');
     const remote = git('config', '--get', 'remote.origin.url');

@@ -72,8 +72,7 @@ export function reportData(input: ReportInput): ReportData {
   const { series } = analysis;
   const suspects = analysis.suspects.filter((s) => s.score > 0 || s.confirmed).slice(0, input.top ?? 25);
   const ranks = new Map(suspects.map((s, i) => [s.key, i + 1]));
-  const tree = (snapshot: Snapshot, root: 'stack' | 'creator') =>
-    buildFlameTree(snapshot, { root, groupBy: input.groupBy, ranks, ...TREE_LIMITS });
+  const tree = (snapshot: Snapshot, root: 'stack' | 'creator') => buildFlameTree(snapshot, { root, groupBy: input.groupBy, ranks, ...TREE_LIMITS });
   const stack = tree(last, 'stack');
   const creator = tree(last, 'creator');
   const n = series.times.length;
@@ -81,7 +80,10 @@ export function reportData(input: ReportInput): ReportData {
   const target = [src.pid !== undefined ? `pid ${src.pid}` : '', src.url ?? src.file ?? ''].filter(Boolean).join(', ') || 'unknown target';
   const byState = new Map<string, number>();
   for (const task of last.tasks) byState.set(task.state, (byState.get(task.state) ?? 0) + (task.count ?? 1));
-  const states = [...byState].sort((a, b) => b[1] - a[1]).map(([s, c]) => `${c} ${s}`).join(', ');
+  const states = [...byState]
+    .sort((a, b) => b[1] - a[1])
+    .map(([s, c]) => `${c} ${s}`)
+    .join(', ');
   const taskWord = series.runtime === 'go' ? 'goroutine' : 'async resource';
   const header: ReportData['header'] = {
     runtime: series.runtime === 'go' ? 'Go' : 'Node.js',
@@ -194,14 +196,9 @@ function loadAssets(): NonNullable<typeof assets> {
  */
 export function contentSecurityPolicy(scripts: readonly string[]): string {
   const hashes = scripts.map((script) => `'sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}'`);
-  return [
-    "default-src 'none'",
-    `script-src ${hashes.join(' ')}`,
-    "style-src 'unsafe-inline'",
-    'img-src data:',
-    "form-action 'none'",
-    "base-uri 'none'",
-  ].join('; ');
+  return ["default-src 'none'", `script-src ${hashes.join(' ')}`, "style-src 'unsafe-inline'", 'img-src data:', "form-action 'none'", "base-uri 'none'"].join(
+    '; ',
+  );
 }
 
 export function renderHtmlReport(input: ReportInput): string {

@@ -41,11 +41,12 @@ export function renderShow(snapshot: Snapshot, summary: SnapshotSummary, top: nu
       const indent = ' '.repeat(countWidth + 2 + 22 + 2);
       if (group.site.createdBy) out.push(`${indent}${chalk.dim('created by')} ${describeFrame(group.site.createdBy)}`);
       for (const [labels, n] of group.labels.slice(0, 2)) {
-        const text = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(' ');
+        const text = Object.entries(labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ');
         out.push(`${indent}${chalk.dim('labels')} ${safeText(text)}${n !== group.count ? chalk.dim(` (${formatCount(n)})`) : ''}`);
       }
     }
   }
   return out.join('\n') + '\n';
 }
-

@@ -47,7 +47,10 @@ export function addScheduleOptions(command: Command, defaults: { interval: numbe
     .option('--interval <duration>', `${scope}time between snapshots`, positiveSeconds, defaults.interval)
     .option('--count <n>', `${scope}snapshots to take (default ${defaults.count}, unless --duration)`, positiveInt)
     .option('--duration <duration>', `${scope}sample for this long instead of a fixed count`, positiveSeconds)
-    .option('-o, --out <dir>', `${scope}where to save the snapshots (default: a new directory named after the pid and time, under $XDG_STATE_HOME/leakscan or ~/.local/state/leakscan)`);
+    .option(
+      '-o, --out <dir>',
+      `${scope}where to save the snapshots (default: a new directory named after the pid and time, under $XDG_STATE_HOME/leakscan or ~/.local/state/leakscan)`,
+    );
 }
 
 /** How attach and run print what they found. */

@@ -11,7 +11,25 @@ import { basename } from 'node:path';
 import { inspectProcess, processTree } from './proc.js';
 import type { ProcessInfo } from './proc.js';
 
-const WAITING_LAUNCHERS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash', 'ksh', 'fish', 'tini', 'dumb-init', 'timeout', 'env', 'nohup', 'setsid', 'su', 'sudo', 'runuser', 'catatonit']);
+const WAITING_LAUNCHERS = new Set([
+  'sh',
+  'bash',
+  'dash',
+  'zsh',
+  'ash',
+  'ksh',
+  'fish',
+  'tini',
+  'dumb-init',
+  'timeout',
+  'env',
+  'nohup',
+  'setsid',
+  'su',
+  'sudo',
+  'runuser',
+  'catatonit',
+]);
 const NODE_PACKAGE_RUNNERS = /^(npm|npx|yarn|yarnpkg|pnpm|pnpx|corepack)(-cli)?(\.c?js)?$/;
 
 /** What kind of launcher `info` is ("npm", "go run", "sh"), or undefined when it is a program. */

@@ -258,11 +258,13 @@ export async function listeningSockets(pid: number): Promise<ListeningSocket[]> 
     throw procError(pid, error, 'its open files');
   }
   const inodes = new Set<string>();
-  await Promise.all(fds.map(async (fd) => {
-    const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-    const match = /^socket:\[(\d+)\]$/.exec(link);
-    if (match) inodes.add(match[1]!);
-  }));
+  await Promise.all(
+    fds.map(async (fd) => {
+      const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+      const match = /^socket:\[(\d+)\]$/.exec(link);
+      if (match) inodes.add(match[1]!);
+    }),
+  );
   const sockets: ListeningSocket[] = [];
   const seen = new Set<string>();
   for (const table of ['tcp', 'tcp6']) {
@@ -302,7 +304,13 @@ export function parseProcNetTcp(text: string, ipv6: boolean): ProcNetEntry[] {
     if (fields.length < 10) continue;
     const [addressHex, portHex] = fields[1]!.split(':');
     if (addressHex === undefined || portHex === undefined) continue;
-    entries.push({ host: hexToHost(addressHex, ipv6), bound: hexToHost(addressHex, ipv6, false), port: Number.parseInt(portHex, 16), state: fields[3]!, inode: fields[9]! });
+    entries.push({
+      host: hexToHost(addressHex, ipv6),
+      bound: hexToHost(addressHex, ipv6, false),
+      port: Number.parseInt(portHex, 16),
+      state: fields[3]!,
+      inode: fields[9]!,
+    });
   }
   return entries;
 }

@@ -32,13 +32,20 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 export function describeFsError(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
   switch (e.code) {
-    case 'ENOENT': return 'no such file or directory';
+    case 'ENOENT':
+      return 'no such file or directory';
     case 'EACCES':
-    case 'EPERM': return 'permission denied';
-    case 'ENOSPC': return 'no space left on the device';
-    case 'EISDIR': return 'it is a directory';
-    case 'ENOTDIR': return 'a parent is not a directory';
-    case 'EROFS': return 'read-only file system';
-    default: return e.message ?? String(error);
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOTDIR':
+      return 'a parent is not a directory';
+    case 'EROFS':
+      return 'read-only file system';
+    default:
+      return e.message ?? String(error);
   }
 }

@@ -4,7 +4,7 @@
  * The grammar is Go's time.ParseDuration without the sign: one or more
  * decimal numbers, each followed by a unit (ns, us, µs, ms, s, m, h).
  */
-const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, 'μs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 const PLAIN_SECONDS = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
 

@@ -20,7 +20,9 @@ export function parseListen(text: string, allowRemote: boolean): ListenAddress {
   if (port > 65_535) throw new InputError(`--listen: port ${port} is out of range`);
   if (host !== 'localhost' && isIP(host) === 0) throw new InputError(`--listen takes an IP address (or localhost), not a host name: ${host}`);
   if (!isLoopback(host) && !allowRemote) {
-    throw new InputError(`--listen ${text} is not a loopback address: the metrics name your code sites; add --allow-remote-listen to serve them beyond this host`);
+    throw new InputError(
+      `--listen ${text} is not a loopback address: the metrics name your code sites; add --allow-remote-listen to serve them beyond this host`,
+    );
   }
   return { host: host === 'localhost' ? '127.0.0.1' : host, port };
 }

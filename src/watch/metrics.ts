@@ -34,9 +34,24 @@ export class WatchMetrics {
     this.registry = new Registry();
     const registers = [this.registry];
     const siteLabels = ['site', 'function', 'location'] as const;
-    this.siteTasks = new Gauge({ name: 'leakscan_site_tasks', help: 'Goroutines at this code site in the latest snapshot.', labelNames: siteLabels, registers });
-    this.siteScore = new Gauge({ name: 'leakscan_site_score', help: 'Leak score of this site, 0 to 100 (docs/scoring.md): the higher of the window\'s and the whole watch\'s.', labelNames: siteLabels, registers });
-    this.siteGrowth = new Gauge({ name: 'leakscan_site_growth', help: 'Growth of this site over the watch window, in goroutines per minute (least-squares slope).', labelNames: siteLabels, registers });
+    this.siteTasks = new Gauge({
+      name: 'leakscan_site_tasks',
+      help: 'Goroutines at this code site in the latest snapshot.',
+      labelNames: siteLabels,
+      registers,
+    });
+    this.siteScore = new Gauge({
+      name: 'leakscan_site_score',
+      help: "Leak score of this site, 0 to 100 (docs/scoring.md): the higher of the window's and the whole watch's.",
+      labelNames: siteLabels,
+      registers,
+    });
+    this.siteGrowth = new Gauge({
+      name: 'leakscan_site_growth',
+      help: 'Growth of this site over the watch window, in goroutines per minute (least-squares slope).',
+      labelNames: siteLabels,
+      registers,
+    });
     this.tasks = new Gauge({ name: 'leakscan_tasks', help: 'Goroutines in the latest snapshot.', registers });
     this.up = new Gauge({ name: 'leakscan_target_up', help: '1 when the latest snapshot of the target succeeded, else 0.', registers });
     this.lastSnapshot = new Gauge({ name: 'leakscan_last_snapshot_timestamp_seconds', help: 'When the latest snapshot was taken.', registers });

@@ -56,7 +56,8 @@ export async function watchTarget(options: WatchOptions): Promise<number> {
   const evidence = new EvidenceStore(options.outDir, options.keep);
   const server = await serveMetrics(options.listen, metrics);
   const address = server.address();
-  const where = typeof address === 'object' && address !== null ? `${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}` : '';
+  const where =
+    typeof address === 'object' && address !== null ? `${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}` : '';
   say(`watching ${base.href} every ${options.intervalSeconds}s; metrics on http://${where}/metrics; evidence sets go to ${options.outDir}`);
 
   const take = goSnapshotTaker(countsUrl, {
@@ -203,7 +204,9 @@ function serveMetrics(listen: ListenAddress, metrics: WatchMetrics): Promise<Ser
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new InputError(`cannot listen on ${listen.host}:${listen.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.code ?? error.message}`));
+      reject(
+        new InputError(`cannot listen on ${listen.host}:${listen.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : (error.code ?? error.message)}`),
+      );
     });
     server.listen(listen.port, listen.host, () => resolve(server));
   });

@@ -47,12 +47,22 @@ export interface FleetProcess {
 
 export async function startGoInstance(options: { leak: boolean; addr?: string; pprofAddr?: string; rate?: number }): Promise<FleetProcess> {
   const binary = await buildFleetInstance();
-  const args = [`-addr=${options.addr ?? '127.0.0.1:0'}`, ...(options.leak ? ['-leak'] : []), ...(options.pprofAddr ? [`-pprof-addr=${options.pprofAddr}`] : []), ...(options.rate ? [`-rate=${options.rate}`] : [])];
+  const args = [
+    `-addr=${options.addr ?? '127.0.0.1:0'}`,
+    ...(options.leak ? ['-leak'] : []),
+    ...(options.pprofAddr ? [`-pprof-addr=${options.pprofAddr}`] : []),
+    ...(options.rate ? [`-rate=${options.rate}`] : []),
+  ];
   return startAnnounced(binary, args, {}, options.pprofAddr !== undefined);
 }
 
 export function startNodeInstance(options: { leak: boolean; addr: string }): Promise<FleetProcess> {
-  return startAnnounced(process.execPath, [join(fixturesDir, 'fleet', 'node-instance.mjs')], { FLEET_ADDR: options.addr, FLEET_LEAK: options.leak ? '1' : '0' }, false);
+  return startAnnounced(
+    process.execPath,
+    [join(fixturesDir, 'fleet', 'node-instance.mjs')],
+    { FLEET_ADDR: options.addr, FLEET_LEAK: options.leak ? '1' : '0' },
+    false,
+  );
 }
 
 function startAnnounced(binary: string, args: string[], env: NodeJS.ProcessEnv, pprofLine: boolean): Promise<FleetProcess> {

@@ -93,20 +93,21 @@ export async function startGoFixture(
     url,
     process: child,
     stop: () => stopProcess(child),
-    logged: (pattern, timeoutMs = 60_000) => new Promise<void>((resolve, reject) => {
-      if (seen.some((line) => pattern.test(line))) return resolve();
-      const timer = setTimeout(() => {
-        stderrLines.off('line', onLine);
-        reject(new Error(`fixture ${name} did not log ${pattern} in time\n${stderr}`));
-      }, timeoutMs);
-      const onLine = (line: string) => {
-        if (!pattern.test(line)) return;
-        clearTimeout(timer);
-        stderrLines.off('line', onLine);
-        resolve();
-      };
-      stderrLines.on('line', onLine);
-    }),
+    logged: (pattern, timeoutMs = 60_000) =>
+      new Promise<void>((resolve, reject) => {
+        if (seen.some((line) => pattern.test(line))) return resolve();
+        const timer = setTimeout(() => {
+          stderrLines.off('line', onLine);
+          reject(new Error(`fixture ${name} did not log ${pattern} in time\n${stderr}`));
+        }, timeoutMs);
+        const onLine = (line: string) => {
+          if (!pattern.test(line)) return;
+          clearTimeout(timer);
+          stderrLines.off('line', onLine);
+          resolve();
+        };
+        stderrLines.on('line', onLine);
+      }),
   };
 }
 

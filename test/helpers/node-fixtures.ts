@@ -41,7 +41,10 @@ export function leakLine(name: string): number {
  * `unshare -rn` (a network namespace of its own: whatever it binds, no other
  * machine can reach).
  */
-export async function startNodeFixture(name: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; wrap?: string[]; node?: string } = {}): Promise<RunningNodeFixture> {
+export async function startNodeFixture(
+  name: string,
+  options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; wrap?: string[]; node?: string } = {},
+): Promise<RunningNodeFixture> {
   const file = nodeFixtureFile(name);
   const env = { ...process.env, ...options.env };
   delete env.NODE_OPTIONS; // a plain `node`, whatever the test runner was started with

@@ -22,6 +22,4 @@ try {
 }
 clearInterval(sampler);
 peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-process.stdout.write(
-  JSON.stringify({ outcome, message, startRss, peakRss: process.resourceUsage().maxRSS * 1024, peakHeap, ms: performance.now() - started }),
-);
+process.stdout.write(JSON.stringify({ outcome, message, startRss, peakRss: process.resourceUsage().maxRSS * 1024, peakHeap, ms: performance.now() - started }));

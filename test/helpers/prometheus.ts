@@ -58,13 +58,17 @@ export async function startPrometheus(dir: string, jobs: ScrapeJob[], scrapeSeco
     ]),
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config + '\n');
-  const child = spawn(prometheusBinary(), [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    '--storage.tsdb.retention.time=1h',
-    '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    prometheusBinary(),
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      '--storage.tsdb.retention.time=1h',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8192)));
   const url = `http://127.0.0.1:${port}`;

@@ -107,7 +107,10 @@ test('a leak that climbs, survives and blocks ranks first and high; the steady p
   assert.ok(top!.score >= 90, `score ${top!.score}`);
   assert.equal(top!.survival, 1);
   assert.equal(top!.blocking, 1);
-  assert.match(top!.explanation, /^\+10\/min over 6 snapshots \(5 → 55\), rising at every step; 100% survive the window; all blocked on select; no progress: the same 5 goroutines/);
+  assert.match(
+    top!.explanation,
+    /^\+10\/min over 6 snapshots \(5 → 55\), rising at every step; 100% survive the window; all blocked on select; no progress: the same 5 goroutines/,
+  );
   assert.equal(pool?.key, 'main.worker <- main.startPool');
   // Idle workers waiting for a job: no growth, and a wait that means little (docs/scoring.md).
   assert.ok(pool!.score < 30, `pool ${pool!.score}`);
@@ -159,7 +162,10 @@ test('state meaning: locks and nil channels over sends over sleeps over idle rec
 
 test('id dating: a pool started with the process, a burst, and a leak that accumulated', () => {
   // Ids handed out at 600 per minute; the first look saw id 60,000.
-  const readings = [{ time: 0, maxId: 60_000 }, { time: 60_000, maxId: 60_600 }];
+  const readings = [
+    { time: 0, maxId: 60_000 },
+    { time: 60_000, maxId: 60_600 },
+  ];
   const firstLook = readings[0]!;
   const range = (from: number, n: number, step = 1) => Array.from({ length: n }, (_, i) => from + i * step);
   const pool = dateIds(range(20, 64), firstLook, readings, 1)!;
@@ -173,7 +179,10 @@ test('id dating: a pool started with the process, a burst, and a leak that accum
   assert.equal(leak.spread, 1);
   assert.equal(leak.accumulation, 1);
   // A young process: a 2 s burst spans many tenths of its ids, but it took less than the window.
-  const young = [{ time: 0, maxId: 1500 }, { time: 60_000, maxId: 23_500 }];
+  const young = [
+    { time: 0, maxId: 1500 },
+    { time: 60_000, maxId: 23_500 },
+  ];
   const quick = dateIds(range(400, 800), young[0]!, young, 1)!;
   assert.ok(quick.spread >= 0.4);
   assert.equal(quick.accumulation, 0);
@@ -184,14 +193,34 @@ test('id dating: a pool started with the process, a burst, and a leak that accum
 });
 
 test('no progress: tasks that left or moved drop out, counts-only snapshots in between cap what stayed', () => {
-  const at = (state: string, line: number, waitMinutes?: number): TaskPlace => ({ place: `${state}\u0000f:${line}`, state, ...(waitMinutes !== undefined ? { waitMinutes } : {}) });
+  const at = (state: string, line: number, waitMinutes?: number): TaskPlace => ({
+    place: `${state}\u0000f:${line}`,
+    state,
+    ...(waitMinutes !== undefined ? { waitMinutes } : {}),
+  });
   const look = (entries: [string, TaskPlace][]) => new Map(entries);
   const staying = new StayingTasks();
   staying.look(0, new Map()); // not there yet
-  staying.look(1, look([['10', at('sync.Mutex.Lock', 5)], ['11', at('sync.Mutex.Lock', 5)], ['12', at('chan receive', 9)], ['13', at('chan receive', 9)]]));
+  staying.look(
+    1,
+    look([
+      ['10', at('sync.Mutex.Lock', 5)],
+      ['11', at('sync.Mutex.Lock', 5)],
+      ['12', at('chan receive', 9)],
+      ['13', at('chan receive', 9)],
+    ]),
+  );
   staying.count(4); // a ?debug=1 snapshot: no ids
   staying.count(0); // the site missing from it says nothing (aggregated keys carry no creator)
-  staying.look(4, look([['10', at('sync.Mutex.Lock', 5, 2)], ['11', at('sync.Mutex.Lock', 5)], ['12', at('running', 9)], ['20', at('chan receive', 9)]]));
+  staying.look(
+    4,
+    look([
+      ['10', at('sync.Mutex.Lock', 5, 2)],
+      ['11', at('sync.Mutex.Lock', 5)],
+      ['12', at('running', 9)],
+      ['20', at('chan receive', 9)],
+    ]),
+  );
   const summary = staying.summary()!;
   assert.equal(summary.count, 2, '10 and 11 stayed; 12 moved, 13 left');
   assert.deepEqual(summary.ids.sort(), [10, 11]);
@@ -202,9 +231,22 @@ test('no progress: tasks that left or moved drop out, counts-only snapshots in b
   assert.deepEqual([summary.firstIndex, summary.lastIndex], [1, 4]);
   assert.equal(summary.maxWaitMinutes, 2);
   const capped = new StayingTasks();
-  capped.look(0, look([['1', at('chan send', 3)], ['2', at('chan send', 3)], ['3', at('chan send', 3)]]));
+  capped.look(
+    0,
+    look([
+      ['1', at('chan send', 3)],
+      ['2', at('chan send', 3)],
+      ['3', at('chan send', 3)],
+    ]),
+  );
   capped.count(1); // the site held one task in between: two of them went away and came back
-  capped.look(2, look([['1', at('chan send', 3)], ['2', at('chan send', 3)], ['3', at('chan send', 3)]]));
+  capped.look(
+    2,
+    look([
+      ['1', at('chan send', 3)],
+      ['2', at('chan send', 3)],
+      ['3', at('chan send', 3)],
+    ]),
+  );
   assert.equal(capped.summary()!.count, 1);
 });
-

@@ -18,7 +18,14 @@ test('explanations wrap at spaces to the width, every line indented', () => {
     assert.ok(line.length <= 50, `fits: ${line}`);
     assert.ok(line.startsWith('      ') && !line.startsWith('       '), `indented once: ${line}`);
   }
-  assert.equal(wrapped.split('\n').map((l) => l.trim()).join(' '), text, 'no word lost or split');
+  assert.equal(
+    wrapped
+      .split('\n')
+      .map((l) => l.trim())
+      .join(' '),
+    text,
+    'no word lost or split',
+  );
 });
 
 test('no width (a pipe) or a width too narrow to help: one line', () => {

@@ -114,8 +114,13 @@ async function attachNode(
     ...(flags.inspectorPort !== undefined ? { inspectorPort: flags.inspectorPort } : {}),
     say,
   };
-  return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>
-    `attached to Node.js process ${pid} (${target.nodeVersion}); inspector ${target.openedInspector ? 'opened by leakscan' : 'already open'} on port ${target.inspectorPort}; taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
+  return sampleNodeTarget(
+    pid,
+    info,
+    attach,
+    { output, count, outDir, flags, analysis, say },
+    (target) =>
+      `attached to Node.js process ${pid} (${target.nodeVersion}); inspector ${target.openedInspector ? 'opened by leakscan' : 'already open'} on port ${target.inspectorPort}; taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
   );
 }
 
@@ -145,7 +150,9 @@ async function throughLauncher(info: ProcessInfo, say: (line: string) => void): 
   }
   const choice = await askWhichProgram(info.pid, launcher, programs.map(describe));
   if (choice === undefined) {
-    throw new InputError(`pid ${info.pid} is ${launcher}, a launcher running ${programs.length} programs: ${programs.map(describe).join(', ')}; attach to one of them by its pid`);
+    throw new InputError(
+      `pid ${info.pid} is ${launcher}, a launcher running ${programs.length} programs: ${programs.map(describe).join(', ')}; attach to one of them by its pid`,
+    );
   }
   return programs[choice]!;
 }
@@ -164,4 +171,3 @@ async function askWhichProgram(pid: number, launcher: string, choices: string[])
     prompt.close();
   }
 }
-

@@ -59,8 +59,17 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
     .option('--max-growth <per-minute>', 'also fail on a site growing faster than this many tasks per minute', positiveNumber)
     .option('--score-margin <points>', 'a baselined site fails when its score rises by more than this (default 15)', score)
     .option('--growth-margin <ratio>', 'a baselined site fails when it grows more than (1 + ratio) times as fast (default 1: twice as fast)', positiveNumber)
-    .addOption(new Option('--format <format[=file]>', `output format, to stdout or a file; repeatable: ${GATE_FORMATS.join(', ')}`).argParser(collect).default([], 'text'))
-    .addOption(new Option('--source-root <dir>', 'paths in SARIF and GitHub annotations are relative to this (the repository root)').default(process.cwd(), 'the current directory'))
+    .addOption(
+      new Option('--format <format[=file]>', `output format, to stdout or a file; repeatable: ${GATE_FORMATS.join(', ')}`)
+        .argParser(collect)
+        .default([], 'text'),
+    )
+    .addOption(
+      new Option('--source-root <dir>', 'paths in SARIF and GitHub annotations are relative to this (the repository root)').default(
+        process.cwd(),
+        'the current directory',
+      ),
+    )
     .option('--html <file>', 'also write the HTML report here')
     .option('--wait <duration>', 'with -- <command>: how long to wait for the program to be readable', positiveSeconds, 30);
   // Live targets are sampled as attach samples them, with the same options.
@@ -96,7 +105,8 @@ function parseFormats(specs: string[]): FormatTarget[] {
     if (!GATE_FORMATS.includes(format)) throw new InputError(`unknown format "${format}" (expected ${GATE_FORMATS.join(', ')})`);
     return eq < 0 ? { format } : { format, file: spec.slice(eq + 1) };
   });
-  if (targets.filter((t) => t.file === undefined).length > 1) throw new InputError('only one --format can go to stdout; give the others a file (--format sarif=leaks.sarif)');
+  if (targets.filter((t) => t.file === undefined).length > 1)
+    throw new InputError('only one --format can go to stdout; give the others a file (--format sarif=leaks.sarif)');
   return targets;
 }
 
@@ -118,7 +128,9 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
   const output = async (result: Analysis, interruptedBy?: InterruptSignal): Promise<number> => {
     if (interruptedBy !== undefined) {
       // A gate that did not see the whole series has no verdict: never "passed", never 0.
-      process.stderr.write(`leakscan: check interrupted by ${interruptedBy} after ${result.series.times.length} snapshots: no verdict (exit ${INTERRUPTED_EXIT[interruptedBy]})\n`);
+      process.stderr.write(
+        `leakscan: check interrupted by ${interruptedBy} after ${result.series.times.length} snapshots: no verdict (exit ${INTERRUPTED_EXIT[interruptedBy]})\n`,
+      );
       return INTERRUPTED_EXIT[interruptedBy];
     }
     if (gate.baseline && gate.baseline.runtime !== result.series.runtime) {

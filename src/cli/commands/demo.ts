@@ -37,8 +37,14 @@ export function registerDemo(program: Command, run: (action: () => Promise<numbe
       if (v !== 'node' && v !== 'go' && v !== 'both') throw new InputError('expected node, go or both');
       return v;
     })
-    .option('-o, --out <dir>', 'where to save snapshots and reports (default: a new leakscan-demo-<time> directory under $XDG_STATE_HOME/leakscan or ~/.local/state/leakscan)')
-    .addHelpText('after', '\nThe targets are fixtures/node/pending-promises.mjs and fixtures/go/heartbeat (built with your `go`); they are stopped when the demo ends.')
+    .option(
+      '-o, --out <dir>',
+      'where to save snapshots and reports (default: a new leakscan-demo-<time> directory under $XDG_STATE_HOME/leakscan or ~/.local/state/leakscan)',
+    )
+    .addHelpText(
+      'after',
+      '\nThe targets are fixtures/node/pending-promises.mjs and fixtures/go/heartbeat (built with your `go`); they are stopped when the demo ends.',
+    )
     .action((flags: DemoFlags) => run(() => demoCommand(flags)));
 }
 
@@ -64,8 +70,12 @@ async function demoNode(outDir: string, count: number, flags: SamplingFlags, say
   try {
     say(`started it as pid ${program.pid}; attaching as \`leakscan attach ${program.pid}\` would`);
     const info = await inspectProcess(program.pid);
-    return await sampleNodeTarget(program.pid, info, { ...defaultNodeAttachOptions, say }, { count, outDir, flags, analysis: defaultAnalysisOptions, say }, (target) =>
-      `attached (${target.nodeVersion}); taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
+    return await sampleNodeTarget(
+      program.pid,
+      info,
+      { ...defaultNodeAttachOptions, say },
+      { count, outDir, flags, analysis: defaultAnalysisOptions, say },
+      (target) => `attached (${target.nodeVersion}); taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
     );
   } finally {
     await program.stop();

@@ -30,7 +30,9 @@ async function doctor(version: string): Promise<void> {
   lines.push(`  ${addon.path}`);
   const builds = await builtAbis();
   lines.push(`addon builds present: ${builds.length > 0 ? builds.join(', ') : 'none'} (in ${nativeBindingDir})`);
-  lines.push(`Node targets get stacks from: ${addon.available ? 'the native addon when they run ABI ' + process.versions.modules + ' (others: JavaScript)' : 'JavaScript (no usable addon)'}`);
+  lines.push(
+    `Node targets get stacks from: ${addon.available ? 'the native addon when they run ABI ' + process.versions.modules + ' (others: JavaScript)' : 'JavaScript (no usable addon)'}`,
+  );
   lines.push(`Go toolchain (demo, fixtures): ${await goVersion()}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -23,7 +23,11 @@ export function registerExport(program: Command, run: (action: () => Promise<num
     .command('export')
     .description('write snapshots as a pprof goroutine profile, folded stacks or a speedscope file, for other tools')
     .argument('<snapshots...>', 'snapshot or dump files in time order, or directories of them')
-    .addOption(new Option('--format <format>', 'pprof (profile.proto, gzipped), collapsed (folded stacks) or speedscope (JSON)').choices(EXPORT_FORMATS).makeOptionMandatory())
+    .addOption(
+      new Option('--format <format>', 'pprof (profile.proto, gzipped), collapsed (folded stacks) or speedscope (JSON)')
+        .choices(EXPORT_FORMATS)
+        .makeOptionMandatory(),
+    )
     .option('-o, --output <file>', 'the file to write (default: standard output)')
     .option('--site <text>', 'only the tasks of sites whose key contains this text (as show and diff print them)')
     .option('--group-by <how>', 'how --site matches keys: by "function" or by "line"', groupBy, 'function')

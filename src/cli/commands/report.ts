@@ -42,6 +42,9 @@ async function reportCommand(inputs: string[], flags: ReportFlags): Promise<void
 /** report.html in the last input's directory (the input itself when it is one), as attach leaves it. */
 async function besideInputs(inputs: readonly string[]): Promise<string> {
   const last = inputs[inputs.length - 1]!;
-  const isDirectory = await stat(last).then((info) => info.isDirectory(), () => false);
+  const isDirectory = await stat(last).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
   return join(isDirectory ? last : dirname(last), 'report.html');
 }

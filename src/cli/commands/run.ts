@@ -38,7 +38,7 @@ export function registerRun(program: Command, run: (action: () => Promise<number
     .argument('<command...>', 'the program and its arguments (put them after --)')
     .option('--wait <duration>', 'how long to wait for the program to serve pprof', positiveSeconds, 30)
     .option('--no-stop', 'leave the program running when sampling ends (default: stop it)')
-    .option('--url <url>', 'the pprof endpoint, when it cannot be found from the program\'s sockets')
+    .option('--url <url>', "the pprof endpoint, when it cannot be found from the program's sockets")
     .option('--timeout <duration>', 'give up on a snapshot request after this long', positiveSeconds, 30)
     .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak')
     .option('--no-labels', 'do not give goroutines of a full dump the pprof labels of the count profile')
@@ -125,7 +125,11 @@ function sampleNode(
   // The inspector was opened by the --inspect=127.0.0.1:0 leakscan added: detach closes it, and a
   // command line rewritten by process.title changes nothing.
   const attach = { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, say, ownsInspector: true, launchedByLeakscan: true };
-  return sampleNodeTarget(pid, info, attach, { output, count, outDir, flags, analysis, say }, (target) =>
-    `Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
+  return sampleNodeTarget(
+    pid,
+    info,
+    attach,
+    { output, count, outDir, flags, analysis, say },
+    (target) => `Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
   );
 }

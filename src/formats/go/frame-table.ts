@@ -142,4 +142,3 @@ function isPredictable(fn: Buffer, location: Buffer): boolean {
   }
   return location.lastIndexOf(0x3a /* : */) >= 0;
 }
-

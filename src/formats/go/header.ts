@@ -140,8 +140,16 @@ function findClosingQuote(text: string, open: number): number {
 
 /** The one-character escapes of strconv.Quote and Go string literals. */
 const SIMPLE_ESCAPES = new Map([
-  ['n', '\n'], ['t', '\t'], ['r', '\r'], ['a', '\x07'], ['b', '\b'], ['f', '\f'], ['v', '\v'],
-  ['\\', '\\'], ['"', '"'], ["'", "'"],
+  ['n', '\n'],
+  ['t', '\t'],
+  ['r', '\r'],
+  ['a', '\x07'],
+  ['b', '\b'],
+  ['f', '\f'],
+  ['v', '\v'],
+  ['\\', '\\'],
+  ['"', '"'],
+  ["'", "'"],
 ]);
 const HEX_DIGITS = { x: 2, u: 4, U: 8 } as const;
 

@@ -44,7 +44,7 @@ export function attachProfileLabels(dump: Snapshot, profile: Snapshot): void {
   if (partial > 0) {
     (dump.warnings ??= []).push(
       // No count in the text: a series of snapshots repeats it once, not once per count.
-      'some goroutines share their stack with goroutines of other pprof labels: only the labels they have in common are known (Go 1.26+ with GODEBUG=tracebacklabels=1 prints each goroutine\'s own)',
+      "some goroutines share their stack with goroutines of other pprof labels: only the labels they have in common are known (Go 1.26+ with GODEBUG=tracebacklabels=1 prints each goroutine's own)",
     );
   }
 }

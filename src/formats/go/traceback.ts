@@ -225,9 +225,7 @@ export class TracebackParser {
       }
     }
     if (this.goroutines === 0) {
-      throw new InputError(
-        this.bytes === 0 ? 'the input is empty' : 'no goroutine found: this is not a Go goroutine dump',
-      );
+      throw new InputError(this.bytes === 0 ? 'the input is empty' : 'no goroutine found: this is not a Go goroutine dump');
     }
     if (truncated) {
       this.builder.warn(
@@ -279,7 +277,7 @@ export class TracebackParser {
     // The candidate loops advance their index at the top of each pass: the
     // first candidate usually matches, and an increment V8 has never seen
     // run costs a deoptimization the first time a later one is tried.
-    for (let next = 0; next < frames.length; ) {
+    for (let next = 0; next < frames.length;) {
       const i = next++;
       const fn = frames[i]!.fn;
       const nl = matchFunctionLine(fn, view, start, MAX_LINE_BYTES);
@@ -291,7 +289,7 @@ export class TracebackParser {
     }
     if (buf[start] !== 0x63 /* c */) return -1;
     const creators = this.frameTable.creators(this.previousFrame);
-    for (let next = 0; next < creators.length; ) {
+    for (let next = 0; next < creators.length;) {
       const i = next++;
       const fn = creators[i]!.fn;
       const nl = matchCreatedByLine(fn, view, start, MAX_LINE_BYTES);
@@ -314,7 +312,7 @@ export class TracebackParser {
    */
   private predictedLocationLine(candidates: FrameEntry[], view: WordView, start: number): number {
     const fn = candidates[this.predicted]!.fn;
-    for (let next = this.predicted; next < candidates.length; ) {
+    for (let next = this.predicted; next < candidates.length;) {
       const i = next++;
       const entry = candidates[i]!;
       if (entry.fn !== fn) continue;

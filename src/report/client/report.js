@@ -44,7 +44,9 @@
     $('title').textContent = DATA.title;
     const meta = $('meta');
     meta.append(el('p', { class: 'meta' }, h.runtime + (h.runtimeVersion ? ' ' + h.runtimeVersion : '') + ' · ' + h.target));
-    meta.append(el('p', { class: 'meta' }, h.snapshots + ' snapshot' + (h.snapshots === 1 ? '' : 's') + ' from ' + h.from + ' to ' + h.to + ' (' + h.span + ')'));
+    meta.append(
+      el('p', { class: 'meta' }, h.snapshots + ' snapshot' + (h.snapshots === 1 ? '' : 's') + ' from ' + h.from + ' to ' + h.to + ' (' + h.span + ')'),
+    );
     meta.append(el('p', { class: 'meta' }, h.totalsText));
     for (const w of DATA.warnings) meta.append(el('p', { class: 'warning' }, 'warning: ' + w));
   }
@@ -58,20 +60,28 @@
     }
     for (const s of DATA.suspects) {
       const cls = s.score >= 70 ? 'high' : s.score >= 30 ? 'mid' : 'low';
-      const site = el('td', {},
+      const site = el(
+        'td',
+        {},
         el('div', { class: 'fn' }, breakable(s.anchor ? s.anchor.fn : s.key), s.confirmed ? el('span', { class: 'confirmed' }, 'LEAKED') : null),
         el('div', { class: 'where' }, where(s.anchor)),
-        s.createdBy ? el('div', { class: 'where' }, 'created by ', el('span', { class: 'fn' }, breakable(s.createdBy.fn)), ' ' + where(s.createdBy)) : null);
-      const row = el('tr', { 'data-rank': String(s.rank), 'data-key': s.key, tabindex: '0' },
+        s.createdBy ? el('div', { class: 'where' }, 'created by ', el('span', { class: 'fn' }, breakable(s.createdBy.fn)), ' ' + where(s.createdBy)) : null,
+      );
+      const row = el(
+        'tr',
+        { 'data-rank': String(s.rank), 'data-key': s.key, tabindex: '0' },
         el('td', {}, '#' + s.rank),
         el('td', { class: 'score ' + cls }, s.score),
         el('td', { class: 'spark', title: s.counts.join(' → ') }, sparkline(s.counts)),
         el('td', {}, s.counts[s.counts.length - 1]),
         el('td', {}, s.state),
         site,
-        el('td', {}, s.explanation));
+        el('td', {}, s.explanation),
+      );
       row.addEventListener('click', () => focusSuspect(s.rank));
-      row.addEventListener('keydown', (e) => { if (e.key === 'Enter') focusSuspect(s.rank); });
+      row.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter') focusSuspect(s.rank);
+      });
       body.append(row);
     }
   }
@@ -90,22 +100,63 @@
     const width = Math.max(480, box.clientWidth || 800);
     const height = 220;
     const margin = { top: 10, right: 16, bottom: 30, left: 56 };
-    const x = d3.scaleLinear().domain([0, DATA.times[DATA.times.length - 1] || 1]).range([margin.left, width - margin.right]);
+    const x = d3
+      .scaleLinear()
+      .domain([0, DATA.times[DATA.times.length - 1] || 1])
+      .range([margin.left, width - margin.right]);
     const yMax = d3.max(shown, (s) => d3.max(s.counts)) || 1;
-    const y = d3.scaleLinear().domain([0, yMax]).nice().range([height - margin.bottom, margin.top]);
-    const svg = d3.select(box).append('svg').attr('viewBox', '0 0 ' + width + ' ' + height).attr('width', '100%').attr('role', 'img')
+    const y = d3
+      .scaleLinear()
+      .domain([0, yMax])
+      .nice()
+      .range([height - margin.bottom, margin.top]);
+    const svg = d3
+      .select(box)
+      .append('svg')
+      .attr('viewBox', '0 0 ' + width + ' ' + height)
+      .attr('width', '100%')
+      .attr('role', 'img')
       .attr('aria-label', DATA.taskWord[1] + ' per suspect site over time');
-    svg.append('g').attr('transform', 'translate(0,' + (height - margin.bottom) + ')').call(d3.axisBottom(x).ticks(8).tickFormat((t) => formatSeconds(t)));
-    svg.append('g').attr('transform', 'translate(' + margin.left + ',0)').call(d3.axisLeft(y).ticks(5));
+    svg
+      .append('g')
+      .attr('transform', 'translate(0,' + (height - margin.bottom) + ')')
+      .call(
+        d3
+          .axisBottom(x)
+          .ticks(8)
+          .tickFormat((t) => formatSeconds(t)),
+      );
+    svg
+      .append('g')
+      .attr('transform', 'translate(' + margin.left + ',0)')
+      .call(d3.axisLeft(y).ticks(5));
     svg.append('text').attr('class', 'axis-label').attr('x', margin.left).attr('y', margin.top).attr('dy', '-0.2em').text(DATA.taskWord[1]);
-    const line = d3.line().x((_, i) => x(DATA.times[i])).y((c) => y(c));
+    const line = d3
+      .line()
+      .x((_, i) => x(DATA.times[i]))
+      .y((c) => y(c));
     shown.forEach((s, i) => {
-      const path = svg.append('path').datum(s.counts).attr('class', 'series').attr('data-rank', String(s.rank))
-        .attr('fill', 'none').attr('stroke', LINE_COLORS[i]).attr('stroke-width', 2).attr('d', line);
+      const path = svg
+        .append('path')
+        .datum(s.counts)
+        .attr('class', 'series')
+        .attr('data-rank', String(s.rank))
+        .attr('fill', 'none')
+        .attr('stroke', LINE_COLORS[i])
+        .attr('stroke-width', 2)
+        .attr('d', line);
       path.append('title').text('#' + s.rank + ' ' + (s.anchor ? s.anchor.fn : s.key) + ': ' + s.counts.join(' → ') + ' ' + DATA.taskWord[1]);
-      svg.append('g').selectAll('circle').data(s.counts).join('circle')
-        .attr('cx', (_, j) => x(DATA.times[j])).attr('cy', (c) => y(c)).attr('r', 2.5).attr('fill', LINE_COLORS[i])
-        .append('title').text((c, j) => '#' + s.rank + ' at ' + formatSeconds(DATA.times[j]) + ': ' + c + ' ' + (c === 1 ? DATA.taskWord[0] : DATA.taskWord[1]));
+      svg
+        .append('g')
+        .selectAll('circle')
+        .data(s.counts)
+        .join('circle')
+        .attr('cx', (_, j) => x(DATA.times[j]))
+        .attr('cy', (c) => y(c))
+        .attr('r', 2.5)
+        .attr('fill', LINE_COLORS[i])
+        .append('title')
+        .text((c, j) => '#' + s.rank + ' at ' + formatSeconds(DATA.times[j]) + ': ' + c + ' ' + (c === 1 ? DATA.taskWord[0] : DATA.taskWord[1]));
     });
     const legend = el('div', { class: 'legend' });
     shown.forEach((s, i) => {
@@ -131,16 +182,33 @@
       box.append(el('p', { class: 'empty' }, 'No site has fewer ' + DATA.taskWord[1] + ' at the end than at the start.'));
       return;
     }
-    const rows = DATA.shrank.map((s) => el('tr', {},
-      el('td', {}, el('div', { class: 'fn' }, breakable(s.anchor ? s.anchor.fn : s.key)), el('div', { class: 'where' }, where(s.anchor))),
-      el('td', {}, s.first + ' → ' + s.last),
-      el('td', {}, s.last === 0 ? 'vanished' : 'shrank by ' + (s.first - s.last))));
-    box.append(el('table', { class: 'suspects' }, el('thead', {}, el('tr', {}, el('th', {}, 'site'), el('th', {}, 'first → last'), el('th', {}, ''))), el('tbody', {}, ...rows)));
+    const rows = DATA.shrank.map((s) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, el('div', { class: 'fn' }, breakable(s.anchor ? s.anchor.fn : s.key)), el('div', { class: 'where' }, where(s.anchor))),
+        el('td', {}, s.first + ' → ' + s.last),
+        el('td', {}, s.last === 0 ? 'vanished' : 'shrank by ' + (s.first - s.last)),
+      ),
+    );
+    box.append(
+      el(
+        'table',
+        { class: 'suspects' },
+        el('thead', {}, el('tr', {}, el('th', {}, 'site'), el('th', {}, 'first → last'), el('th', {}, ''))),
+        el('tbody', {}, ...rows),
+      ),
+    );
   }
 
   // ---- flamegraph ---------------------------------------------------------
   const state = { view: 'live', root: 'stack', chart: null, zoomPath: null, transform: null };
-  const namePath = (node) => node.ancestors().reverse().slice(1).map((n) => n.data.name);
+  const namePath = (node) =>
+    node
+      .ancestors()
+      .reverse()
+      .slice(1)
+      .map((n) => n.data.name);
   function findByPath(root, path) {
     let node = root;
     for (const name of path) {
@@ -207,14 +275,20 @@
     const out = Object.assign({}, node, { children: [] });
     const add = (child) => {
       const same = out.children.find((c) => c.name === child.name && c.f === child.f);
-      if (!same) { out.children.push(child); return; }
+      if (!same) {
+        out.children.push(child);
+        return;
+      }
       same.value += child.value;
       if (typeof same.delta === 'number') same.delta += child.delta || 0;
       for (const grandchild of child.children || []) mergeInto(same, grandchild);
     };
     const mergeInto = (parent, child) => {
       const same = (parent.children = parent.children || []).find((c) => c.name === child.name && c.f === child.f);
-      if (!same) { parent.children.push(child); return; }
+      if (!same) {
+        parent.children.push(child);
+        return;
+      }
       same.value += child.value;
       if (typeof same.delta === 'number') same.delta += child.delta || 0;
       for (const grandchild of child.children || []) mergeInto(same, grandchild);
@@ -244,15 +318,45 @@
     list.textContent = '';
     const matcher = currentMatcher();
     $('focus').disabled = $('hide').disabled = !matcher || matcher.invalid;
-    if (!matcher) { $('search-result').textContent = ''; return; }
-    if (matcher.invalid) { $('search-result').textContent = 'not a valid regular expression'; return; }
+    if (!matcher) {
+      $('search-result').textContent = '';
+      return;
+    }
+    if (matcher.invalid) {
+      $('search-result').textContent = 'not a valid regular expression';
+      return;
+    }
     const nodes = [];
-    d3.select('#chart').datum().each((node) => { if (node.parent && nodeMatches(node.data, matcher)) nodes.push(node); });
+    d3.select('#chart')
+      .datum()
+      .each((node) => {
+        if (node.parent && nodeMatches(node.data, matcher)) nodes.push(node);
+      });
     nodes.sort((a, b) => b.value - a.value);
     const total = d3.select('#chart').datum().value;
     const shown = nodes.slice(0, 15);
-    $('search-result').textContent = nodes.length + ' frame' + (nodes.length === 1 ? '' : 's') + ' match' + (nodes.length === 1 ? 'es' : '') +
-      ', ' + nodes.reduce((sum, n) => sum + (n.ancestors().slice(1).some((a) => a.parent && nodeMatches(a.data, matcher)) ? 0 : n.value), 0) + ' of ' + total + ' ' + DATA.taskWord[1];
+    $('search-result').textContent =
+      nodes.length +
+      ' frame' +
+      (nodes.length === 1 ? '' : 's') +
+      ' match' +
+      (nodes.length === 1 ? 'es' : '') +
+      ', ' +
+      nodes.reduce(
+        (sum, n) =>
+          sum +
+          (n
+            .ancestors()
+            .slice(1)
+            .some((a) => a.parent && nodeMatches(a.data, matcher))
+            ? 0
+            : n.value),
+        0,
+      ) +
+      ' of ' +
+      total +
+      ' ' +
+      DATA.taskWord[1];
     for (const node of shown) {
       const zoom = el('button', { type: 'button' }, 'zoom');
       zoom.addEventListener('click', () => {
@@ -261,7 +365,17 @@
         $('zoomed').textContent = 'zoomed to ' + node.data.name;
         showDetails(node);
       });
-      list.append(el('li', {}, zoom, ' ', el('span', { class: 'fn' }, breakable(node.data.name)), ' ', el('span', { class: 'where' }, (node.data.f || '') + ' · ' + node.value + ' ' + (node.value === 1 ? DATA.taskWord[0] : DATA.taskWord[1]))));
+      list.append(
+        el(
+          'li',
+          {},
+          zoom,
+          ' ',
+          el('span', { class: 'fn' }, breakable(node.data.name)),
+          ' ',
+          el('span', { class: 'where' }, (node.data.f || '') + ' · ' + node.value + ' ' + (node.value === 1 ? DATA.taskWord[0] : DATA.taskWord[1])),
+        ),
+      );
     }
     if (nodes.length > shown.length) list.append(el('li', { class: 'where' }, '… and ' + (nodes.length - shown.length) + ' more'));
   }
@@ -269,19 +383,33 @@
   function draw() {
     const container = $('chart');
     container.textContent = '';
-    const chart = flamegraph.default()
+    const chart = flamegraph
+      .default()
       .width(Math.max(600, container.clientWidth))
       .cellHeight(18)
       .transitionDuration(300)
       .minFrameSize(1)
       .selfValue(true)
       .sort(false)
-      .setSearchMatch((d) => { const m = currentMatcher(); return Boolean(m) && nodeMatches(d.data, m); })
+      .setSearchMatch((d) => {
+        const m = currentMatcher();
+        return Boolean(m) && nodeMatches(d.data, m);
+      })
       .setSearchHandler(() => listMatches())
       .setDetailsHandler(() => {})
-      .label((d) => (d.data.name || '') + ': ' + d.value + ' ' + (d.value === 1 ? DATA.taskWord[0] : DATA.taskWord[1]) +
-        (typeof d.delta === 'number' && d.delta !== 0 ? ' (' + (d.delta > 0 ? '+' : '') + d.delta + ' since the first snapshot)' : ''))
-      .onClick((d) => { state.zoomPath = namePath(d); showDetails(d); });
+      .label(
+        (d) =>
+          (d.data.name || '') +
+          ': ' +
+          d.value +
+          ' ' +
+          (d.value === 1 ? DATA.taskWord[0] : DATA.taskWord[1]) +
+          (typeof d.delta === 'number' && d.delta !== 0 ? ' (' + (d.delta > 0 ? '+' : '') + d.delta + ' since the first snapshot)' : ''),
+      )
+      .onClick((d) => {
+        state.zoomPath = namePath(d);
+        showDetails(d);
+      });
     if (state.view === 'diff') {
       chart.computeDelta(true).setColorMapper((d, original) => (d.highlight ? original : growthColor(d)));
     } else {
@@ -303,12 +431,18 @@
   // with numbers, so an old pile that kept growing reads as hot as a new one.
   const spanMinutes = Math.max(DATA.times[DATA.times.length - 1] / 60, 1 / 60);
   let growthScale = null;
-  function growthRate(d) { return (d.delta || 0) / spanMinutes; }
+  function growthRate(d) {
+    return (d.delta || 0) / spanMinutes;
+  }
   function ensureGrowthScale() {
     if (growthScale) return growthScale;
     let max = 0;
-    d3.hierarchy(DATA.trees.diff).each((n) => { max = Math.max(max, Math.abs(n.data.delta || 0)); });
-    d3.hierarchy(DATA.trees.diffCreator).each((n) => { max = Math.max(max, Math.abs(n.data.delta || 0)); });
+    d3.hierarchy(DATA.trees.diff).each((n) => {
+      max = Math.max(max, Math.abs(n.data.delta || 0));
+    });
+    d3.hierarchy(DATA.trees.diffCreator).each((n) => {
+      max = Math.max(max, Math.abs(n.data.delta || 0));
+    });
     // Inclusive deltas add up toward the root: leaves' rates set the range, with room above.
     const limit = Math.max(1, Math.ceil((max * 2) / spanMinutes));
     growthScale = d3.scaleDiverging([-limit, 0, limit], (t) => d3.interpolateRdBu(1 - t)).clamp(true);
@@ -325,12 +459,33 @@
     const svg = d3.select('#diff-scale');
     svg.selectAll('*').remove();
     const width = 340;
-    const x = d3.scaleLinear().domain([lo, hi]).range([10, 10 + width]);
+    const x = d3
+      .scaleLinear()
+      .domain([lo, hi])
+      .range([10, 10 + width]);
     const id = 'growth-gradient';
     const gradient = svg.append('defs').append('linearGradient').attr('id', id);
-    for (let i = 0; i <= 10; i++) gradient.append('stop').attr('offset', i * 10 + '%').attr('stop-color', scale(lo + ((hi - lo) * i) / 10));
-    svg.append('rect').attr('x', 10).attr('y', 2).attr('width', width).attr('height', 10).attr('fill', 'url(#' + id + ')');
-    svg.append('g').attr('transform', 'translate(0,12)').call(d3.axisBottom(x).ticks(5).tickFormat((v) => (v > 0 ? '+' : '') + d3.format('~s')(v) + '/min'));
+    for (let i = 0; i <= 10; i++)
+      gradient
+        .append('stop')
+        .attr('offset', i * 10 + '%')
+        .attr('stop-color', scale(lo + ((hi - lo) * i) / 10));
+    svg
+      .append('rect')
+      .attr('x', 10)
+      .attr('y', 2)
+      .attr('width', width)
+      .attr('height', 10)
+      .attr('fill', 'url(#' + id + ')');
+    svg
+      .append('g')
+      .attr('transform', 'translate(0,12)')
+      .call(
+        d3
+          .axisBottom(x)
+          .ticks(5)
+          .tickFormat((v) => (v > 0 ? '+' : '') + d3.format('~s')(v) + '/min'),
+      );
   }
 
   /** Redraws at the new width and zooms back to where the user was. */
@@ -369,20 +524,53 @@
     box.textContent = '';
     const data = d.data;
     const dl = el('dl');
-    const add = (term, value) => { if (value !== null && value !== undefined && value !== '') dl.append(el('dt', {}, term), el('dd', {}, value)); };
+    const add = (term, value) => {
+      if (value !== null && value !== undefined && value !== '') dl.append(el('dt', {}, term), el('dd', {}, value));
+    };
     add('function', el('span', { class: 'fn' }, data.name));
     add('source', data.f || '');
     add('tasks', d.value + (data.value ? ' (' + data.value + ' stopped in this frame)' : ''));
     if (typeof d.delta === 'number') {
-      add('first snapshot → last', (d.value - d.delta) + ' → ' + d.value + ' ' + DATA.taskWord[1] + ' (' + (d.delta > 0 ? '+' : '') + d.delta +
-        ', ' + (d.delta > 0 ? '+' : '') + d3.format('.3~f')(growthRate(d)) + '/min)');
+      add(
+        'first snapshot → last',
+        d.value -
+          d.delta +
+          ' → ' +
+          d.value +
+          ' ' +
+          DATA.taskWord[1] +
+          ' (' +
+          (d.delta > 0 ? '+' : '') +
+          d.delta +
+          ', ' +
+          (d.delta > 0 ? '+' : '') +
+          d3.format('.3~f')(growthRate(d)) +
+          '/min)',
+      );
     }
-    if (data.st) add('states', Object.entries(data.st).sort((a, b) => b[1] - a[1]).map(([k, v]) => k + ' ' + v).join(', '));
+    if (data.st)
+      add(
+        'states',
+        Object.entries(data.st)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => k + ' ' + v)
+          .join(', '),
+      );
     if (data.ids) add('ids', data.ids.join(', ') + (data.value > data.ids.length ? ', …' : ''));
     if (data.wm) add('waiting', 'up to ' + data.wm + ' min');
     if (data.age) add('age', 'up to ' + Math.round(data.age / 1000) + ' s');
     if (data.cb) add('created by', data.cb.join('; '));
-    if (data.lb) add('labels', data.lb.map((l) => Object.entries(l).map(([k, v]) => k + '=' + v).join(' ')).join('; '));
+    if (data.lb)
+      add(
+        'labels',
+        data.lb
+          .map((l) =>
+            Object.entries(l)
+              .map(([k, v]) => k + '=' + v)
+              .join(' '),
+          )
+          .join('; '),
+      );
     const stack = el('ol');
     for (const node of d.ancestors()) {
       if (node.parent === null) continue;
@@ -401,10 +589,16 @@
         draw();
       });
     }
-    $('root').addEventListener('change', (e) => { state.root = e.target.value; draw(); });
+    $('root').addEventListener('change', (e) => {
+      state.root = e.target.value;
+      draw();
+    });
     const research = () => {
       if ($('search').value) state.chart.search($('search').value);
-      else { state.chart.clear(); listMatches(); }
+      else {
+        state.chart.clear();
+        listMatches();
+      }
     };
     $('search').addEventListener('input', research);
     $('regex').addEventListener('change', research);
@@ -420,11 +614,17 @@
     }
     $('reset').addEventListener('click', () => {
       state.zoomPath = null;
-      if (state.transform) { state.transform = null; draw(); } else state.chart.resetZoom();
+      if (state.transform) {
+        state.transform = null;
+        draw();
+      } else state.chart.resetZoom();
       $('zoomed').textContent = '';
     });
     let resizeTimer;
-    window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(redrawKeepingZoom, 200); });
+    window.addEventListener('resize', () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(redrawKeepingZoom, 200);
+    });
   }
 
   renderHeader();

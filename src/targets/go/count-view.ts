@@ -64,7 +64,10 @@ export class CreatorTable {
         tasks.push(task);
         continue;
       }
-      const parts = apportion(task.count ?? 1, shares.map((s) => s.goroutines));
+      const parts = apportion(
+        task.count ?? 1,
+        shares.map((s) => s.goroutines),
+      );
       shares.forEach((share, i) => {
         if (parts[i] === 0) return;
         const part: Task = { ...task, count: parts[i]! };

@@ -12,19 +12,23 @@ import { createInterface } from 'node:readline';
 import { packageRoot } from '../../util/package-root.js';
 import { InputError, TargetError } from '../../util/errors.js';
 
-
 export function buildBundledGoProgram(name: string): Promise<string> {
   const outDir = join(tmpdir(), `leakscan-go-${process.getuid?.() ?? 'user'}`);
   mkdirSync(outDir, { recursive: true });
   const output = join(outDir, name);
   return new Promise((resolve, reject) => {
-    execFile('go', ['build', '-o', output, `./${name}`], { cwd: join(packageRoot, 'fixtures', 'go'), env: { ...process.env, GOFLAGS: '-buildvcs=false' } }, (error, _stdout, stderr) => {
-      if (error === null) return resolve(output);
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        return reject(new InputError('the Go demo target needs Go to build it, and `go` is not on the PATH (install Go from https://go.dev/dl)'));
-      }
-      reject(new InputError(`could not build the demo target: ${stderr.trim().split('\n').pop()}`));
-    });
+    execFile(
+      'go',
+      ['build', '-o', output, `./${name}`],
+      { cwd: join(packageRoot, 'fixtures', 'go'), env: { ...process.env, GOFLAGS: '-buildvcs=false' } },
+      (error, _stdout, stderr) => {
+        if (error === null) return resolve(output);
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          return reject(new InputError('the Go demo target needs Go to build it, and `go` is not on the PATH (install Go from https://go.dev/dl)'));
+        }
+        reject(new InputError(`could not build the demo target: ${stderr.trim().split('\n').pop()}`));
+      },
+    );
   });
 }
 

@@ -152,9 +152,7 @@ async function get(url: URL, timeoutMs: number, { allowNotFound }: { allowNotFou
   if (response.status === 404) {
     await response.body?.cancel();
     if (allowNotFound) return null;
-    throw new TargetError(
-      `${url.href} answered 404: no pprof endpoint there (the service needs import _ "net/http/pprof" and an HTTP listener)`,
-    );
+    throw new TargetError(`${url.href} answered 404: no pprof endpoint there (the service needs import _ "net/http/pprof" and an HTTP listener)`);
   }
   if (response.status >= 300 && response.status < 400) {
     await response.body?.cancel();

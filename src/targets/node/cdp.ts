@@ -68,7 +68,8 @@ export class CdpSession {
     if (typeof result !== 'object' || result === null) throw new TargetError('the inspector answered Runtime.evaluate with something that is not an object');
     if (result.exceptionDetails) {
       const details = result.exceptionDetails as { text?: unknown; exception?: { description?: unknown } };
-      const description = typeof details.exception?.description === 'string' ? details.exception.description : typeof details.text === 'string' ? details.text : 'an exception';
+      const description =
+        typeof details.exception?.description === 'string' ? details.exception.description : typeof details.text === 'string' ? details.text : 'an exception';
       throw new TargetError(`code leakscan ran in the target failed: ${description.split('\n')[0]!.slice(0, 200)}`);
     }
     if (typeof result.result !== 'object' || result.result === null) throw new TargetError('the inspector answered Runtime.evaluate without a result');

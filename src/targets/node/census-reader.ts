@@ -102,7 +102,8 @@ export class CensusReader {
   /** Finds what to query (once per attach). Call before `query`. */
   async prepare(): Promise<void> {
     if (this.prototypes) return;
-    const objectOf = async (expression: string) => (await this.send<{ result: { objectId: string } }>('Runtime.evaluate', { expression, silent: true }, PROTOTYPES)).result.objectId;
+    const objectOf = async (expression: string) =>
+      (await this.send<{ result: { objectId: string } }>('Runtime.evaluate', { expression, silent: true }, PROTOTYPES)).result.objectId;
     const lists = await this.timerLists();
     this.prototypes = {
       promise: await objectOf('Promise.prototype'),
@@ -119,8 +120,15 @@ export class CensusReader {
    */
   private async timerLists(): Promise<string | undefined> {
     try {
-      type Props = { result?: { name: string; value?: { objectId?: string; type?: string } }[]; internalProperties?: { name: string; value?: { objectId?: string } }[] };
-      const setTimeoutFn = await this.send<{ result: { objectId?: string } }>('Runtime.evaluate', { expression: `process.getBuiltinModule('node:timers').setTimeout`, silent: true }, PROTOTYPES);
+      type Props = {
+        result?: { name: string; value?: { objectId?: string; type?: string } }[];
+        internalProperties?: { name: string; value?: { objectId?: string } }[];
+      };
+      const setTimeoutFn = await this.send<{ result: { objectId?: string } }>(
+        'Runtime.evaluate',
+        { expression: `process.getBuiltinModule('node:timers').setTimeout`, silent: true },
+        PROTOTYPES,
+      );
       if (!setTimeoutFn.result.objectId) return undefined;
       const fn = await this.send<Props>('Runtime.getProperties', { objectId: setTimeoutFn.result.objectId, ownProperties: true }, PROTOTYPES);
       const scopes = fn.internalProperties?.find((p) => p.name === '[[Scopes]]')?.value?.objectId;
@@ -144,7 +152,15 @@ export class CensusReader {
    * they describe one instant, the same instant as whatever is sent right
    * after this call.
    */
-  query(): Promise<{ walked: boolean; promises?: string; timers: { lists: string } | { array: string }; emitters?: string; handles: [number | null, string][]; clock: IdClock; stallMs: number }> {
+  query(): Promise<{
+    walked: boolean;
+    promises?: string;
+    timers: { lists: string } | { array: string };
+    emitters?: string;
+    handles: [number | null, string][];
+    clock: IdClock;
+    stallMs: number;
+  }> {
     const prototypes = this.prototypes!;
     const objects = (prototypeObjectId: string) =>
       this.send<{ objects: { objectId: string } }>('Runtime.queryObjects', { prototypeObjectId }).then((r) => r.objects.objectId);
@@ -193,9 +209,12 @@ export class CensusReader {
   }
 
   private json<T>(objectId: string): Promise<T> {
-    return this.send<{ result: { value: string } }>('Runtime.callFunctionOn', { objectId, functionDeclaration: 'function () { return this.json; }', returnByValue: true, silent: true }).then(
-      (r) => JSON.parse(r.result.value) as T,
-    );
+    return this.send<{ result: { value: string } }>('Runtime.callFunctionOn', {
+      objectId,
+      functionDeclaration: 'function () { return this.json; }',
+      returnByValue: true,
+      silent: true,
+    }).then((r) => JSON.parse(r.result.value) as T);
   }
 
   /** Reads what `query` found, locates new functions, and releases everything found. */
@@ -229,9 +248,11 @@ export class CensusReader {
         ...timerGroups.filter((g) => g.rep >= 0).map((group) => ({ group, result: timerResult })),
         ...(emitterResult !== undefined ? heapGroups.filter((g) => g.rep >= 0).map((group) => ({ group, result: emitterResult })) : []),
       ];
-      if (timers.read < timers.live) warnings.push(`the census read a sample of the live timers (${timers.read} of ${timers.live}); their counts are estimates`);
+      if (timers.read < timers.live)
+        warnings.push(`the census read a sample of the live timers (${timers.read} of ${timers.live}); their counts are estimates`);
       const heapWarnings: string[] = [];
-      if (emitters.read < emitters.live) heapWarnings.push(`the census read a sample of the live event emitters (${emitters.read} of ${emitters.live}); their counts are estimates`);
+      if (emitters.read < emitters.live)
+        heapWarnings.push(`the census read a sample of the live event emitters (${emitters.read} of ${emitters.live}); their counts are estimates`);
       if (promises && promises.read < promises.total) {
         heapWarnings.push(`the census read the state of a sample of the promises (${promises.read} of ${promises.total}); the pending count is an estimate`);
       }
@@ -247,7 +268,9 @@ export class CensusReader {
         pending = this.carried.promises;
         warnings.push(...this.carried.warnings);
         // No count in the text, so a series of snapshots repeats it once.
-        warnings.push('the census walked the heap (promises, listeners, sockets) only as often as --agent-budget pays for it; in between, a snapshot repeats what the last walk found');
+        warnings.push(
+          'the census walked the heap (promises, listeners, sockets) only as often as --agent-budget pays for it; in between, a snapshot repeats what the last walk found',
+        );
       }
       this.charge(stallMs - readMs, readMs, found.clock.now);
       return {
@@ -293,7 +316,9 @@ export class CensusReader {
           let objectId = fn.result.objectId;
           // A bound function has no location of its own: its target has.
           for (let hops = 0; objectId !== undefined && hops < 3; hops++) {
-            const props = await this.send<{ internalProperties?: { name: string; value?: { objectId?: string; value?: { scriptId: string; lineNumber: number } } }[] }>('Runtime.getProperties', {
+            const props = await this.send<{
+              internalProperties?: { name: string; value?: { objectId?: string; value?: { scriptId: string; lineNumber: number } } }[];
+            }>('Runtime.getProperties', {
               objectId,
               ownProperties: true,
             });
@@ -331,10 +356,7 @@ export class CensusReader {
       if (typeof scriptId === 'string' && typeof url === 'string') this.scriptUrls.set(scriptId, url);
     });
     try {
-      await Promise.all([
-        this.session.send('Debugger.enable', {}, this.options.timeoutMs),
-        this.session.send('Debugger.disable', {}, this.options.timeoutMs),
-      ]);
+      await Promise.all([this.session.send('Debugger.enable', {}, this.options.timeoutMs), this.session.send('Debugger.disable', {}, this.options.timeoutMs)]);
     } catch {
       /* without URLs the groups keep their resource names */
     } finally {
@@ -344,13 +366,19 @@ export class CensusReader {
 
   /** Frees what the last `query` found (also done by `read`). */
   release(): Promise<void> {
-    return this.session.send('Runtime.releaseObjectGroup', { objectGroup: GROUP }, this.options.timeoutMs).then(() => undefined, () => undefined);
+    return this.session.send('Runtime.releaseObjectGroup', { objectGroup: GROUP }, this.options.timeoutMs).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /** Frees the prototypes held since `prepare`; call at detach. */
   close(): Promise<void> {
     this.prototypes = undefined;
-    return this.session.send('Runtime.releaseObjectGroup', { objectGroup: PROTOTYPES }, 5000).then(() => undefined, () => undefined);
+    return this.session.send('Runtime.releaseObjectGroup', { objectGroup: PROTOTYPES }, 5000).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 }
 

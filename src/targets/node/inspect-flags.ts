@@ -96,18 +96,72 @@ export function splitNodeOptions(text: string): string[] {
  * the script.
  */
 const SEPARATE_VALUE_OPTIONS = new Set([
-  '--require', '-r', '--import', '--loader', '--experimental-loader', '--eval', '-e', '--print', '-p',
-  '--inspect-port', '--debug-port', '--title', '--input-type', '--conditions', '-C', '--unhandled-rejections',
-  '--env-file', '--env-file-if-exists', '--icu-data-dir', '--openssl-config', '--redirect-warnings',
-  '--tls-cipher-list', '--tls-keylog', '--secure-heap', '--secure-heap-min', '--heapsnapshot-signal',
-  '--heapsnapshot-near-heap-limit', '--diagnostic-dir', '--report-dir', '--report-directory', '--report-filename',
-  '--report-signal', '--dns-result-order', '--trace-event-categories', '--trace-event-file-pattern',
-  '--max-http-header-size', '--disable-warning', '--experimental-default-type', '--watch-path', '--test-reporter',
-  '--test-reporter-destination', '--test-name-pattern', '--test-skip-pattern', '--test-concurrency', '--test-shard',
-  '--cpu-prof-dir', '--cpu-prof-name', '--cpu-prof-interval', '--heap-prof-dir', '--heap-prof-name', '--heap-prof-interval',
-  '--stack-size', '--max-old-space-size', '--max-semi-space-size', '--experimental-config-file', '--localstorage-file',
-  '--use-largepages', '--snapshot-blob', '--build-snapshot-config', '--run', '--experimental-sea-config',
-  '--allow-fs-read', '--allow-fs-write', '--experimental-policy', '--policy-integrity', '--trace-require-module',
+  '--require',
+  '-r',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '--eval',
+  '-e',
+  '--print',
+  '-p',
+  '--inspect-port',
+  '--debug-port',
+  '--title',
+  '--input-type',
+  '--conditions',
+  '-C',
+  '--unhandled-rejections',
+  '--env-file',
+  '--env-file-if-exists',
+  '--icu-data-dir',
+  '--openssl-config',
+  '--redirect-warnings',
+  '--tls-cipher-list',
+  '--tls-keylog',
+  '--secure-heap',
+  '--secure-heap-min',
+  '--heapsnapshot-signal',
+  '--heapsnapshot-near-heap-limit',
+  '--diagnostic-dir',
+  '--report-dir',
+  '--report-directory',
+  '--report-filename',
+  '--report-signal',
+  '--dns-result-order',
+  '--trace-event-categories',
+  '--trace-event-file-pattern',
+  '--max-http-header-size',
+  '--disable-warning',
+  '--experimental-default-type',
+  '--watch-path',
+  '--test-reporter',
+  '--test-reporter-destination',
+  '--test-name-pattern',
+  '--test-skip-pattern',
+  '--test-concurrency',
+  '--test-shard',
+  '--cpu-prof-dir',
+  '--cpu-prof-name',
+  '--cpu-prof-interval',
+  '--heap-prof-dir',
+  '--heap-prof-name',
+  '--heap-prof-interval',
+  '--stack-size',
+  '--max-old-space-size',
+  '--max-semi-space-size',
+  '--experimental-config-file',
+  '--localstorage-file',
+  '--use-largepages',
+  '--snapshot-blob',
+  '--build-snapshot-config',
+  '--run',
+  '--experimental-sea-config',
+  '--allow-fs-read',
+  '--allow-fs-write',
+  '--experimental-policy',
+  '--policy-integrity',
+  '--trace-require-module',
 ]);
 
 /** Flags that change what leakscan may do to the inspector: reading them wrong is not an option. */
@@ -135,7 +189,10 @@ export function readNodeCommandLine(argv: string[], executable: string | undefin
   const name = basename(argv[0] ?? '');
   const exeName = executable === undefined ? undefined : basename(executable.replace(/ \(deleted\)$/, ''));
   if (argv.length === 0 || (!/^(node|nodejs)(\d+(\.\d+)*)?$/.test(name) && name !== exeName)) {
-    return { execArgv: [], unreadable: `its command line (${JSON.stringify(truncate(argv.join(' ')))}) does not start with the node executable: it was rewritten (process.title?)` };
+    return {
+      execArgv: [],
+      unreadable: `its command line (${JSON.stringify(truncate(argv.join(' ')))}) does not start with the node executable: it was rewritten (process.title?)`,
+    };
   }
   if (argv.length === 1) {
     return { execArgv: [], unreadable: 'its command line names no script: it may have been rewritten (process.title = "node")' };
@@ -152,7 +209,10 @@ export function readNodeCommandLine(argv: string[], executable: string | undefin
       // Either a boolean flag and then the script, or an option and its value.
       const later = argv.slice(i + 2).find((a) => INSPECTOR_RELATED.test(a));
       if (later !== undefined) {
-        return { execArgv: out, unreadable: `its command line cannot be read without guessing: ${JSON.stringify(arg)} may take ${JSON.stringify(truncate(argv[i + 1]!))} as its value, and whether ${JSON.stringify(truncate(later))} is a Node option depends on it` };
+        return {
+          execArgv: out,
+          unreadable: `its command line cannot be read without guessing: ${JSON.stringify(arg)} may take ${JSON.stringify(truncate(argv[i + 1]!))} as its value, and whether ${JSON.stringify(truncate(later))} is a Node option depends on it`,
+        };
       }
     }
     if (/^(-e|--eval|-p|--print)$/.test(arg)) break;

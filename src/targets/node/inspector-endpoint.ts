@@ -48,7 +48,10 @@ export async function askInspector(socket: ListeningSocket, timeoutMs: number): 
     return { kind: 'not-inspector', why: 'its answer is not JSON' };
   }
   if (!Array.isArray(list)) return { kind: 'not-inspector', why: 'its answer is not a list of targets' };
-  const entry = list.find((t): t is { webSocketDebuggerUrl: string } => typeof t === 'object' && t !== null && typeof (t as Record<string, unknown>).webSocketDebuggerUrl === 'string');
+  const entry = list.find(
+    (t): t is { webSocketDebuggerUrl: string } =>
+      typeof t === 'object' && t !== null && typeof (t as Record<string, unknown>).webSocketDebuggerUrl === 'string',
+  );
   if (entry === undefined) return { kind: 'not-inspector', why: 'its answer names no WebSocket URL' };
   let url: URL;
   try {
@@ -59,7 +62,10 @@ export async function askInspector(socket: ListeningSocket, timeoutMs: number): 
   const port = url.port === '' ? 80 : Number(url.port);
   const sameSocket = url.protocol === 'ws:' && port === socket.port && acceptsHost(socket, url.hostname) && url.username === '' && url.search === '';
   if (!sameSocket) {
-    return { kind: 'not-inspector', why: `its WebSocket URL points at ${url.protocol}//${url.host}, not at this socket (${socket.bound}:${socket.port}); leakscan connects to nothing else` };
+    return {
+      kind: 'not-inspector',
+      why: `its WebSocket URL points at ${url.protocol}//${url.host}, not at this socket (${socket.bound}:${socket.port}); leakscan connects to nothing else`,
+    };
   }
   if (!/^\/[A-Za-z0-9-]{1,64}$/.test(url.pathname)) return { kind: 'not-inspector', why: 'its WebSocket URL has an unexpected path' };
   return { kind: 'inspector', endpoint: { host: socket.host, port: socket.port, webSocketUrl: `ws://${socket.host}:${socket.port}${url.pathname}` } };

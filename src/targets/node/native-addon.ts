@@ -31,7 +31,11 @@ export interface NativeAddonStatus {
 export function nativeAddonStatus(abi: string = process.versions.modules): NativeAddonStatus {
   const path = nativeAddonPath(abi);
   if (!existsSync(path)) {
-    return { available: false, path, detail: `no addon built for Node ABI ${abi} (npm install builds one for the Node that runs it; it needs a C++ compiler and Node's headers)` };
+    return {
+      available: false,
+      path,
+      detail: `no addon built for Node ABI ${abi} (npm install builds one for the Node that runs it; it needs a C++ compiler and Node's headers)`,
+    };
   }
   if (abi !== process.versions.modules) return { available: true, path, detail: `built for Node ABI ${abi}` };
   try {

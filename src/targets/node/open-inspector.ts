@@ -56,17 +56,23 @@ export async function reachInspector(pid: number, info: ProcessInfo, options: Re
   if (startTime === undefined) throw new TargetError(`the target (pid ${pid}) exited`);
   const flags = await readFlags(pid, info, options);
   if (flags.permissionModel) {
-    throw new TargetError(`pid ${pid} runs under Node's permission model (--permission), which disables the inspector; leakscan cannot attach (use leakscan run without --permission)`);
+    throw new TargetError(
+      `pid ${pid} runs under Node's permission model (--permission), which disables the inspector; leakscan cannot attach (use leakscan run without --permission)`,
+    );
   }
   const sockets = await listeningSockets(pid);
   const open = await findOpenInspector(pid, flags, sockets, options);
   if (open !== undefined) return { endpoint: open, opened: false };
 
   if (flags.sigusr1Disabled) {
-    throw new TargetError(`pid ${pid} was started with --disable-sigusr1, so its inspector cannot be opened from outside; start it with --inspect=127.0.0.1:0, or under leakscan run`);
+    throw new TargetError(
+      `pid ${pid} was started with --disable-sigusr1, so its inspector cannot be opened from outside; start it with --inspect=127.0.0.1:0, or under leakscan run`,
+    );
   }
   if (!isLoopbackAddress(flags.host) && !options.allowRemoteInspector) {
-    throw new TargetError(`pid ${pid} would open its inspector on ${flags.host}:${flags.port}, reachable from other machines (anyone who reaches it can run code in the process); nothing was sent (pass --allow-remote-inspector to accept that)`);
+    throw new TargetError(
+      `pid ${pid} would open its inspector on ${flags.host}:${flags.port}, reachable from other machines (anyone who reaches it can run code in the process); nothing was sent (pass --allow-remote-inspector to accept that)`,
+    );
   }
   const version = await nodeVersionOf(pid);
   const unsupported = version === undefined ? undefined : unsupportedNodeVersion(version);
@@ -90,9 +96,12 @@ async function readFlags(pid: number, info: ProcessInfo, options: ReachOptions):
     // The user says where the inspector is: the only guess left to check is the address.
     return { ...flags, port: options.inspectorPort };
   }
-  const unreadable = nodeOptions === undefined ? `its environment (NODE_OPTIONS) cannot be read` : options.launchedByLeakscan ? undefined : commandLine.unreadable;
+  const unreadable =
+    nodeOptions === undefined ? `its environment (NODE_OPTIONS) cannot be read` : options.launchedByLeakscan ? undefined : commandLine.unreadable;
   if (unreadable !== undefined) {
-    throw new TargetError(`pid ${pid}: ${unreadable}; leakscan does not guess where its inspector is and sent nothing (name the port with --inspector-port, 9229 unless the program sets --inspect-port)`);
+    throw new TargetError(
+      `pid ${pid}: ${unreadable}; leakscan does not guess where its inspector is and sent nothing (name the port with --inspector-port, 9229 unless the program sets --inspect-port)`,
+    );
   }
   return flags;
 }
@@ -113,7 +122,12 @@ async function readNodeOptions(pid: number): Promise<string | undefined> {
  * among the target's own listening sockets. Only a random port (port 0)
  * leaves nothing to go by but asking each of the target's sockets.
  */
-async function findOpenInspector(pid: number, flags: InspectorFlags, sockets: ListeningSocket[], options: ReachOptions): Promise<InspectorEndpoint | undefined> {
+async function findOpenInspector(
+  pid: number,
+  flags: InspectorFlags,
+  sockets: ListeningSocket[],
+  options: ReachOptions,
+): Promise<InspectorEndpoint | undefined> {
   const candidates = flags.port === 0 ? (flags.openedAtStart ? sockets : []) : sockets.filter((s) => s.port === flags.port);
   if (candidates.length === 0) return undefined;
   if (flags.port !== 0) for (const socket of candidates) refuseRemote(pid, socket, options);
@@ -122,7 +136,9 @@ async function findOpenInspector(pid: number, flags: InspectorFlags, sockets: Li
   if (found === undefined) {
     if (flags.port === 0) return undefined;
     const why = answers[0]!.answer.kind === 'not-inspector' ? answers[0]!.answer.why : '';
-    throw new TargetError(`pid ${pid} listens on port ${flags.port}, where its inspector ${flags.openedAtStart ? 'is' : 'would open'}, but that socket is not an inspector leakscan can use (${why}); nothing was sent`);
+    throw new TargetError(
+      `pid ${pid} listens on port ${flags.port}, where its inspector ${flags.openedAtStart ? 'is' : 'would open'}, but that socket is not an inspector leakscan can use (${why}); nothing was sent`,
+    );
   }
   refuseRemote(pid, found.socket, options);
   return found.answer.kind === 'inspector' ? found.answer.endpoint : undefined;
@@ -130,7 +146,9 @@ async function findOpenInspector(pid: number, flags: InspectorFlags, sockets: Li
 
 function refuseRemote(pid: number, socket: ListeningSocket, options: ReachOptions): void {
   if (socket.loopbackOnly || options.allowRemoteInspector) return;
-  throw new TargetError(`the inspector of pid ${pid} listens on ${socket.bound}:${socket.port}, reachable from other machines (anyone who reaches it can run code in the process); leakscan does not use it (pass --allow-remote-inspector to accept that)`);
+  throw new TargetError(
+    `the inspector of pid ${pid} listens on ${socket.bound}:${socket.port}, reachable from other machines (anyone who reaches it can run code in the process); leakscan does not use it (pass --allow-remote-inspector to accept that)`,
+  );
 }
 
 /** Refuses to signal when the inspector's port is held by another process. */
@@ -169,7 +187,8 @@ export async function signalSameProcess(pid: number, startTime: string): Promise
     process.kill(pid, 'SIGUSR1'); // identified as Node, catching SIGUSR1, the same process: the signal opens its inspector
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') throw new TargetError(`the target (pid ${pid}) exited before leakscan could open its inspector`);
-    if ((error as NodeJS.ErrnoException).code === 'EPERM') throw new TargetError(`not allowed to signal pid ${pid}: run leakscan as the same user as the target, or as root`);
+    if ((error as NodeJS.ErrnoException).code === 'EPERM')
+      throw new TargetError(`not allowed to signal pid ${pid}: run leakscan as the same user as the target, or as root`);
     throw error;
   }
 }
@@ -200,7 +219,9 @@ async function waitForOpening(pid: number, startTime: string, flags: InspectorFl
     }
     if (!said && Date.now() - started > 5000) {
       said = true;
-      options.say(`pid ${pid} has not opened its inspector 5s after SIGUSR1 (busy, or blocked in native code?); waiting up to ${Math.round(options.timeoutMs / 1000)}s`);
+      options.say(
+        `pid ${pid} has not opened its inspector 5s after SIGUSR1 (busy, or blocked in native code?); waiting up to ${Math.round(options.timeoutMs / 1000)}s`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -170,7 +170,9 @@ export class NodeTarget {
       const agent = agentOptions(options.agent, { watchdogMs: options.watchdogMs, closeInspector: opened });
       const status = await session.evaluate<unknown>(claimOrInstallAgent(agent), options.timeoutMs);
       if (isAlreadyAttached(status)) {
-        throw new AlreadyAttachedError(`pid ${pid} is already attached by another leakscan (its agent is installed); nothing was changed, try again when that one has detached`);
+        throw new AlreadyAttachedError(
+          `pid ${pid} is already attached by another leakscan (its agent is installed); nothing was changed, try again when that one has detached`,
+        );
       }
       if (!isAgentStatus(status)) throw new TargetError(`the leakscan agent in pid ${pid} answered ${describeValue(status)} when installed`);
       options.say(describeCapture(status));
@@ -207,7 +209,9 @@ export class NodeTarget {
    */
   private async whyConnectionEnded(): Promise<TargetError> {
     if (!(await processExists(this.pid))) return new TargetError(`the target (pid ${this.pid}) exited`);
-    return new TargetError(`the inspector connection to pid ${this.pid} closed while the process still runs (it closed its inspector, or the connection was cut)`);
+    return new TargetError(
+      `the inspector connection to pid ${this.pid} closed while the process still runs (it closed its inspector, or the connection was cut)`,
+    );
   }
 
   private async readSnapshot(): Promise<Snapshot> {
@@ -249,7 +253,8 @@ export class NodeTarget {
       // the census counts beyond the agent's records (an estimate when the
       // agent samples) is held to never grow, so sampling noise is not growth.
       // A snapshot without a heap walk repeats the last walk's count.
-      let untracked = !findings.walked && this.promisesBeforeAttach !== undefined ? this.promisesBeforeAttach : Math.max(0, findings.promises.pending - trackedPending);
+      let untracked =
+        !findings.walked && this.promisesBeforeAttach !== undefined ? this.promisesBeforeAttach : Math.max(0, findings.promises.pending - trackedPending);
       if (this.promisesBeforeAttach !== undefined) untracked = Math.min(untracked, this.promisesBeforeAttach);
       this.promisesBeforeAttach = untracked;
       if (untracked > 0) {
@@ -355,14 +360,30 @@ function isAgentSnapshot(value: unknown): value is AgentSnapshot {
   if (!frames.every((f) => Array.isArray(f) && typeof f[0] === 'string' && typeof f[1] === 'string' && Number.isFinite(f[2]))) return false;
   if (!stacks.every((s) => Array.isArray(s) && s.every((id) => isIndex(id, frames.length) && id >= 0))) return false;
   const task = (t: unknown) =>
-    Array.isArray(t) && t.length >= 7 && isIndex(t[1], types.length) && t[1] >= 0 && isIndex(t[2], stacks.length) && Number.isFinite(t[0]) && Number.isFinite(t[3]) && isCount(t[4]) && Number.isFinite(t[5]) && isCount(t[6]);
+    Array.isArray(t) &&
+    t.length >= 7 &&
+    isIndex(t[1], types.length) &&
+    t[1] >= 0 &&
+    isIndex(t[2], stacks.length) &&
+    Number.isFinite(t[0]) &&
+    Number.isFinite(t[3]) &&
+    isCount(t[4]) &&
+    Number.isFinite(t[5]) &&
+    isCount(t[6]);
   if (!tasks.every(task)) return false;
   return folded.every((f) => Array.isArray(f) && isIndex(f[0], types.length) && f[0] >= 0 && isIndex(f[1], stacks.length) && isCount(f[2]));
 }
 
 /** A value from the target, described in a few characters (it may be huge). */
 function describeValue(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? (Array.isArray(value) ? 'a list' : 'an object') : String(value);
+  const text =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : typeof value === 'object' && value !== null
+        ? Array.isArray(value)
+          ? 'a list'
+          : 'an object'
+        : String(value);
   return text.length > 40 ? `${text.slice(0, 37)}... (${text.length} characters)` : text;
 }
 
@@ -424,7 +445,13 @@ export function builderFromAgent(
   }
   for (const [typeId, stackId, count] of data.folded) {
     const kind = data.types[typeId]!;
-    builder.addTask({ kind, state: kind === 'PROMISE' ? 'pending' : 'active', stack: stackId >= 0 ? stackMap[stackId]! : unknownStack, count, labels: { resource: kindInWords(kind) } });
+    builder.addTask({
+      kind,
+      state: kind === 'PROMISE' ? 'pending' : 'active',
+      stack: stackId >= 0 ? stackMap[stackId]! : unknownStack,
+      count,
+      labels: { resource: kindInWords(kind) },
+    });
   }
   if (data.dutyCycle < 1) builder.watchedShare = data.dutyCycle;
   if (data.untracked) {
