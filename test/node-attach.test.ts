@@ -158,7 +158,14 @@ test('port 9229 held by another Node process: refused before any signal, and the
       running.push(fixture);
       const result = await runCli(['attach', String(fixture.pid)]);
       assert.equal(result.code, 3);
-      assert.match(result.stderr, /port 9229, where pid \d+ would open its inspector, is taken by another process; nothing was sent/);
+      // It names the holder, so the user knows the one thing to do.
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `port 9229, where pid \\d+ would open its inspector, is taken by pid ${decoy.pid} \\(.*--inspect=127\\.0\\.0\\.1:9229.*\\); nothing was sent`,
+        ),
+      );
+      assert.match(result.stderr, /Free the port \(stop that inspector or process\) and attach again/);
       await sleep(300);
       assert.doesNotMatch(fixture.stderr(), /Debugger listening|Starting inspector/, 'the target got no SIGUSR1');
       assert.equal(decoy.exitCode, null, 'the other process still runs');

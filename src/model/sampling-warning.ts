@@ -11,9 +11,14 @@ const TAIL = 'to stay within its CPU budget; counts are estimates scaled from wh
 // Built from TAIL, so the text written and the text read back cannot drift apart.
 const PATTERN = new RegExp(`^the agent watched (?:about (\\d+)%|under 10%) of the time ${TAIL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
-/** In percent, rounded to tens (0 for under 10%), so the snapshots of one attach mostly say the same. */
+/**
+ * In percent, rounded to tens (0 for under 10%), so the snapshots of one
+ * attach mostly say the same; never 100, which would contradict the
+ * estimates the same sentence announces (a share this is called for is
+ * under 1).
+ */
 export function roundedShare(dutyCycle: number): number {
-  return dutyCycle >= 0.1 ? Math.round(dutyCycle * 10) * 10 : 0;
+  return dutyCycle >= 0.1 ? Math.min(90, Math.round(dutyCycle * 10) * 10) : 0;
 }
 
 function shareText(percent: number): string {

@@ -341,3 +341,31 @@ function hexToHost(hex: string, ipv6: boolean, wildcardAsLoopback = true): strin
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
   return `[${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}]`;
 }
+
+/**
+ * The processes listening on TCP `port` in the network namespace of `pid`
+ * (pids and their command lines), for saying who holds a port leakscan
+ * needs. Processes whose open files cannot be read are left out.
+ */
+export async function portHolders(port: number, pid: number): Promise<{ pid: number; command: string }[]> {
+  const inodes = new Set<string>();
+  for (const table of ['tcp', 'tcp6']) {
+    const text = await readFile(`/proc/${pid}/net/${table}`, 'utf8').catch(() => '');
+    for (const entry of parseProcNetTcp(text, table === 'tcp6')) if (entry.state === LISTEN && entry.port === port) inodes.add(entry.inode);
+  }
+  if (inodes.size === 0) return [];
+  const holders: { pid: number; command: string }[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fds = await readdir(`/proc/${entry}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const match = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${entry}/fd/${fd}`).catch(() => ''));
+      if (match && inodes.has(match[1]!)) {
+        const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
+        holders.push({ pid: Number(entry), command: argv.join(' ').slice(0, 80) });
+        break;
+      }
+    }
+  }
+  return holders;
+}

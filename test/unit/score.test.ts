@@ -250,3 +250,9 @@ test('no progress: tasks that left or moved drop out, counts-only snapshots in b
   );
   assert.equal(capped.summary()!.count, 1);
 });
+
+test('a sampled snapshot never says the agent watched about 100% while calling its counts estimates', () => {
+  assert.match(samplingWarning(0.97), /^the agent watched about 90% of the time/);
+  assert.equal(shareOfSamplingWarning(samplingWarning(0.97)), 90);
+  assert.match(samplingWarning(0.04), /^the agent watched under 10% of the time/);
+});

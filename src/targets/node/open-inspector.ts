@@ -23,7 +23,7 @@ import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TargetError } from '../../util/errors.js';
-import { catchesSignal, isLoopbackAddress, listeningSockets, processStartTime } from '../proc.js';
+import { catchesSignal, isLoopbackAddress, listeningSockets, portHolders, processStartTime } from '../proc.js';
 import type { ListeningSocket, ProcessInfo } from '../proc.js';
 import { isNodeExecutable, nodeVersionOf, unsupportedNodeVersion } from './executable.js';
 import { connectHost, parseInspectorFlags, readNodeCommandLine } from './inspect-flags.js';
@@ -167,8 +167,14 @@ async function ensurePortFree(pid: number, flags: InspectorFlags): Promise<void>
     });
   });
   if (busy) {
+    // Say who holds it: on a shared host it is usually another Node process's
+    // inspector, and freeing it is the one thing that lets this attach work
+    // without restarting the target.
+    const holders = await portHolders(flags.port, pid).catch(() => []);
+    const who = holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.command})`).join(', ') : 'another process';
     throw new TargetError(
-      `port ${flags.port}, where pid ${pid} would open its inspector, is taken by another process; nothing was sent to pid ${pid} (start it with --inspect-port=<free port>, or use leakscan run)`,
+      `port ${flags.port}, where pid ${pid} would open its inspector, is taken by ${who}; nothing was sent to pid ${pid}. ` +
+        `Free the port (stop that inspector or process) and attach again, or start the target with --inspect-port=<free port> (or 0), or under leakscan run`,
     );
   }
 }
