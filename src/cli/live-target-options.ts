@@ -35,7 +35,10 @@ export function addLiveTargetOptions(command: Command): Command {
       `Go: the worst pause a snapshot may cause the target (default ${DEFAULT_PAUSE_BUDGET_MS}ms; 1s, 500us, none): full dumps (ids, wait reasons) only when they fit, counts per stack always`,
       pauseBudget,
     )
-    .option('--no-promise-census', 'Node: do not count promises created before attach (it runs a GC in the target per snapshot)');
+    .option(
+      '--no-promise-census',
+      'Node: do not walk the heap for promises and listeners made before attach (each walk runs a GC in the target per snapshot; timers, sockets and servers are still found)',
+    );
   addInspectorOptions(command);
   return addNodeAgentOptions(command);
 }
