@@ -12,12 +12,22 @@ import { cliPath, dumpsDir } from './helpers/paths.js';
 const dump = join(dumpsDir, 'go1.26.8-debug2.txt');
 const ESC = '\u001b[';
 
+/**
+ * The environment of a user at a terminal: without what asks for or against
+ * colour, and without CI's variables (chalk gives no colour on a CI machine's
+ * terminal unless the CI is one it knows).
+ */
+function userEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of ['NO_COLOR', 'FORCE_COLOR', 'CI', 'CONTINUOUS_INTEGRATION', 'BUILD_NUMBER', 'RUN_ID', 'TEAMCITY_VERSION', 'TF_BUILD']) delete env[key];
+  return env;
+}
+
 /** Runs leakscan with its standard output on a pseudo-terminal (Python's pty module). */
 function onTerminal(args: string[], env: NodeJS.ProcessEnv): string {
   const script = 'import os, pty, sys\nos.environ.pop("FORCE_COLOR", None)\nsys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))';
-  const { NO_COLOR: _noColor, FORCE_COLOR: _forceColor, ...base } = process.env;
   const result = spawnSync('python3', ['-c', script, process.execPath, cliPath, ...args], {
-    env: { ...base, TERM: 'xterm-256color', ...env },
+    env: { ...userEnv(), TERM: 'xterm-256color', ...env },
     encoding: 'utf8',
   });
   assert.equal(result.status, 0, result.stderr);
@@ -25,8 +35,7 @@ function onTerminal(args: string[], env: NodeJS.ProcessEnv): string {
 }
 
 function piped(args: string[], env: NodeJS.ProcessEnv): string {
-  const { NO_COLOR: _noColor, FORCE_COLOR: _forceColor, ...base } = process.env;
-  const result = spawnSync(process.execPath, [cliPath, ...args], { env: { ...base, ...env }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [cliPath, ...args], { env: { ...userEnv(), ...env }, encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
   return result.stdout;
 }
