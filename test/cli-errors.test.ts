@@ -145,6 +145,9 @@ test('a port where nothing listens: exit 3', async () => {
   const result = await runCli(['snapshot', url, '-o', join(dir, 'out3.json')]);
   assertOneLineError(result, 3, /connection refused/);
   assertNoOutput('out3.json');
+  // ":port" is this machine, as go tool pprof reads it: a target that is not there, not a bad argument.
+  const port = new URL(url).port;
+  assertOneLineError(await runCli(['snapshot', `:${port}`, '-o', join(dir, 'out3b.json')]), 3, /connection refused/);
 });
 
 test('an --html path that cannot be written: exit 2 before any request reaches the target', async () => {

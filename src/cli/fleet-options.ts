@@ -51,7 +51,7 @@ export function addFleetOptions(command: Command, live: boolean): Command {
     .option('--targets <file>', 'instances from a Prometheus file_sd JSON file instead of --prometheus (no history)')
     .option('--job <name>', 'only the instances of this Prometheus job')
     .option('--selector <matchers>', `only instances whose series match these PromQL label matchers, e.g. '{job="api",env="prod"}'`)
-    .option('--window <duration>', `how much history to pre-screen (default ${FLEET_DEFAULTS.window})`, windowSeconds, windowSeconds(FLEET_DEFAULTS.window))
+    .option('--window <duration>', 'how much history to pre-screen', windowSeconds, windowSeconds(FLEET_DEFAULTS.window))
     .option(
       '--pprof <template>',
       "pprof URL when it is not on the scrape address: {host}, {port} and {instance} are filled in, e.g. 'http://{host}:6060/debug/pprof/'",
@@ -64,14 +64,9 @@ export function addFleetOptions(command: Command, live: boolean): Command {
       .option('--no-leak-profile', 'do not ask for /debug/pprof/goroutineleak (one extra GC cycle per snapshot)')
       .option('--no-labels', 'do not give goroutines of a full dump the pprof labels of the count profile when the dump has none')
       .option('--no-sample', 'pre-screen from Prometheus only; send no request to any instance')
-      .option('--count <n>', `snapshots per instance (default ${FLEET_DEFAULTS.count})`, positiveInt, FLEET_DEFAULTS.count)
-      .option('--interval <duration>', `time between an instance's snapshots (default ${FLEET_DEFAULTS.interval}s)`, positiveSeconds, FLEET_DEFAULTS.interval)
-      .option(
-        '--timeout <duration>',
-        `give up on a snapshot request after this long (default ${FLEET_DEFAULTS.timeout})`,
-        positiveSeconds,
-        FLEET_DEFAULTS.timeout,
-      )
+      .option('--count <n>', 'snapshots per instance', positiveInt, FLEET_DEFAULTS.count)
+      .option('--interval <duration>', "time between an instance's snapshots", positiveSeconds, FLEET_DEFAULTS.interval)
+      .option('--timeout <duration>', 'give up on a snapshot request after this long', positiveSeconds, FLEET_DEFAULTS.timeout)
       .option('-o, --out <dir>', 'where to save the snapshots, one directory per instance (default: a new leakscan-scan-<time> directory)');
   }
   return command;

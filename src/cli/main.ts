@@ -22,6 +22,7 @@ import { registerExport } from './commands/export.js';
 import { registerScan } from './commands/scan.js';
 import { registerWatch } from './commands/watch.js';
 import { ExitCode } from '../util/errors.js';
+import { formatDuration } from '../util/duration.js';
 
 const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 
@@ -71,7 +72,10 @@ read, 70 a bug in leakscan.`,
   registerWatch(program, run);
   registerDemo(program, run);
   registerDoctor(program, run, version);
-  for (const command of program.commands) command.exitOverride();
+  for (const command of program.commands) {
+    command.exitOverride();
+    showDurationDefaults(command);
+  }
 
   try {
     await program.parseAsync(argv);
@@ -83,4 +87,16 @@ read, 70 a bug in leakscan.`,
     return reportError(error);
   }
   return exitCode;
+}
+
+/**
+ * Help shows a duration's default as a duration ("5s", "6h"), as it is
+ * typed, rather than the seconds the option holds.
+ */
+function showDurationDefaults(command: Command): void {
+  for (const option of command.options) {
+    if (option.flags.includes('<duration>') && typeof option.defaultValue === 'number' && option.defaultValueDescription === undefined) {
+      option.defaultValueDescription = formatDuration(option.defaultValue);
+    }
+  }
 }

@@ -25,6 +25,9 @@ import { positiveNumber, positiveSeconds, score } from '../options.js';
 import { addFleetOptions, FLEET_DEFAULTS, scanOptionsFrom } from '../fleet-options.js';
 import type { FleetFlags } from '../fleet-options.js';
 
+/** Fewer snapshots than this see too little of a site's growth for a verdict to rest on: check says so. */
+const FEW_SNAPSHOTS = 4;
+
 interface CheckFlags extends AnalysisFlags, LiveTargetFlags, Omit<FleetFlags, 'count' | 'interval' | 'timeout' | 'sample'> {
   pid?: string;
   allowRemoteInspector?: boolean;
@@ -143,6 +146,20 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
       else await writeFileAtomic(file, text);
     }
     if (typeof flags.html === 'string') await writeHtmlReport(flags.html, result, analysis.groupBy, (line) => process.stderr.write(`${line}\n`));
+    // Every format went to a file: the person watching the job still gets the verdict, in one line.
+    if (formats.every(({ file }) => file !== undefined)) {
+      const files = formats.map(({ file }) => file).join(', ');
+      process.stderr.write(
+        verdict.failed > 0
+          ? `leakscan check: ${verdict.failed} leak${verdict.failed === 1 ? '' : 's'} failed the check (details in ${files})\n`
+          : `leakscan check: passed (fail score ${gate.failScore}; details in ${files})\n`,
+      );
+    }
+    if (result.series.times.length < FEW_SNAPSHOTS) {
+      process.stderr.write(
+        `leakscan check: warning: a verdict from ${result.series.times.length} snapshot${result.series.times.length === 1 ? '' : 's'} sees little growth; take ${FEW_SNAPSHOTS} or more (the default is 12)\n`,
+      );
+    }
     return verdict.failed > 0 ? ExitCode.leaksFound : ExitCode.ok;
   };
 

@@ -68,7 +68,7 @@ async function demoCommand(flags: DemoFlags): Promise<number> {
 async function demoNode(outDir: string, count: number, flags: SamplingFlags, say: (line: string) => void): Promise<number> {
   const program = await launchBundledNodeProgram(NODE_TARGET);
   try {
-    say(`started it as pid ${program.pid}; attaching as \`leakscan attach ${program.pid}\` would`);
+    say(`started it as pid ${program.pid}; attaching to it as \`leakscan attach ${program.pid}\` does`);
     const info = await inspectProcess(program.pid);
     return await sampleNodeTarget(
       program.pid,

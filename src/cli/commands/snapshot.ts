@@ -50,7 +50,8 @@ async function takeSnapshot(target: string, options: SnapshotOptions): Promise<S
   if (/^\d+$/.test(target)) {
     throw new InputError(`no file named ${target}; to snapshot a process by pid use "leakscan attach ${target}", or pass its pprof URL`);
   }
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(target) && !/^[\w.-]+:\d+(\/|$)/.test(target) && !/^\[[0-9a-f:]+\]:\d+/i.test(target)) {
+  // A URL, host:port, [v6]:port, or :port (this machine, as go tool pprof reads it).
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(target) && !/^[\w.-]*:\d+(\/|$)/.test(target) && !/^\[[0-9a-f:]+\]:\d+/i.test(target)) {
     throw new InputError(`${target}: no such file, and not a URL`);
   }
   return snapshotFromPprof(target, {

@@ -28,12 +28,12 @@ export function registerWatch(program: Command, run: (action: () => Promise<numb
     .argument('<pid|url>', 'process id of a Go program, or its pprof endpoint (host:port or URL)')
     .option('--listen <host:port>', 'serve /metrics here', '127.0.0.1:9465')
     .option('--allow-remote-listen', 'allow --listen on a non-loopback address (the metrics name your code sites)', false)
-    .option('--interval <seconds>', 'time between snapshots', positiveSeconds, 15)
+    .option('--interval <duration>', 'time between snapshots', positiveSeconds, 15)
     .option('--window <n>', 'snapshots scored together (the last n)', (v) => Math.max(2, positiveInt(v)), 20)
     .option('--threshold <score>', 'save an evidence set when a site reaches this score', score, 60)
     .option('--keep <n>', 'evidence sets kept on disk (the oldest are removed)', positiveInt, 5)
     .option('--max-sites <n>', 'sites exported per cycle (highest scores first)', positiveInt, 50)
-    .option('--timeout <seconds>', 'give up on a snapshot request after this long', positiveSeconds, 10)
+    .option('--timeout <duration>', 'give up on a snapshot request after this long', positiveSeconds, 10)
     .option('--out <dir>', 'where evidence sets go (default: a new leakscan-watch-<time> directory)');
   addAnalysisOptions(command)
     .addHelpText(
