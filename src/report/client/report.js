@@ -29,6 +29,9 @@
     return fragment;
   }
 
+  /** What a site is called: its function, "(anonymous)" for a nameless one (Node arrows), or its key without a frame. */
+  const siteName = (s) => (s.anchor ? s.anchor.fn || '(anonymous)' : s.key);
+
   const BARS = '▁▂▃▄▅▆▇█';
   function sparkline(values) {
     const max = Math.max(...values, 0);
@@ -63,7 +66,7 @@
       const site = el(
         'td',
         {},
-        el('div', { class: 'fn' }, breakable(s.anchor ? s.anchor.fn : s.key), s.confirmed ? el('span', { class: 'confirmed' }, 'LEAKED') : null),
+        el('div', { class: 'fn' }, breakablesiteName(s), s.confirmed ? el('span', { class: 'confirmed' }, 'LEAKED') : null),
         el('div', { class: 'where' }, where(s.anchor)),
         s.createdBy ? el('div', { class: 'where' }, 'created by ', el('span', { class: 'fn' }, breakable(s.createdBy.fn)), ' ' + where(s.createdBy)) : null,
       );
@@ -145,7 +148,7 @@
         .attr('stroke', LINE_COLORS[i])
         .attr('stroke-width', 2)
         .attr('d', line);
-      path.append('title').text('#' + s.rank + ' ' + (s.anchor ? s.anchor.fn : s.key) + ': ' + s.counts.join(' → ') + ' ' + DATA.taskWord[1]);
+      path.append('title').text('#' + s.rank + ' ' + siteName(s) + ': ' + s.counts.join(' → ') + ' ' + DATA.taskWord[1]);
       svg
         .append('g')
         .selectAll('circle')
@@ -160,7 +163,7 @@
     });
     const legend = el('div', { class: 'legend' });
     shown.forEach((s, i) => {
-      const item = el('span', { class: 'series-key', tabindex: '0' }, '#' + s.rank + ' ' + (s.anchor ? s.anchor.fn : s.key));
+      const item = el('span', { class: 'series-key', tabindex: '0' }, '#' + s.rank + ' ' + siteName(s));
       item.style.setProperty('--swatch', LINE_COLORS[i]);
       item.addEventListener('click', () => focusSuspect(s.rank));
       legend.append(item);
@@ -186,7 +189,7 @@
       el(
         'tr',
         {},
-        el('td', {}, el('div', { class: 'fn' }, breakable(s.anchor ? s.anchor.fn : s.key)), el('div', { class: 'where' }, where(s.anchor))),
+        el('td', {}, el('div', { class: 'fn' }, breakablesiteName(s)), el('div', { class: 'where' }, where(s.anchor))),
         el('td', {}, s.first + ' → ' + s.last),
         el('td', {}, s.last === 0 ? 'vanished' : 'shrank by ' + (s.first - s.last)),
       ),
