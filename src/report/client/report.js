@@ -66,7 +66,7 @@
       const site = el(
         'td',
         {},
-        el('div', { class: 'fn' }, breakablesiteName(s), s.confirmed ? el('span', { class: 'confirmed' }, 'LEAKED') : null),
+        el('div', { class: 'fn' }, breakable(siteName(s)), s.confirmed ? el('span', { class: 'confirmed' }, 'LEAKED') : null),
         el('div', { class: 'where' }, where(s.anchor)),
         s.createdBy ? el('div', { class: 'where' }, 'created by ', el('span', { class: 'fn' }, breakable(s.createdBy.fn)), ' ' + where(s.createdBy)) : null,
       );
@@ -189,7 +189,7 @@
       el(
         'tr',
         {},
-        el('td', {}, el('div', { class: 'fn' }, breakablesiteName(s)), el('div', { class: 'where' }, where(s.anchor))),
+        el('td', {}, el('div', { class: 'fn' }, breakable(siteName(s))), el('div', { class: 'where' }, where(s.anchor))),
         el('td', {}, s.first + ' → ' + s.last),
         el('td', {}, s.last === 0 ? 'vanished' : 'shrank by ' + (s.first - s.last)),
       ),
