@@ -134,7 +134,7 @@ test('timers and listeners made at boot by design: found, flat, and nothing scor
     running.push(fixture);
     await sleep(2000);
     const out = join(dir, name);
-    const diff = await attach(fixture, out, ['--interval', '1', '--count', '6']);
+    const diff = await attach(fixture, out, ['--interval', '1', '--count', '6', '--top', '200']);
     const shards = diff.suspects.find(
       (s) => s.anchor?.file === fixture.file && s.labels.some((l) => /^Timeout: setInterval/.test(l.labels.resource ?? '')) && s.counts[0] === 64,
     );

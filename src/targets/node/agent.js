@@ -510,6 +510,10 @@
     isPending(promise) {
       return capture.isPending(promise);
     },
+    /** Node's built-in modules as the agent reaches them (require on Node without process.getBuiltinModule, preloaded by run). */
+    builtin(name) {
+      return builtin(name);
+    },
     status() {
       let foldedCount = 0;
       for (const count of folded.values()) foldedCount += count;

@@ -107,7 +107,9 @@ export class CensusReader {
     const lists = await this.timerLists();
     this.prototypes = {
       promise: await objectOf('Promise.prototype'),
-      emitter: await objectOf(`process.getBuiltinModule('node:events').EventEmitter.prototype`),
+      emitter: await objectOf(
+        `(globalThis[Symbol.for('leakscan.agent')]?.builtin ?? ((name) => process.getBuiltinModule(name)))('node:events').EventEmitter.prototype`,
+      ),
       timers: lists !== undefined ? { lists } : { prototype: await objectOf(TIMEOUT_PROTOTYPE) },
     };
   }
@@ -126,7 +128,10 @@ export class CensusReader {
       };
       const setTimeoutFn = await this.send<{ result: { objectId?: string } }>(
         'Runtime.evaluate',
-        { expression: `process.getBuiltinModule('node:timers').setTimeout`, silent: true },
+        {
+          expression: `(globalThis[Symbol.for('leakscan.agent')]?.builtin ?? ((name) => process.getBuiltinModule(name)))('node:timers').setTimeout`,
+          silent: true,
+        },
         PROTOTYPES,
       );
       if (!setTimeoutFn.result.objectId) return undefined;

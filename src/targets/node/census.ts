@@ -160,7 +160,7 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
     } catch { return undefined; }
   };
   const agent = globalThis[Symbol.for('leakscan.agent')];
-  const net = process.getBuiltinModule('node:net');
+  const net = (globalThis[Symbol.for('leakscan.agent')]?.builtin ?? ((name) => process.getBuiltinModule(name)))('node:net');
   const list = this;
   const step = list.length > limit ? list.length / limit : 1;
   const scale = step;
@@ -273,7 +273,7 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
 export const PROMISE_CENSUS = `function (limit) {
   const started = performance.now();
   const agent = globalThis[Symbol.for('leakscan.agent')];
-  const util = process.getBuiltinModule('node:util');
+  const util = (globalThis[Symbol.for('leakscan.agent')]?.builtin ?? ((name) => process.getBuiltinModule(name)))('node:util');
   const isPending = agent && typeof agent.isPending === 'function'
     ? (p) => agent.isPending(p)
     : (p) => /^[^{]*[{] <pending>/.test(util.inspect(p, { depth: 0, customInspect: false }));
@@ -295,7 +295,7 @@ export const PROMISE_CENSUS = `function (limit) {
  * agent that sees it forgets it.
  */
 export const ID_CLOCK = `(() => {
-  const { AsyncResource } = process.getBuiltinModule('node:async_hooks');
+  const { AsyncResource } = (globalThis[Symbol.for('leakscan.agent')]?.builtin ?? ((name) => process.getBuiltinModule(name)))('node:async_hooks');
   const probe = new AsyncResource('LEAKSCAN_ID_CLOCK', { requireManualDestroy: true });
   const id = probe.asyncId();
   probe.emitDestroy();
@@ -316,7 +316,7 @@ export const HANDLE_CENSUS_ALL = handleCensus(false);
 function handleCensus(skipSockets: boolean): string {
   return `(() => {
   const agent = globalThis[Symbol.for('leakscan.agent')];
-  const net = process.getBuiltinModule('node:net');
+  const net = (globalThis[Symbol.for('leakscan.agent')]?.builtin ?? ((name) => process.getBuiltinModule(name)))('node:net');
   const own = (o, k) => {
     try {
       const d = o !== null && (typeof o === 'object' || typeof o === 'function') ? Object.getOwnPropertyDescriptor(o, k) : undefined;

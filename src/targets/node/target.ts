@@ -165,7 +165,10 @@ export class NodeTarget {
       if (typeof version !== 'string' || !/^v\d{1,4}\.\d{1,4}\.\d{1,4}/.test(version)) {
         throw new TargetError(`the ${where} answered process.version with ${describeValue(version)}; nothing was run there`);
       }
-      const unsupported = unsupportedNodeVersion(version);
+      // An agent preloaded by leakscan run needs no built-in from the target's
+      // global scope (its CommonJS preload hands it require), so an older Node
+      // works there; injected by attach, it needs process.getBuiltinModule.
+      const unsupported = options.launchedByLeakscan === true ? undefined : unsupportedNodeVersion(version);
       if (unsupported !== undefined) throw new TargetError(`pid ${pid}: ${unsupported}`);
       const agent = agentOptions(options.agent, { watchdogMs: options.watchdogMs, closeInspector: opened });
       const status = await session.evaluate<unknown>(claimOrInstallAgent(agent), options.timeoutMs);
