@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { runCli } from './helpers/cli.js';
 import { startGoFixture } from './helpers/go-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
@@ -39,6 +39,20 @@ before(async () => {
 });
 after(() => browser?.close());
 
+/** The leak frame's width in the flamegraph, and the chart's: equal when zoomed to it. */
+async function leakFrameWidth(page: Page): Promise<{ node: number; chart: number }> {
+  return (await page.evaluate(
+    inPage(
+      `(name) => {
+    const svg = document.querySelector('#chart svg');
+    const g = [...svg.querySelectorAll('g')].find((node) => node.querySelector('.d3-flame-graph-label')?.textContent === name);
+    return { node: Number(g.querySelector('rect').getAttribute('width')), chart: Number(svg.getAttribute('width')) };
+  }`,
+      LEAK,
+    ),
+  )) as { node: number; chart: number };
+}
+
 test('the report is one file that needs nothing from the network', () => {
   const html = readFileSync(reportFile, 'utf8');
   assert.doesNotMatch(html, /<(script|link|img)[^>]+(src|href)=["']?https?:/i);
@@ -68,16 +82,7 @@ test('clicking the top suspect zooms the flamegraph to its site and shows its de
   await page.locator('#suspects-body tr[data-rank="1"]').click();
   await page.waitForTimeout(600); // the zoom transition
   assert.equal(await page.locator('#zoomed').textContent(), `zoomed to ${LEAK}`);
-  const widths = (await page.evaluate(
-    inPage(
-      `(name) => {
-    const svg = document.querySelector('#chart svg');
-    const g = [...svg.querySelectorAll('g')].find((node) => node.querySelector('.d3-flame-graph-label')?.textContent === name);
-    return { node: Number(g.querySelector('rect').getAttribute('width')), chart: Number(svg.getAttribute('width')) };
-  }`,
-      LEAK,
-    ),
-  )) as { node: number; chart: number };
+  const widths = await leakFrameWidth(page);
   assert.ok(widths.node >= widths.chart * 0.95, `the site fills the chart: ${widths.node} of ${widths.chart}`);
   const details = (await page.locator('#details').textContent()) ?? '';
   assert.match(details, new RegExp(`function${LEAK.replace(/[().*]/g, '\\$&')}`));
@@ -123,16 +128,7 @@ test('zoom is kept when the window is resized', async () => {
   await page.setViewportSize({ width: 900, height: 800 });
   await page.waitForTimeout(900); // the resize debounce, then the zoom transition
   assert.equal(await page.locator('#zoomed').textContent(), `zoomed to ${LEAK}`);
-  const widths = (await page.evaluate(
-    inPage(
-      `(name) => {
-    const svg = document.querySelector('#chart svg');
-    const g = [...svg.querySelectorAll('g')].find((node) => node.querySelector('.d3-flame-graph-label')?.textContent === name);
-    return { node: Number(g.querySelector('rect').getAttribute('width')), chart: Number(svg.getAttribute('width')) };
-  }`,
-      LEAK,
-    ),
-  )) as { node: number; chart: number };
+  const widths = await leakFrameWidth(page);
   assert.ok(widths.node >= widths.chart * 0.95, `still zoomed after the resize: ${widths.node} of ${widths.chart}`);
   assert.deepEqual(errors, []);
   await page.close();
