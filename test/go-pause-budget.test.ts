@@ -27,7 +27,22 @@ test('a tiny pause budget: counts per stack at every snapshot, and the leak stil
   const fixture = await startGoFixture('earlyreturn');
   running.push(fixture);
   const out = join(dir, 'tiny-budget');
-  const result = await runCli(['attach', String(fixture.pid), '--pause-budget', '1us', '--interval', '1', '--count', '6', '--out', out, '--json']);
+  // --evidence-pause 0: not even the first and last snapshot take a full dump.
+  const result = await runCli([
+    'attach',
+    String(fixture.pid),
+    '--pause-budget',
+    '1us',
+    '--evidence-pause',
+    '0',
+    '--interval',
+    '1',
+    '--count',
+    '6',
+    '--out',
+    out,
+    '--json',
+  ]);
   assert.equal(result.code, 0, result.stderr);
   // Said once, with the reason.
   const said = result.stderr.split('\n').filter((line) => / goroutines: a full dump would stop it for about .* over the 1 µs pause budget/.test(line));

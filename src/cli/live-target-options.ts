@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { pauseBudget, positiveSeconds } from './options.js';
-import { DEFAULT_PAUSE_BUDGET_MS } from '../targets/go/pause-budget.js';
+import { DEFAULT_EVIDENCE_PAUSE_MS, DEFAULT_PAUSE_BUDGET_MS, formatPause } from '../targets/go/pause-budget.js';
 import { addNodeAgentOptions } from './node-agent-options.js';
 import type { NodeAgentFlags } from './node-agent-options.js';
 
@@ -16,6 +16,8 @@ export interface LiveTargetFlags extends NodeAgentFlags {
   labels: boolean;
   /** Go: the worst pause per snapshot, in milliseconds (Infinity: none). */
   pauseBudget?: number;
+  /** Go: the worst pause of the full dumps at the first and last snapshot, in milliseconds (0: none). */
+  evidencePause?: number;
   promiseCensus: boolean;
   /** Node: use or open an inspector that listens beyond loopback. */
   allowRemoteInspector?: boolean;
@@ -34,13 +36,27 @@ export function addLiveTargetOptions(command: Command): Command {
       '--pause-budget <duration>',
       `Go: the worst pause a snapshot may cause the target (default ${DEFAULT_PAUSE_BUDGET_MS}ms; 1s, 500us, none): full dumps (ids, wait reasons) only when they fit, counts per stack always`,
       pauseBudget,
-    )
-    .option(
-      '--no-promise-census',
-      'Node: do not walk the heap for promises and listeners made before attach (each walk runs a GC in the target per snapshot; timers, sockets and servers are still found)',
     );
+  addEvidencePauseOption(command).option(
+    '--no-promise-census',
+    'Node: do not walk the heap for promises and listeners made before attach (each walk runs a GC in the target per snapshot; timers, sockets and servers are still found)',
+  );
   addInspectorOptions(command);
   return addNodeAgentOptions(command);
+}
+
+/**
+ * --evidence-pause, defined here only (attach, check and run take it from
+ * this function): full dumps at the first and last snapshot when those of
+ * every snapshot do not fit the pause budget.
+ */
+export function addEvidencePauseOption(command: Command): Command {
+  return command.option(
+    '--evidence-pause <duration>',
+    `Go: when full dumps do not fit the pause budget, the first and last snapshot still take one if it pauses the target at most this long ` +
+      `(default ${formatPause(DEFAULT_EVIDENCE_PAUSE_MS).replace(' ', '')}; 0 for never): goroutine ids and wait minutes show a leak that stopped growing`,
+    pauseBudget,
+  );
 }
 
 /** How to reach a Node target's inspector when its command line cannot say, and whether one beyond loopback may be used. */

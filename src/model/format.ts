@@ -134,6 +134,12 @@ export interface SnapshotViews {
    */
   skipped?: 'over-budget';
   /**
+   * A full dump over the pause budget, taken because this is the first or
+   * last snapshot of the series: the evidence pause it was allowed, in
+   * milliseconds.
+   */
+  evidencePauseMs?: number;
+  /**
    * Counts only: when the full dump that taught each counted stack its
    * `created by` frame was taken (milliseconds since the Unix epoch). The
    * count profile has no creators: a stack takes those its goroutines had

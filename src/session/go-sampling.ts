@@ -1,5 +1,6 @@
 import { goSnapshotTaker } from '../targets/go/target.js';
 import type { Snapshot } from '../model/format.js';
+import type { SeriesPosition } from './sampler.js';
 
 /** The flags of attach and run that shape how a Go target is read. */
 export interface GoReadFlags {
@@ -8,6 +9,8 @@ export interface GoReadFlags {
   labels: boolean;
   /** The worst pause a snapshot may cause the target, in milliseconds; Infinity for none. Default 10. */
   pauseBudget?: number;
+  /** The worst pause of the full dumps at the first and last snapshot, in milliseconds; 0 for none. Default 200. */
+  evidencePause?: number;
 }
 
 /** Takes snapshots of a Go target for a sampling session: retried once, skipped after, three failures in a row end it. */
@@ -17,7 +20,7 @@ export function goTaker(
   runtimeVersion: string | undefined,
   flags: GoReadFlags,
   say: (line: string) => void,
-): () => Promise<Snapshot | null> {
+): (position?: SeriesPosition) => Promise<Snapshot | null> {
   return goSnapshotTaker(url, {
     ...(pid !== undefined ? { pid } : {}),
     ...(runtimeVersion !== undefined ? { runtimeVersion } : {}),
@@ -25,6 +28,7 @@ export function goTaker(
     leakProfile: flags.leakProfile,
     labels: flags.labels,
     ...(flags.pauseBudget !== undefined ? { pauseBudgetMs: flags.pauseBudget } : {}),
+    ...(flags.evidencePause !== undefined ? { evidencePauseMs: flags.evidencePause } : {}),
     say,
     maxConsecutiveFailures: 3,
     retryDelayMs: 1000,

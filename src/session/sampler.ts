@@ -9,12 +9,19 @@ import { writeSnapshotFile } from '../model/file.js';
 import { LeakscanError } from '../util/errors.js';
 import { makeDirectory } from '../util/make-directory.js';
 
+/** Which snapshot of the series a take is: a taker may read the first and last more fully. */
+export interface SeriesPosition {
+  /** From 0. */
+  index: number;
+  count: number;
+}
+
 export interface SampleOptions {
   count: number;
   intervalMs: number;
   outDir: string;
   /** Takes one snapshot; null skips this turn (the reason is the caller's to tell). */
-  take: () => Promise<Snapshot | null>;
+  take: (position: SeriesPosition) => Promise<Snapshot | null>;
   /** Called after each snapshot is saved. */
   onSnapshot?: (index: number, snapshot: Snapshot, file: string) => void;
   /** Aborting ends sampling early (Ctrl-C); what was taken is kept. */
@@ -37,7 +44,7 @@ export async function sampleSeries(options: SampleOptions): Promise<SampleResult
     const started = Date.now();
     let snapshot: Snapshot | null;
     try {
-      snapshot = await options.take();
+      snapshot = await options.take({ index: i, count: options.count });
     } catch (error) {
       if (error instanceof LeakscanError) return { files, stoppedBy: error };
       throw error;

@@ -8,6 +8,7 @@ import { Analyzer } from '../analysis/analyze.js';
 import type { Analysis, AnalysisOptions } from '../analysis/analyze.js';
 import type { Snapshot } from '../model/format.js';
 import { sampleSeries } from './sampler.js';
+import type { SeriesPosition } from './sampler.js';
 import { renderDiff } from '../report/diff-text.js';
 import { diffJson } from '../report/diff-json.js';
 import { ExitCode, LeakscanError, OutputError, TargetError } from '../util/errors.js';
@@ -101,7 +102,7 @@ export type InterruptSignal = 'SIGINT' | 'SIGTERM';
 export const INTERRUPTED_EXIT: Record<InterruptSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export interface SessionOptions {
-  take: () => Promise<Snapshot | null>;
+  take: (position: SeriesPosition) => Promise<Snapshot | null>;
   output?: SessionOutput;
   count: number;
   outDir: string;

@@ -19,6 +19,7 @@ import { timestampName } from '../names.js';
 import { makeDefaultOutputDirectory } from '../../util/output-root.js';
 import { samplingPlan } from '../../session/sampling-progress.js';
 import { ATTACH_DEFAULTS } from './attach.js';
+import { addEvidencePauseOption } from '../live-target-options.js';
 
 export interface RunFlags extends SamplingFlags, AnalysisFlags, Partial<NodeAgentFlags> {
   wait: number;
@@ -29,6 +30,8 @@ export interface RunFlags extends SamplingFlags, AnalysisFlags, Partial<NodeAgen
   labels: boolean;
   /** Go: the worst pause per snapshot, in milliseconds (Infinity: none). */
   pauseBudget?: number;
+  /** Go: the worst pause of the full dumps at the first and last snapshot, in milliseconds (0: none). */
+  evidencePause?: number;
 }
 
 export function registerRun(program: Command, run: (action: () => Promise<number | void>) => Promise<void>): void {
@@ -47,6 +50,7 @@ export function registerRun(program: Command, run: (action: () => Promise<number
       `Go: the worst pause a snapshot may cause the target (default ${DEFAULT_PAUSE_BUDGET_MS}ms; 1s, 500us, none): full dumps (ids, wait reasons) only when they fit, counts per stack always`,
       pauseBudget,
     );
+  addEvidencePauseOption(command);
   addNodeAgentOptions(command);
   addSamplingOptions(command, ATTACH_DEFAULTS);
   addAnalysisOptions(command)

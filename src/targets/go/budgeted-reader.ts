@@ -8,6 +8,12 @@
  * `goroutine?debug=2`) is taken only when it fits. A snapshot without it
  * is the count profile, its stacks given the creators learned from the
  * latest full dump (count-view.ts) so that sites key the same either way.
+ *
+ * The first and the last snapshot of a series may pause longer, up to the
+ * evidence pause: their full dumps (goroutine ids, states, `N minutes`)
+ * are what shows that goroutines made no progress across the window and
+ * when they were created, the evidence for a leak that stopped growing
+ * before the attach. The snapshots between them only count.
  * `Snapshot.source.views` records which view each number came from.
  *
  * State is kept across snapshots: the measured cost of a full dump, the
@@ -20,11 +26,17 @@ import { explicitProfileUrl, fetchProfile, pprofBase, snapshotFromPprof } from '
 import type { FetchedProfile, PprofOptions } from './pprof-client.js';
 import { PauseBudget, formatPause } from './pause-budget.js';
 import type { FullDumpProfile } from './pause-budget.js';
+import type { SeriesPosition } from '../../session/sampler.js';
 import { CreatorTable, addCountsBeyondCut } from './count-view.js';
 
 export interface BudgetedReadOptions extends PprofOptions {
   /** The worst pause a snapshot may cause, in milliseconds; Infinity for no limit. */
   pauseBudgetMs: number;
+  /**
+   * The worst pause the first and last snapshot of a series may cause, for
+   * full dumps that do not fit the budget, in milliseconds; 0 for none.
+   */
+  evidencePauseMs?: number;
   /** Says what is fetched and why, when that changes. */
   say?: (line: string) => void;
 }
@@ -38,6 +50,7 @@ export class BudgetedGoReader {
   /** Cleared once /debug/pprof/goroutineleak answered 404: it exists or not for the process's life. */
   private leakProfile: boolean;
   private lastChoice: string | undefined;
+  private evidenceSaid = false;
 
   constructor(
     private readonly url: string,
@@ -47,20 +60,28 @@ export class BudgetedGoReader {
     this.leakProfile = options.leakProfile;
   }
 
-  async read(): Promise<Snapshot> {
+  /** `position`: where this snapshot is in its series; without it, the pause budget alone decides. */
+  async read(position?: SeriesPosition): Promise<Snapshot> {
     // An explicit profile URL: the user chose what to fetch.
     if (explicitProfileUrl(this.url) !== undefined) return snapshotFromPprof(this.url, this.options);
     const base = pprofBase(this.url);
     const counts = (await fetchProfile(base, 'goroutine?debug=1', this.options))!;
     const goroutines = taskTotal(counts.snapshot);
-    const wanted: FullDumpProfile = this.leakProfile && this.budget.fits('goroutineleak?debug=2', goroutines) ? 'goroutineleak?debug=2' : 'debug=2';
+    const evidenceMs = this.evidencePauseAt(position);
+    // The longest pause this snapshot may cause: the budget, or the
+    // evidence pause at the ends of the series when the budget is smaller.
+    const limitMs = Math.max(this.options.pauseBudgetMs, evidenceMs);
+    const wanted: FullDumpProfile =
+      this.leakProfile && this.budget.fitsWithin('goroutineleak?debug=2', goroutines, limitMs) ? 'goroutineleak?debug=2' : 'debug=2';
     const views: SnapshotViews = {
       counts: 'debug=1',
       countedTasks: goroutines,
       pauseBudgetMs: this.options.pauseBudgetMs,
     };
     if (this.options.pauseBudgetMs !== Infinity) views.estimatedPauseMs = round(this.budget.estimateMs(wanted, goroutines));
-    if (!this.budget.fits(wanted, goroutines)) return this.countsOnly(counts.snapshot, views, goroutines);
+    if (!this.budget.fitsWithin(wanted, goroutines, limitMs)) return this.countsOnly(counts.snapshot, views, goroutines, position);
+    const forEvidence = !this.budget.fits(wanted, goroutines);
+    if (forEvidence) views.evidencePauseMs = evidenceMs;
 
     let full: FetchedProfile | null = null;
     let profile = wanted;
@@ -72,7 +93,7 @@ export class BudgetedGoReader {
       }
     }
     full ??= (await fetchProfile(base, 'goroutine?debug=2', this.options))!;
-    this.budget.record(profile, goroutines, full.firstByteMs, counts.firstByteMs);
+    this.budget.record(profile, goroutines, full.firstByteMs);
     const snapshot = full.snapshot;
     // The count profile has every goroutine's labels, per stack; a dump
     // before Go 1.26 (or without GODEBUG=tracebacklabels=1) has none.
@@ -91,13 +112,37 @@ export class BudgetedGoReader {
       views.counts = 'debug=1';
     }
     snapshot.source.views = views;
+    if (forEvidence) {
+      this.announceEvidence(goroutines, evidenceMs, position!);
+      return snapshot;
+    }
     const leakNote = profile === 'debug=2' && this.leakProfile ? ' (the goroutineleak profile, which adds a garbage collection, would not)' : '';
     const why = this.options.pauseBudgetMs === Infinity ? 'with no pause budget' : `fit the ${formatPause(this.options.pauseBudgetMs)} pause budget${leakNote}`;
     this.announce(`full:${profile}`, `the service holds ${goroutines.toLocaleString('en-US')} goroutines: full dumps (${profile}) ${why}`);
     return snapshot;
   }
 
-  private countsOnly(counts: Snapshot, views: SnapshotViews, goroutines: number): Snapshot {
+  /** The evidence pause allowed at this position: 0 but at the first and last snapshot of a series. */
+  private evidencePauseAt(position: SeriesPosition | undefined): number {
+    const evidenceMs = this.options.evidencePauseMs ?? 0;
+    if (position === undefined || evidenceMs <= 0) return 0;
+    return position.index === 0 || position.index === position.count - 1 ? evidenceMs : 0;
+  }
+
+  /** Said once per attach, at the first evidence dump: which snapshots get one and why. */
+  private announceEvidence(goroutines: number, evidenceMs: number, position: SeriesPosition): void {
+    if (this.evidenceSaid) return;
+    this.evidenceSaid = true;
+    const estimate = this.budget.estimateMs('debug=2', goroutines);
+    const which = position.index === 0 ? 'the first and last snapshots take one' : 'the last snapshot takes one';
+    this.options.say?.(
+      `the service holds ${goroutines.toLocaleString('en-US')} goroutines: a full dump stops it for about ${formatPause(estimate)}, ` +
+        `over the ${formatPause(this.options.pauseBudgetMs)} pause budget; ${which} for goroutine ids and wait minutes ` +
+        `(within --evidence-pause ${formatPause(evidenceMs)}), the others count goroutines per stack`,
+    );
+  }
+
+  private countsOnly(counts: Snapshot, views: SnapshotViews, goroutines: number, position: SeriesPosition | undefined): Snapshot {
     views.skipped = 'over-budget';
     if (this.creators.learnedAt !== undefined) {
       this.creators.apply(counts);
@@ -105,6 +150,8 @@ export class BudgetedGoReader {
     }
     counts.source.views = views;
     const estimate = this.budget.estimateMs('debug=2', goroutines);
+    // After an evidence dump, the counts in between were announced with it.
+    if (this.evidenceSaid && position !== undefined && position.index > 0 && position.index < position.count - 1) return counts;
     this.announce(
       'counts',
       `the service holds ${goroutines.toLocaleString('en-US')} goroutines: a full dump would stop it for about ${formatPause(estimate)}, ` +

@@ -13,11 +13,13 @@
  *
  * The pause of a full dump is estimated as goroutines x cost per goroutine.
  * The cost is measured on this target: the time to the first byte of the
- * full dump minus that of the count profile fetched just before (what the
- * two requests share, the round trip and the handler, is not a pause).
- * Time to the first byte bounds the pause from above (the runtime writes
- * nothing until it has formatted the whole dump), so the estimate errs
- * toward not pausing. Measurements are pooled with a prior worth 1,000
+ * full dump itself. It bounds the pause from above (the runtime writes
+ * nothing until it has formatted the whole dump; the loopback round trip
+ * adds well under a millisecond), so the estimate errs toward not pausing.
+ * (Subtracting the count profile's own time to first byte, as was done
+ * before, took away the time the runtime spends collecting that profile,
+ * which grows with the goroutine count too: on a busy target it made the
+ * full dump look nearly free.) Measurements are pooled with a prior worth 1,000
  * goroutines of measurement: a dump of 20 goroutines that came back 10 ms
  * late because the machine was busy says little about the cost per
  * goroutine, and must not stop full dumps for the rest of the attach,
@@ -28,6 +30,21 @@ export type FullDumpProfile = 'goroutineleak?debug=2' | 'debug=2';
 
 /** The default budget: the worst pause leakscan may cause per snapshot, in milliseconds. */
 export const DEFAULT_PAUSE_BUDGET_MS = 10;
+
+/**
+ * The default evidence pause: the worst pause the first and the last
+ * snapshot of a series may cause, in milliseconds, when the full dumps of
+ * the others do not fit the budget. Two full dumps, one at each end of the
+ * window, are what dates goroutines and proves they made no progress (the
+ * same ids, in the same frame, blocked for N minutes); the middle
+ * snapshots only count. 200 ms twice a minute is a delay of the size of a
+ * slow request or a busy machine's scheduling hiccup, far under the
+ * timeouts clients and load balancers give a service (seconds), and is the
+ * pause of a full dump of about 10,000 goroutines on a busy machine
+ * (BENCHMARKS.md). A burst of 100,000 goroutines does not fit: it would
+ * stop the service for a second or more.
+ */
+export const DEFAULT_EVIDENCE_PAUSE_MS = 200;
 
 /**
  * The prior: the cost per goroutine on an idle machine, in microseconds
@@ -57,18 +74,20 @@ export class PauseBudget {
   }
 
   fits(profile: FullDumpProfile, goroutines: number): boolean {
-    return this.budgetMs === Infinity || this.estimateMs(profile, goroutines) <= this.budgetMs;
+    return this.fitsWithin(profile, goroutines, this.budgetMs);
   }
 
-  /**
-   * Learns from one full dump: `fullMs` and `countsMs` are the times to the
-   * first byte of the full dump and of the count profile of the same snapshot.
-   */
-  record(profile: FullDumpProfile, goroutines: number, fullMs: number, countsMs: number): void {
+  /** Whether a full dump is expected to pause the target for at most `limitMs` (Infinity: any). */
+  fitsWithin(profile: FullDumpProfile, goroutines: number, limitMs: number): boolean {
+    return limitMs === Infinity || this.estimateMs(profile, goroutines) <= limitMs;
+  }
+
+  /** Learns from one full dump: `fullMs` is its time to the first byte. */
+  record(profile: FullDumpProfile, goroutines: number, fullMs: number): void {
     if (goroutines <= 0) return;
     let samples = this.measured.get(profile);
     if (samples === undefined) this.measured.set(profile, (samples = []));
-    samples.push({ ms: Math.max(0, fullMs - countsMs), goroutines });
+    samples.push({ ms: Math.max(0, fullMs), goroutines });
     if (samples.length > KEPT_MEASUREMENTS) samples.shift();
   }
 }
