@@ -5,6 +5,7 @@
  *
  *   npm run bench:target-pause            (all sizes)
  *   npm run bench:target-pause -- 100000  (one size)
+ *   npm run bench:target-pause -- 1000 5000 10000 20000  (the evidence dumps' range)
  *
  * The service (bench/target-pause-go) holds a lateness probe: a goroutine
  * that asks to wake every millisecond and records its worst lateness, read
@@ -15,6 +16,10 @@
  * pause per snapshot, and ratios to raw debug=1, all from one run; then
  * whether the leak planted in the service (20 goroutines/s) ranks first
  * with >= 70, and how many goroutines the last snapshot counted.
+ *
+ * Attach's snapshots are also shown apart: the first and the last (full
+ * dumps within --evidence-pause when they do not fit the pause budget) and
+ * those between them (counts only, past the budget).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -147,7 +152,7 @@ async function attachWindows(service: Service): Promise<AttachRun> {
   return run;
 }
 
-function median(values: number[]): number {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
@@ -174,6 +179,8 @@ for (const n of sizes.length > 0 ? sizes : [10_000, 100_000, 1_000_000]) {
       ['raw debug=1', debug1],
       ['raw debug=2', debug2],
       ['leakscan attach', attach.pauses],
+      ['  first and last', [attach.pauses[0]!, attach.pauses.at(-1)!]],
+      ['  between them', attach.pauses.slice(1, -1)],
     ] as const) {
       const worst = Math.max(...values);
       const mid = median(values);

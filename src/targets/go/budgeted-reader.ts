@@ -150,12 +150,27 @@ export class BudgetedGoReader {
     }
     counts.source.views = views;
     const estimate = this.budget.estimateMs('debug=2', goroutines);
-    // After an evidence dump, the counts in between were announced with it.
-    if (this.evidenceSaid && position !== undefined && position.index > 0 && position.index < position.count - 1) return counts;
+    const evidenceMs = this.evidencePauseAt(position);
+    if (this.evidenceSaid) {
+      // The snapshots between the evidence dumps were announced with the
+      // first; a last one over the evidence pause is said.
+      if (evidenceMs > 0) {
+        this.announce(
+          'evidence-over',
+          `the service holds ${goroutines.toLocaleString('en-US')} goroutines: the last snapshot's full dump would stop it for about ${formatPause(estimate)}, ` +
+            `over --evidence-pause ${formatPause(evidenceMs)}: counts per stack only (--evidence-pause ${suggestedBudget(estimate)} would take it)`,
+        );
+      }
+      return counts;
+    }
+    const over =
+      evidenceMs > 0
+        ? `the ${formatPause(this.options.pauseBudgetMs)} pause budget and the ${formatPause(evidenceMs)} evidence pause`
+        : `the ${formatPause(this.options.pauseBudgetMs)} pause budget`;
     this.announce(
       'counts',
       `the service holds ${goroutines.toLocaleString('en-US')} goroutines: a full dump would stop it for about ${formatPause(estimate)}, ` +
-        `over the ${formatPause(this.options.pauseBudgetMs)} pause budget; snapshots count goroutines per stack (goroutine?debug=1) ` +
+        `over ${over}; snapshots count goroutines per stack (goroutine?debug=1) ` +
         `while it does not fit: no goroutine ids, wait reasons or wait minutes (--pause-budget ${suggestedBudget(estimate)} would take them)`,
     );
     return counts;
