@@ -14,7 +14,9 @@
  * the agent sample quiet services, whose scaled estimates read as growth.
  */
 import type { CdpSession } from './cdp.js';
+import { TargetError } from '../../util/errors.js';
 import type { CensusGroup, CensusPart } from './census.js';
+import { activeHandles, censusPart, clockMark, idClock, objectHandle, promiseCount } from './census-answers.js';
 import { EMITTER_CENSUS, HANDLE_CENSUS, HANDLE_CENSUS_ALL, ID_CLOCK, MARK, PROMISE_CENSUS, TIMEOUT_PROTOTYPE, TIMER_CENSUS } from './census.js';
 
 /** Where a group's function was written, as the inspector says. */
@@ -168,11 +170,14 @@ export class CensusReader {
   }> {
     const prototypes = this.prototypes!;
     const objects = (prototypeObjectId: string) =>
-      this.send<{ objects: { objectId: string } }>('Runtime.queryObjects', { prototypeObjectId }).then((r) => r.objects.objectId);
-    const value = <T>(expression: string) =>
-      this.send<{ result: { value: T } }>('Runtime.evaluate', { expression, returnByValue: true, silent: true }).then((r) => r.result.value);
+      this.send<{ objects?: { objectId?: unknown } }>('Runtime.queryObjects', { prototypeObjectId }).then((r) =>
+        objectHandle(r.objects?.objectId, 'a heap query'),
+      );
+    // Everything evaluated there is checked before use (census-answers.ts).
+    const value = (expression: string) =>
+      this.send<{ result?: { value?: unknown } }>('Runtime.evaluate', { expression, returnByValue: true, silent: true }).then((r) => r.result?.value);
     // The target's clock before and after: how long it stood still, without the network's share.
-    const before = value<number>(MARK);
+    const before = value(MARK).then(clockMark);
     // A walk costs the target a garbage collection and a pass over the
     // heap, a second or more on a heap of millions of objects. A short one
     // is taken at every snapshot: the collection it runs is also what ends
@@ -187,8 +192,8 @@ export class CensusReader {
         ? this.census(prototypes.timers.lists, TIMER_CENSUS).then((lists) => ({ lists }))
         : objects(prototypes.timers.prototype).then((array) => ({ array }));
     const emitters = walk ? objects(prototypes.emitter) : Promise.resolve(undefined);
-    const handles = value<[number | null, string][]>(this.options.heap ? HANDLE_CENSUS : HANDLE_CENSUS_ALL);
-    const clock = value<IdClock>(ID_CLOCK);
+    const handles = value(this.options.heap ? HANDLE_CENSUS : HANDLE_CENSUS_ALL).then(activeHandles);
+    const clock = value(ID_CLOCK).then(idClock);
     return Promise.all([before, promises, timers, emitters, handles, clock]).then(([b, p, t, e, h, c]) => ({
       walked: walk,
       ...(p !== undefined ? { promises: p } : {}),
@@ -202,24 +207,28 @@ export class CensusReader {
 
   /** Runs a census function on `objectId`; answers a handle on its `{json, reps}`. */
   private census(objectId: string, functionDeclaration: string): Promise<string> {
-    return this.send<{ result: { objectId?: string }; exceptionDetails?: { text?: string } }>('Runtime.callFunctionOn', {
+    return this.send<{ result?: { objectId?: unknown }; exceptionDetails?: { text?: unknown } }>('Runtime.callFunctionOn', {
       objectId,
       functionDeclaration,
       arguments: [{ value: this.limit }, { value: ID_LIMIT }],
       silent: true,
     }).then((r) => {
-      if (!r.result.objectId) throw new Error(`the census failed in the target: ${r.exceptionDetails?.text ?? 'no result'}`);
-      return r.result.objectId;
+      if (r.result?.objectId === undefined) {
+        const why = typeof r.exceptionDetails?.text === 'string' ? r.exceptionDetails.text.slice(0, 200) : 'no result';
+        throw new TargetError(`the census failed in the target: ${why}`);
+      }
+      return objectHandle(r.result.objectId, 'a census');
     });
   }
 
-  private json<T>(objectId: string): Promise<T> {
-    return this.send<{ result: { value: string } }>('Runtime.callFunctionOn', {
+  /** The JSON text a census left in the target, checked (`what` names it in a message). */
+  private json(objectId: string, what: string): Promise<CensusPart> {
+    return this.send<{ result?: { value?: unknown } }>('Runtime.callFunctionOn', {
       objectId,
       functionDeclaration: 'function () { return this.json; }',
       returnByValue: true,
       silent: true,
-    }).then((r) => JSON.parse(r.result.value) as T);
+    }).then((r) => censusPart(r.result?.value, what));
   }
 
   /** Reads what `query` found, locates new functions, and releases everything found. */
@@ -231,18 +240,18 @@ export class CensusReader {
         'lists' in found.timers ? found.timers.lists : this.census(found.timers.array, TIMER_CENSUS),
         found.emitters !== undefined ? this.census(found.emitters, EMITTER_CENSUS) : undefined,
         found.promises !== undefined
-          ? this.send<{ result: { value: { pending: number; total: number; read: number; ms: number } } }>('Runtime.callFunctionOn', {
+          ? this.send<{ result?: { value?: unknown } }>('Runtime.callFunctionOn', {
               objectId: found.promises,
               functionDeclaration: PROMISE_CENSUS,
               arguments: [{ value: this.limit }],
               returnByValue: true,
               silent: true,
-            }).then((r) => r.result.value)
+            }).then((r) => promiseCount(r.result?.value))
           : undefined,
       ]);
       const [timers, emitters] = await Promise.all([
-        this.json<CensusPart>(timerResult),
-        emitterResult !== undefined ? this.json<CensusPart>(emitterResult) : { groups: [], live: 0, read: 0, ms: 0 },
+        this.json(timerResult, 'its timers'),
+        emitterResult !== undefined ? this.json(emitterResult, 'its event emitters') : { groups: [], live: 0, read: 0, ms: 0 },
       ]);
       const readMs = timers.ms + emitters.ms + (promises?.ms ?? 0);
       // The timer lists were read within the walk's burst, so their time is in it already.
