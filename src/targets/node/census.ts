@@ -47,7 +47,12 @@ export interface CensusGroup {
   count: number;
   /** Async ids of the objects read that the agent does not track. */
   ids: number[];
-  /** A few async ids of objects of this group that the agent tracks (counted there, not here). */
+  /**
+   * Async ids of objects of this group that the agent tracks (counted there,
+   * not here). For timers, every one read (up to the id limit): the agent's
+   * record of such a timer is given this group's callback frame, so a leak
+   * made both before and after attach is one site. Else a few.
+   */
   tracked: number[];
 }
 
@@ -111,6 +116,7 @@ export const TIMER_CENSUS = `function (limit, idLimit) {
   const out = [];
   let read = 0;
   let ids = 0;
+  let trackedIds = 0;
   const text = Function.prototype.toString;
   for (let k = 0; k < live.length; k += step) {
     const t = live[Math.floor(k)];
@@ -134,7 +140,10 @@ export const TIMER_CENSUS = `function (limit, idLimit) {
     if (typeof id !== 'number') continue;
     if (agent && agent.isTracked(id)) {
       g.count -= scale;
-      if (g.tracked.length < 4) g.tracked.push(id);
+      if (trackedIds < idLimit) {
+        g.tracked.push(id);
+        trackedIds++;
+      }
     } else if (ids < idLimit) {
       g.ids.push(id);
       ids++;

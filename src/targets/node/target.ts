@@ -20,6 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../../util/package-root.js';
 import { SnapshotBuilder } from '../../model/builder.js';
+import { kindInWords } from '../../model/resource-kinds.js';
 import type { Snapshot } from '../../model/format.js';
 import { TargetError } from '../../util/errors.js';
 import { inspectProcess, listeningSockets, processExists } from '../proc.js';
@@ -34,6 +35,8 @@ import { closeOpenedInspector, reachInspector } from './open-inspector.js';
 import type { ReachOptions } from './open-inspector.js';
 import { CensusReader } from './census-reader.js';
 import type { CensusFindings, IdClock } from './census-reader.js';
+import { TimerCallbacks } from './timer-callbacks.js';
+import type { TimerCallback } from './timer-callbacks.js';
 
 export { agentOptions, defaultAgentSettings } from './agent-settings.js';
 export type { AgentSettings } from './agent-settings.js';
@@ -119,6 +122,7 @@ export class NodeTarget {
   private promisesBeforeAttach: number | undefined;
   private readonly census: CensusReader;
   private readonly idClock = new IdDating();
+  private readonly timerCallbacks = new TimerCallbacks();
 
   private constructor(
     readonly pid: number,
@@ -244,11 +248,15 @@ export class NodeTarget {
       throw new TargetError(`the target (pid ${this.pid}) answered a snapshot leakscan cannot read (its agent was changed?)`);
     }
 
+    this.timerCallbacks.learn(findings.groups);
     const { builder, trackedPending } = builderFromAgent(
       data,
       { pid: this.pid, url: this.inspectorUrl, runtimeVersion: this.nodeVersion, profile: 'node-agent', startedAt: Math.round(findings.clock.startedAt) },
       CENSUS_COVERS,
+      (asyncId) => this.timerCallbacks.get(asyncId),
     );
+    // The builder holds the agent's records only so far: the timers it no longer tracks have ended.
+    this.timerCallbacks.keepOnly(new Set(builder.tasks.flatMap((task) => (task.id !== undefined ? [Number(task.id)] : []))));
     this.idClock.add(findings.clock);
     addCensusTasks(builder, findings, (id) => this.idClock.ageMs(id, findings.clock.now));
     if (findings.promises !== undefined) {
@@ -397,43 +405,37 @@ function describeValue(value: unknown): string {
  */
 const CENSUS_COVERS: ReadonlySet<string> = new Set(['Timeout', 'TCPWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPESERVERWRAP']);
 
-/** How a resource kind of async_hooks reads in a report. */
-const KIND_WORDS: Record<string, string> = {
-  PROMISE: 'Promise',
-  Timeout: 'Timeout',
-  Immediate: 'Immediate',
-  TCPWRAP: 'TCP socket',
-  TCPSERVERWRAP: 'TCP server',
-  TCPCONNECTWRAP: 'TCP connect request',
-  PIPEWRAP: 'pipe',
-  PIPESERVERWRAP: 'pipe server',
-  GETADDRINFOREQWRAP: 'DNS lookup',
-  HTTPCLIENTREQUEST: 'HTTP client request',
-  HTTPINCOMINGMESSAGE: 'HTTP request being served',
-  FSREQCALLBACK: 'file system request',
-};
+export { kindInWords } from '../../model/resource-kinds.js';
 
-export function kindInWords(kind: string): string {
-  return KIND_WORDS[kind] ?? kind;
-}
-
-/** The agent's snapshot as model tasks: resources created since the agent started, with creation stacks. */
+/**
+ * The agent's snapshot as model tasks: resources created since the agent
+ * started, with creation stacks. A timer whose callback the census located
+ * (`callbackOf`) gets the callback's frame on top of its creation stack and
+ * the census's words for it, so it lands on the census's site (timer-callbacks.ts).
+ */
 export function builderFromAgent(
   data: AgentSnapshot,
   source: Snapshot['source'],
   exact: ReadonlySet<string> = new Set(),
+  callbackOf: (asyncId: number) => TimerCallback | undefined = () => undefined,
 ): { builder: SnapshotBuilder; trackedPending: number } {
   const builder = new SnapshotBuilder('node', source);
   const frameMap = data.frames.map(([fn, file, line]) => builder.frame(fn, file, line));
   const stackMap = data.stacks.map((ids) => builder.stack(ids.map((id) => frameMap[id]!)));
   const unknownStack = builder.stack([]);
+  const withCallback = (callback: TimerCallback, stackId: number) =>
+    builder.stack([
+      builder.frame(callback.location.fn, callback.location.file, callback.location.line),
+      ...(stackId >= 0 ? data.stacks[stackId]!.map((id) => frameMap[id]!) : []),
+    ]);
   let trackedPending = 0;
   for (const [asyncId, typeId, stackId, trigger, age, lineage, sampledWeight] of data.tasks) {
     const kind = data.types[typeId]!;
     const isPromise = kind === 'PROMISE';
     const weight = exact.has(kind) ? 1 : sampledWeight;
     if (isPromise) trackedPending += weight;
-    const stack = stackId >= 0 ? stackMap[stackId]! : unknownStack;
+    const callback = kind === 'Timeout' ? callbackOf(asyncId) : undefined;
+    const stack = callback ? withCallback(callback, stackId) : stackId >= 0 ? stackMap[stackId]! : unknownStack;
     builder.addTask({
       id: String(asyncId),
       kind,
@@ -443,7 +445,7 @@ export function builderFromAgent(
       ageMs: age,
       ...(lineage !== asyncId ? { lineage: String(lineage) } : {}),
       ...(weight > 1 ? { count: weight } : {}),
-      labels: { resource: kindInWords(kind) },
+      labels: { resource: callback ? censusResourceWords(kind, callback.resource) : kindInWords(kind) },
     });
   }
   for (const [typeId, stackId, count] of data.folded) {
@@ -464,6 +466,11 @@ export function builderFromAgent(
   return { builder, trackedPending };
 }
 
+/** A census group's resource as a report says it: "Timeout: setInterval 1000 ms". */
+function censusResourceWords(kind: string, resource: string): string {
+  return kind === 'listener' ? resource : `${kindInWords(kind)}: ${resource}`;
+}
+
 /**
  * The census's groups as tasks: what the agent did not see made (before
  * attach, or while it was not watching). A group's site is its function's
@@ -475,8 +482,7 @@ export function builderFromAgent(
  */
 export function addCensusTasks(builder: SnapshotBuilder, findings: CensusFindings, ageMs: (id: number) => number | undefined): void {
   for (const group of findings.groups) {
-    const words = kindInWords(group.kind);
-    const resource = group.kind === 'listener' ? group.resource : `${words}: ${group.resource}`;
+    const resource = censusResourceWords(group.kind, group.resource);
     const stack = group.location
       ? builder.stack([builder.frame(group.location.fn, group.location.file, group.location.line)])
       : builder.stack([builder.frame(group.kind === 'listener' ? `(listener) ${group.resource}` : group.resource, '', 0)]);

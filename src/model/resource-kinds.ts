@@ -1,0 +1,24 @@
+/**
+ * How a task's kind reads in a report. Node's async_hooks names resources
+ * by their native wrapper ("TCPWRAP", "PROMISE"); a user knows them as a TCP
+ * socket or a Promise. One table for the Node target (which labels tasks
+ * with it) and the reports (which say what each site holds).
+ */
+const KIND_WORDS: Record<string, string> = {
+  PROMISE: 'Promise',
+  Timeout: 'Timeout',
+  Immediate: 'Immediate',
+  TCPWRAP: 'TCP socket',
+  TCPSERVERWRAP: 'TCP server',
+  TCPCONNECTWRAP: 'TCP connect request',
+  PIPEWRAP: 'pipe',
+  PIPESERVERWRAP: 'pipe server',
+  GETADDRINFOREQWRAP: 'DNS lookup',
+  HTTPCLIENTREQUEST: 'HTTP client request',
+  HTTPINCOMINGMESSAGE: 'HTTP request being served',
+  FSREQCALLBACK: 'file system request',
+};
+
+export function kindInWords(kind: string): string {
+  return KIND_WORDS[kind] ?? kind;
+}
