@@ -63,6 +63,8 @@ export interface SiteSeries {
   exampleStack: Frame[];
   /** Label sets seen in the latest snapshot, with counts, most common first. */
   labels: LabelSetCount[];
+  /** What the site holds in the latest snapshot where it had tasks: task kinds ("Timeout", "PROMISE", "goroutine") with counts, most first. */
+  kinds: { kind: string; count: number }[];
 }
 
 export interface LabelSetCount {
@@ -142,6 +144,7 @@ export class SeriesBuilder {
     const ignoreMatcher = this.ignore.matcher(snapshot);
     const idsNow = new Map<SiteSeries, Set<string>>();
     const labelsNow = new Map<SiteSeries, Map<string, LabelSetCount>>();
+    const kindsNow = new Map<SiteSeries, Map<string, number>>();
     const leakedNow = new Map<SiteSeries, number>();
     const setAsideNow = new Map<SiteSeries, { count: number; reason: string }>();
     const placesNow = new Map<SiteSeries, Map<string, TaskPlace>>();
@@ -171,6 +174,7 @@ export class SeriesBuilder {
           leaked: 0,
           exampleStack: [],
           labels: [],
+          kinds: [],
         };
         if (site.anchor) series.anchor = site.anchor;
         if (site.createdBy) series.createdBy = site.createdBy;
@@ -183,6 +187,9 @@ export class SeriesBuilder {
       series.counts[index] += n;
       series.observations += n;
       series.states.set(task.state, (series.states.get(task.state) ?? 0) + n);
+      let kinds = kindsNow.get(series);
+      if (kinds === undefined) kindsNow.set(series, (kinds = new Map<string, number>()));
+      kinds.set(task.kind, (kinds.get(task.kind) ?? 0) + n);
       if (task.leaked) {
         const reason = intentionalBlock(task, site.anchor, snapshot.runtime);
         if (reason === undefined) {
@@ -251,6 +258,8 @@ export class SeriesBuilder {
       if (leaked !== undefined) series.leaked = leaked;
       const labels = labelsNow.get(series);
       if (labels !== undefined) series.labels = [...labels.values()].sort((a, b) => b.count - a.count);
+      const kinds = kindsNow.get(series);
+      if (kinds !== undefined) series.kinds = [...kinds].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count);
     }
   }
 

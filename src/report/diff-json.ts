@@ -5,6 +5,13 @@
  */
 import type { Analysis } from '../analysis/analyze.js';
 import type { Frame } from '../model/format.js';
+import type { Suspect } from '../analysis/score.js';
+import { foldInternalSites } from '../analysis/internal-sites.js';
+import { kindInWords } from '../model/resource-kinds.js';
+
+function holds(s: Suspect): { kind: string; count: number }[] {
+  return s.site.kinds.map(({ kind, count }) => ({ kind: kindInWords(kind), count }));
+}
 
 export const DIFF_SCHEMA = 'leakscan.diff';
 export const DIFF_SCHEMA_VERSION = 1;
@@ -56,12 +63,17 @@ export interface DiffJson {
       };
     };
     labels: { labels: Record<string, string>; count: number }[];
+    /** What the site holds in the last snapshot where it had tasks: kinds in words ("Timeout", "Promise", "TCP socket", "listener", "goroutine"), most first. */
+    holds: { kind: string; count: number }[];
   }[];
+  /** Node: sites of Node's own code only (no frame of the program) scoring under 30, left out of `suspects` (internal-sites.ts). */
+  foldedInternals: { key: string; score: number; counts: number[]; holds: { kind: string; count: number }[] }[];
   warnings: string[];
 }
 
 export function diffJson(analysis: Analysis, options: { top: number; minScore: number }): DiffJson {
   const { series } = analysis;
+  const { listed, folded } = foldInternalSites(analysis);
   return {
     schema: DIFF_SCHEMA,
     version: DIFF_SCHEMA_VERSION,
@@ -73,7 +85,7 @@ export function diffJson(analysis: Analysis, options: { top: number; minScore: n
       source: { ...series.sources[i] },
     })),
     lifetimeKnown: series.hasIds,
-    suspects: analysis.suspects
+    suspects: listed
       .filter((s) => s.score >= options.minScore)
       .slice(0, options.top)
       .map((s, i) => ({
@@ -120,7 +132,9 @@ export function diffJson(analysis: Analysis, options: { top: number; minScore: n
                       },
               },
         labels: s.site.labels.slice(0, 5).map(({ labels, count }) => ({ labels, count })),
+        holds: holds(s),
       })),
+    foldedInternals: folded.map((s) => ({ key: s.key, score: s.score, counts: s.site.counts, holds: holds(s) })),
     warnings: series.warnings,
   };
 }

@@ -7,6 +7,8 @@ import type { Frame } from '../model/format.js';
 import { describeFrame } from './frame-text.js';
 import { formatTime, padStart, plural, safeText, wrapText } from './format.js';
 import { sparkline } from './sparkline.js';
+import { FOLD_INTERNAL_BELOW, foldInternalSites } from '../analysis/internal-sites.js';
+import { kindInWords } from '../model/resource-kinds.js';
 
 export interface DiffTextOptions {
   top: number;
@@ -30,19 +32,31 @@ export function renderDiff(analysis: Analysis, options: DiffTextOptions): string
   if (n < 2) out.push(chalk.yellow('one snapshot: growth is unknown, so scores are capped at 50; take more snapshots over time'));
   for (const warning of series.warnings) out.push(chalk.yellow(`warning: ${safeText(warning)}`));
 
-  const shown = analysis.suspects.filter((s) => s.score >= options.minScore).slice(0, options.top);
+  const { listed, folded } = foldInternalSites(analysis);
+  const foldedLine = folded.length > 0 ? ['', chalk.dim(foldedText(folded.length))] : [];
+  const shown = listed.filter((s) => s.score >= options.minScore).slice(0, options.top);
   if (shown.length === 0) {
-    out.push('', chalk.green(`no suspect scores ${options.minScore} or more`));
+    out.push('', chalk.green(`no suspect scores ${options.minScore} or more`), ...foldedLine);
     return out.join('\n') + '\n';
   }
-  out.push('', chalk.bold(`Suspects (${shown.length} of ${analysis.suspects.length} sites)`));
+  out.push('', chalk.bold(`Suspects (${shown.length} of ${listed.length} sites)`));
   for (const [i, suspect] of shown.entries()) {
-    out.push('', renderSuspect(i + 1, suspect, options.frames, options.width));
+    out.push('', renderSuspect(i + 1, suspect, options.frames, options.width, analysis.series.runtime));
   }
+  out.push(...foldedLine);
   return out.join('\n') + '\n';
 }
 
-function renderSuspect(rank: number, s: Suspect, frameCount: number, width: number | undefined): string {
+function foldedText(n: number): string {
+  return `${plural(n, 'site')} of Node's own code (no frame of the program) scoring under ${FOLD_INTERNAL_BELOW} not listed; --json lists them under foldedInternals`;
+}
+
+/** What a site holds, in words: "608 Timeout", "5 Promise, 2 TCP socket". */
+export function holdsText(kinds: readonly { kind: string; count: number }[]): string {
+  return kinds.map(({ kind, count }) => `${count.toLocaleString('en-US')} ${kindInWords(kind)}`).join(', ');
+}
+
+function renderSuspect(rank: number, s: Suspect, frameCount: number, width: number | undefined, runtime: string): string {
   const lines: string[] = [];
   const scoreText = padStart(String(s.score), 3);
   const coloured = s.score >= 70 ? chalk.red.bold(scoreText) : s.score >= 30 ? chalk.yellow(scoreText) : chalk.dim(scoreText);
@@ -53,6 +67,8 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number, width: numb
   );
   const indent = '      ';
   lines.push(wrapText(safeText(s.explanation), indent, width));
+  // Go sites hold goroutines only; a Node site may hold timers, promises, sockets or listeners.
+  if (runtime === 'node' && s.site.kinds.length > 0) lines.push(`${indent}${chalk.dim('holds')} ${safeText(holdsText(s.site.kinds))}`);
   if (s.site.createdBy) lines.push(`${indent}${chalk.dim('created by')} ${describeFrame(s.site.createdBy)}`);
   const anchor = s.site.anchor;
   const isAnchor = (f: Frame) => anchor !== undefined && f.fn === anchor.fn && f.file === anchor.file && f.line === anchor.line;

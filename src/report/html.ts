@@ -19,7 +19,8 @@ import type { GroupBy } from '../model/site.js';
 import { taskTotal } from '../model/builder.js';
 import { buildFlameTree, differentialTree } from './flame-tree.js';
 import type { FlameNode } from './flame-tree.js';
-import { formatDuration } from './diff-text.js';
+import { formatDuration, holdsText } from './diff-text.js';
+import { FOLD_INTERNAL_BELOW, foldInternalSites } from '../analysis/internal-sites.js';
 import { formatTime, plural } from './format.js';
 
 export interface ReportInput {
@@ -54,7 +55,12 @@ export interface ReportData {
     counts: number[];
     anchor: { fn: string; file: string; line: number } | null;
     createdBy: { fn: string; file: string; line: number } | null;
+    /** Node: what the site holds, in words ("608 Timeout"); "" for Go. */
+    holds: string;
   }[];
+  /** Node sites of Node's own code only, scoring under 30, left out of the table (internal-sites.ts). */
+  foldedInternals: number;
+  foldBelow: number;
   trees: { stack: FlameNode; creator: FlameNode; diff: FlameNode; diffCreator: FlameNode };
   /** Seconds since the first snapshot, one per snapshot: the x axis of each suspect's counts. */
   times: number[];
@@ -70,7 +76,8 @@ const TREE_LIMITS = { maxChildren: 60, maxNodes: 20_000 };
 export function reportData(input: ReportInput): ReportData {
   const { analysis, first, last } = input;
   const { series } = analysis;
-  const suspects = analysis.suspects.filter((s) => s.score > 0 || s.confirmed).slice(0, input.top ?? 25);
+  const { listed, folded } = foldInternalSites(analysis);
+  const suspects = listed.filter((s) => s.score > 0 || s.confirmed).slice(0, input.top ?? 25);
   const ranks = new Map(suspects.map((s, i) => [s.key, i + 1]));
   const tree = (snapshot: Snapshot, root: 'stack' | 'creator') => buildFlameTree(snapshot, { root, groupBy: input.groupBy, ranks, ...TREE_LIMITS });
   const stack = tree(last, 'stack');
@@ -108,7 +115,10 @@ export function reportData(input: ReportInput): ReportData {
       counts: s.site.counts,
       anchor: s.site.anchor ?? null,
       createdBy: s.site.createdBy ?? null,
+      holds: analysis.series.runtime === 'node' ? holdsText(s.site.kinds) : '',
     })),
+    foldedInternals: folded.length,
+    foldBelow: FOLD_INTERNAL_BELOW,
     trees: {
       stack,
       creator,

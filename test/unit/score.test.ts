@@ -59,6 +59,7 @@ test('equal scores: the site that points at code ranks before the one with no st
     leaked: 0,
     exampleStack: anchor ? [anchor] : [],
     labels: [],
+    kinds: [{ kind: 'TCPWRAP', count: counts[counts.length - 1]! }],
   });
   const times = [0, 2000, 4000, 6000, 8000];
   const suspects = scoreSites({

@@ -57,6 +57,16 @@
   // ---- suspects table -----------------------------------------------------
   function renderSuspects() {
     const body = $('suspects-body');
+    if (DATA.foldedInternals > 0) {
+      const n = DATA.foldedInternals;
+      $('suspects').after(
+        el(
+          'p',
+          { class: 'meta', id: 'folded-internals' },
+          n + (n === 1 ? ' site' : ' sites') + " of Node's own code (no frame of the program) scoring under " + DATA.foldBelow + ' not listed.',
+        ),
+      );
+    }
     if (DATA.suspects.length === 0) {
       $('suspects').replaceWith(el('p', { class: 'empty' }, 'No suspects: nothing grew.'));
       return;
@@ -69,6 +79,7 @@
         el('div', { class: 'fn' }, breakable(siteName(s)), s.confirmed ? el('span', { class: 'confirmed' }, 'LEAKED') : null),
         el('div', { class: 'where' }, where(s.anchor)),
         s.createdBy ? el('div', { class: 'where' }, 'created by ', el('span', { class: 'fn' }, breakable(s.createdBy.fn)), ' ' + where(s.createdBy)) : null,
+        s.holds ? el('div', { class: 'where' }, 'holds ' + s.holds) : null,
       );
       const row = el(
         'tr',
