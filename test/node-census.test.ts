@@ -105,6 +105,46 @@ test('a leak that happened before attach: its timers and listeners show with the
     await fixture.stop();
   }));
 
+test('a leak made before attach and still going after it is one site with its whole history, saying what it holds', () =>
+  withInspectorPort(async () => {
+    const name = 'leaked-before-attach';
+    const fixture = await startNodeFixture(name, { env: { FIXTURE_BURST: '300', FIXTURE_AFTER_RATE: '4' } });
+    running.push(fixture);
+    await waitFor(fixture, (c) => c.dropped >= 300);
+    const out = join(dir, `${name}-ongoing`);
+    const diff = await attach(fixture, out, ['--interval', '1', '--count', '5', '--top', '100']);
+    const line = markedLine(name, 'interval');
+    // Every site holding a timer of the leaky interval: the callback's line on top, or the creation stack (openSession) under it.
+    const intervalSites = diff.suspects.filter((s) => s.stack.some((f) => f.file === fixture.file && f.line === line));
+    assert.equal(intervalSites.length, 1, `one site for the interval: ${intervalSites.map((s) => `${s.key} ${s.counts.join(',')}`).join('; ')}`);
+    const [interval] = intervalSites;
+    assert.equal(interval!.anchor?.line, line);
+    assert.ok(interval!.counts[0]! >= 300, `the pile from before attach is in it: ${interval!.counts.join(', ')}`);
+    assert.ok(interval!.counts.at(-1)! > interval!.counts[0]!, `and the timers made while attached: ${interval!.counts.join(', ')}`);
+    assert.deepEqual(
+      interval!.labels.map((l) => l.labels.resource),
+      ['Timeout: setInterval 1000 ms'],
+    );
+    assert.deepEqual(interval!.holds, [{ kind: 'Timeout', count: interval!.counts.at(-1) }]);
+    const listener = diff.suspects.find((s) => s.anchor?.file === fixture.file && s.anchor.line === markedLine(name, 'listener'));
+    assert.deepEqual(listener?.holds, [{ kind: 'listener', count: listener!.counts.at(-1) }]);
+    const promise = diff.suspects.find((s) => s.anchor?.file === fixture.file && s.anchor.line === markedLine(name, 'promise'));
+    assert.equal(promise?.holds[0]?.kind, 'Promise');
+
+    // Node's own sites that score low are counted, not listed; the program's all are.
+    const internal = (s: DiffJson['suspects'][number]) => s.stack.length > 0 && s.stack.every((f) => /^(node:|internal\/)/.test(f.file));
+    assert.deepEqual(
+      diff.suspects.filter((s) => internal(s) && s.score < 30).map((s) => s.key),
+      [],
+    );
+    assert.ok(diff.foldedInternals.length > 0, 'Node keeps some resources of its own (its HTTP agent, its promise machinery)');
+    assert.ok(diff.foldedInternals.every((s) => s.score < 30));
+    const text = await runCli(['diff', out, '--top', '100']);
+    assert.match(text.stdout, new RegExp(`holds ${interval!.counts.at(-1)!.toLocaleString('en-US')} Timeout\\n`));
+    assert.match(text.stdout, new RegExp(`${diff.foldedInternals.length} sites? of Node's own code \\(no frame of the program\\) scoring under 30 not listed`));
+    await fixture.stop();
+  }));
+
 // The evidence model (growth is not the only evidence: a pile that made no
 // progress over the window, made steadily before it) is what scores a leak
 // that stopped before attach; growth alone gives it 0. (With the default
