@@ -10,6 +10,15 @@
  * gets the callback's frame on top of its stack (the site both agree on)
  * with the creation stack under it.
  *
+ * Intervals only. An interval is one timer for its whole life, so the
+ * census's old ones and the agent's new ones are the same kind of task. A
+ * one-shot timer that re-arms itself (a retry, a polling loop) is a chain
+ * the agent follows link by link (its lineage); links made before attach
+ * fire and are replaced by links the agent cannot tie to them, so on one
+ * site with them the chain would read as tasks that ended, not as one that
+ * lives on. Such a chain keeps its creation stack until the agent can link
+ * across the attach.
+ *
  * A timer's callback is learned once and kept while the agent tracks the
  * timer: when the census reads only a sample of the timers, a timer not read
  * this time keeps the site it had, so no site swaps tasks between snapshots.
@@ -28,7 +37,7 @@ export class TimerCallbacks {
   /** Learns the callbacks of the tracked timers the census read. */
   learn(groups: readonly LocatedGroup[]): void {
     for (const group of groups) {
-      if (group.kind !== 'Timeout' || group.location === undefined) continue;
+      if (group.kind !== 'Timeout' || !group.resource.startsWith('setInterval ') || group.location === undefined) continue;
       const callback = { location: group.location, resource: group.resource };
       for (const id of group.tracked) this.byId.set(id, callback);
     }
