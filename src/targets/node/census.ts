@@ -49,9 +49,9 @@ export interface CensusGroup {
   ids: number[];
   /**
    * Async ids of objects of this group that the agent tracks (counted there,
-   * not here). For timers, every one read (up to the id limit): the agent's
-   * record of such a timer is given this group's callback frame, so a leak
-   * made both before and after attach is one site. Else a few.
+   * not here). For intervals, every one read (up to the id limit): the
+   * agent's record of such a timer is given this group's callback frame, so
+   * a leak made both before and after attach is one site. Else a few.
    */
   tracked: number[];
 }
@@ -140,9 +140,10 @@ export const TIMER_CENSUS = `function (limit, idLimit) {
     if (typeof id !== 'number') continue;
     if (agent && agent.isTracked(id)) {
       g.count -= scale;
-      if (trackedIds < idLimit) {
+      // Intervals: every one, for the agent's record to take this group's callback (timer-callbacks.ts). Else a few.
+      if (repeat ? trackedIds < idLimit : g.tracked.length < 4) {
         g.tracked.push(id);
-        trackedIds++;
+        if (repeat) trackedIds++;
       }
     } else if (ids < idLimit) {
       g.ids.push(id);
