@@ -15,6 +15,9 @@ import { StayingTasks } from './staying.js';
 import type { StayingSummary, TaskPlace } from './staying.js';
 import { intentionalBlock, isMainGoroutine } from './intentional.js';
 
+/** Node resource kinds that are an open connection. */
+const CONNECTION_KINDS = new Set(['TCPWRAP', 'PIPEWRAP']);
+
 export interface SiteSeries {
   key: string;
   anchor?: Frame;
@@ -82,6 +85,8 @@ export interface SeriesResult {
   hasIds: boolean;
   /** The highest task id in each snapshot (the process's id clock, id-dating.ts); undefined without ids. */
   idClock: (number | undefined)[];
+  /** Node: open connections (TCP and pipe sockets, both ends) in each snapshot; what per-connection timers are set against (outlived.ts). */
+  connections?: number[];
   sources: Snapshot['source'][];
 }
 
@@ -97,6 +102,7 @@ export class SeriesBuilder {
   private readonly samplingShares: number[] = [];
   private readonly sources: Snapshot['source'][] = [];
   private readonly idClock: (number | undefined)[] = [];
+  private readonly connections: number[] = [];
   private readonly staying = new Map<SiteSeries, StayingTasks>();
   private hasIds = true;
   /** Sites with a task lacking an id in a snapshot where others have ids. */
@@ -147,8 +153,10 @@ export class SeriesBuilder {
     const placesNow = new Map<SiteSeries, Map<string, TaskPlace>>();
     let maxId: number | undefined;
     let ignored = 0;
+    let connections = 0;
     for (const task of snapshot.tasks) {
       const n = task.count ?? 1;
+      if (CONNECTION_KINDS.has(task.kind)) connections += n;
       if (task.id !== undefined) {
         // Every task moves the id clock, ignored ones too.
         const id = Number(task.id);
@@ -227,6 +235,7 @@ export class SeriesBuilder {
     }
     this.ignored.push(ignored);
     this.idClock.push(maxId);
+    this.connections.push(connections);
     const withIds = maxId !== undefined;
     for (const series of this.sites.values()) {
       series.counts[index] ??= 0;
@@ -274,6 +283,7 @@ export class SeriesBuilder {
       ],
       hasIds: this.hasIds,
       idClock: this.idClock,
+      ...(this.runtime === 'node' ? { connections: this.connections } : {}),
       sources: this.sources,
     };
   }
