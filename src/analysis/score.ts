@@ -211,6 +211,13 @@ export function stuckEvidence(site: SiteSeries, series: SeriesResult): StuckEvid
   const firstClock = series.idClock[st.firstIndex];
   const seriesMinutes = (series.times[series.times.length - 1]! - series.times[0]!) / 60_000;
   const dating = firstClock === undefined ? undefined : dateIds(st.ids, { time: series.times[st.firstIndex]!, maxId: firstClock }, readings, seriesMinutes);
+  // Nothing was made before the process started: a quiet window's slow id clock would date its past far too long ago.
+  const startedAt = series.sources[st.firstIndex]?.startedAt;
+  if (dating?.oldestMinutesAgo !== undefined && startedAt !== undefined) {
+    const processMinutes = Math.max(0, (series.times[st.firstIndex]! - startedAt) / 60_000);
+    dating.oldestMinutesAgo = Math.min(dating.oldestMinutesAgo, processMinutes);
+    dating.newestMinutesAgo = Math.min(dating.newestMinutesAgo!, processMinutes);
+  }
   const age = dating === undefined ? 1 : dating.startedWithProcess ? 0.5 : 1 + 0.25 * dating.accumulation * (1 - Math.exp(-n / 10));
   const last = series.times.length - 1;
   const everything = series.totals[last]! - series.ignored[last]!;
