@@ -69,7 +69,7 @@ export interface Suspect {
   evidence: { growth: number; stuck: number; outlived: number; proof: boolean };
   /** The tasks that made no progress, when any did (ids needed). */
   stuck?: StuckEvidence;
-  /** Repeating timers from before the window that none of were cleared (Node; outlived.ts). */
+  /** Repeating timers made before the window, none of them cleared in it (Node; outlived.ts). */
   outlived?: OutlivedEvidence;
 }
 
@@ -410,11 +410,11 @@ function explainStuck(s: Suspect, taskWord: string): string[] {
   return parts;
 }
 
-/** "outlived: 600 repeating timers made over 7s, none cleared in 55s (about 4714 would have ended in a healthy site), 1 open connection" */
+/** "outlived: 600 repeating timers made over 5s, none cleared in 55s where a healthy site clears them as fast as it makes them (about 6064 in that time), more than the 1 open connection" */
 function explainOutlived(o: OutlivedEvidence): string {
   const expected = o.spanMinutes > 0 ? (o.count * o.windowMinutes) / o.spanMinutes : o.count;
   const connections = `${o.connections} open connection${o.connections === 1 ? '' : 's'}`;
-  return `outlived: ${o.count} repeating timers made over ${formatMinutes(o.spanMinutes)}, none cleared in ${formatMinutes(o.windowMinutes)} (a healthy site would have cleared about ${formatRate(expected)}), more than the ${connections}`;
+  return `outlived: ${o.count} repeating timers made over ${formatMinutes(o.spanMinutes)}, none cleared in ${formatMinutes(o.windowMinutes)} where a healthy site clears them as fast as it makes them (about ${formatRate(expected)} in that time), more than the ${connections}`;
 }
 
 function seriesMinutesOf(s: Suspect): number {
