@@ -5,7 +5,7 @@
  * A score combines independent kinds of evidence, each a chance in 0..1
  * that the site leaks, as "at least one of them is right":
  *
- *   score = 100 x (1 - (1 - growth) x (1 - stuck))
+ *   score = 100 x (1 - (1 - growth) x (1 - stuck) x (1 - outlived))
  *
  * - growth: the count climbs during the window, confirmed by the tasks
  *   surviving it and being blocked (today's signal; a big existing pile
@@ -16,7 +16,10 @@
  *   the runtime's `N minutes` shows, with nothing at the site moving; dated
  *   by their ids (a block started with the process is a pool, ids spread
  *   over the process's life an accumulating leak) and weighed up when the
- *   site holds most of the process's tasks.
+ *   site holds most of the process's tasks;
+ * - outlived (Node): repeating timers made steadily before the window,
+ *   more than the open connections, none cleared while watched, where a
+ *   healthy population would have seen some end (outlived.ts).
  *
  * A site the runtime itself proved leaked (Go's goroutineleak profile)
  * scores 100, unless the wait is one programs make on purpose (main parked
@@ -28,6 +31,8 @@ import type { SeriesResult, SiteSeries } from './series.js';
 import { stateMeaning } from './state-meaning.js';
 import { dateIds } from './id-dating.js';
 import type { IdClockReading, IdDating } from './id-dating.js';
+import { outlivedEvidence } from './outlived.js';
+import type { OutlivedEvidence } from './outlived.js';
 
 export interface GrowthStats {
   first: number;
@@ -61,9 +66,11 @@ export interface Suspect {
   /** Component values, for the JSON output and the docs. */
   components: { growth: number; lifetime: number; blocking: number };
   /** Each kind of evidence as a chance in 0..1 (the score combines them). */
-  evidence: { growth: number; stuck: number; proof: boolean };
+  evidence: { growth: number; stuck: number; outlived: number; proof: boolean };
   /** The tasks that made no progress, when any did (ids needed). */
   stuck?: StuckEvidence;
+  /** Repeating timers made before the window, none of them cleared in it (Node; outlived.ts). */
+  outlived?: OutlivedEvidence;
 }
 
 /** Tasks that stayed put, and what that says (see stuckEvidence). */
@@ -204,6 +211,13 @@ export function stuckEvidence(site: SiteSeries, series: SeriesResult): StuckEvid
   const firstClock = series.idClock[st.firstIndex];
   const seriesMinutes = (series.times[series.times.length - 1]! - series.times[0]!) / 60_000;
   const dating = firstClock === undefined ? undefined : dateIds(st.ids, { time: series.times[st.firstIndex]!, maxId: firstClock }, readings, seriesMinutes);
+  // Nothing was made before the process started: a quiet window's slow id clock would date its past far too long ago.
+  const startedAt = series.sources[st.firstIndex]?.startedAt;
+  if (dating?.oldestMinutesAgo !== undefined && startedAt !== undefined) {
+    const processMinutes = Math.max(0, (series.times[st.firstIndex]! - startedAt) / 60_000);
+    dating.oldestMinutesAgo = Math.min(dating.oldestMinutesAgo, processMinutes);
+    dating.newestMinutesAgo = Math.min(dating.newestMinutesAgo!, processMinutes);
+  }
   const age = dating === undefined ? 1 : dating.startedWithProcess ? 0.5 : 1 + 0.25 * dating.accumulation * (1 - Math.exp(-n / 10));
   const last = series.times.length - 1;
   const everything = series.totals[last]! - series.ignored[last]!;
@@ -283,6 +297,8 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
   const blockingComponent = blocking ?? 0.5;
   const stuck = stuckEvidence(site, series);
   const stuckValue = stuck?.value ?? 0;
+  const outlived = single ? undefined : outlivedEvidence(site, series);
+  const outlivedValue = outlived?.value ?? 0;
   let growth: GrowthStats | undefined;
   let score: number;
   let growthValue = 0;
@@ -295,7 +311,7 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
     growth = growthStats(site.counts, series.times);
     growthValue = growthComponent(growth);
     growthEvidence = growthValue * (0.5 + 0.25 * lifetimeComponent + 0.25 * blockingComponent);
-    score = 100 * (1 - (1 - growthEvidence) * (1 - stuckValue));
+    score = 100 * (1 - (1 - growthEvidence) * (1 - stuckValue) * (1 - outlivedValue));
   }
   if (confirmed) score = 100;
   score = Math.round(Math.max(0, Math.min(100, score)));
@@ -309,9 +325,10 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
     mainStateShare,
     confirmed,
     components: { growth: growthValue, lifetime: lifetimeComponent, blocking: blockingComponent },
-    evidence: { growth: growthEvidence, stuck: stuckValue, proof: confirmed },
+    evidence: { growth: growthEvidence, stuck: stuckValue, outlived: outlivedValue, proof: confirmed },
   };
   if (stuck !== undefined) suspect.stuck = stuck;
+  if (outlived !== undefined) suspect.outlived = outlived;
   if (growth) suspect.growth = growth;
   if (survival !== undefined) suspect.survival = survival;
   if (blocking !== undefined) suspect.blocking = blocking;
@@ -352,6 +369,7 @@ export function explain(s: Suspect, series: SeriesResult): string {
     parts.push(`waiting up to ${s.site.maxWaitMinutes} min`);
   }
   parts.push(...explainStuck(s, taskWord));
+  if (s.outlived !== undefined) parts.push(explainOutlived(s.outlived));
   if (s.site.leakMarkSetAside !== undefined) {
     parts.push(`${s.site.leakMarkSetAside.count} marked leaked by the Go runtime, set aside: ${s.site.leakMarkSetAside.reason}`);
   }
@@ -390,6 +408,13 @@ function explainStuck(s: Suspect, taskWord: string): string[] {
   }
   if (stuck.share >= 0.5) parts.push(`${formatPercent(stuck.share)} of all ${taskWord}`);
   return parts;
+}
+
+/** "outlived: 600 repeating timers made over 5s, none cleared in 55s where a healthy site clears them as fast as it makes them (about 6064 in that time), more than the 1 open connection" */
+function explainOutlived(o: OutlivedEvidence): string {
+  const expected = o.spanMinutes > 0 ? (o.count * o.windowMinutes) / o.spanMinutes : o.count;
+  const connections = `${o.connections} open connection${o.connections === 1 ? '' : 's'}`;
+  return `outlived: ${o.count} repeating timers made over ${formatMinutes(o.spanMinutes)}, none cleared in ${formatMinutes(o.windowMinutes)} where a healthy site clears them as fast as it makes them (about ${formatRate(expected)} in that time), more than the ${connections}`;
 }
 
 function seriesMinutesOf(s: Suspect): number {

@@ -15,6 +15,9 @@ import { StayingTasks } from './staying.js';
 import type { StayingSummary, TaskPlace } from './staying.js';
 import { intentionalBlock, isMainGoroutine } from './intentional.js';
 
+/** Node resource kinds that are an open connection. */
+const CONNECTION_KINDS = new Set(['TCPWRAP', 'PIPEWRAP']);
+
 export interface SiteSeries {
   key: string;
   anchor?: Frame;
@@ -84,6 +87,8 @@ export interface SeriesResult {
   hasIds: boolean;
   /** The highest task id in each snapshot (the process's id clock, id-dating.ts); undefined without ids. */
   idClock: (number | undefined)[];
+  /** Node: open connections (TCP and pipe sockets, both ends) in each snapshot; what per-connection timers are set against (outlived.ts). */
+  connections?: number[];
   sources: Snapshot['source'][];
 }
 
@@ -99,6 +104,7 @@ export class SeriesBuilder {
   private readonly samplingShares: number[] = [];
   private readonly sources: Snapshot['source'][] = [];
   private readonly idClock: (number | undefined)[] = [];
+  private readonly connections: number[] = [];
   private readonly staying = new Map<SiteSeries, StayingTasks>();
   private hasIds = true;
   /** Sites with a task lacking an id in a snapshot where others have ids. */
@@ -150,8 +156,10 @@ export class SeriesBuilder {
     const placesNow = new Map<SiteSeries, Map<string, TaskPlace>>();
     let maxId: number | undefined;
     let ignored = 0;
+    let connections = 0;
     for (const task of snapshot.tasks) {
       const n = task.count ?? 1;
+      if (CONNECTION_KINDS.has(task.kind)) connections += n;
       if (task.id !== undefined) {
         // Every task moves the id clock, ignored ones too.
         const id = Number(task.id);
@@ -234,6 +242,7 @@ export class SeriesBuilder {
     }
     this.ignored.push(ignored);
     this.idClock.push(maxId);
+    this.connections.push(connections);
     const withIds = maxId !== undefined;
     for (const series of this.sites.values()) {
       series.counts[index] ??= 0;
@@ -283,6 +292,7 @@ export class SeriesBuilder {
       ],
       hasIds: this.hasIds,
       idClock: this.idClock,
+      ...(this.runtime === 'node' ? { connections: this.connections } : {}),
       sources: this.sources,
     };
   }

@@ -169,6 +169,12 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
       return d !== undefined && 'value' in d ? d.value : undefined;
     } catch { return undefined; }
   };
+  const ownSymbol = (o, description) => {
+    try {
+      const symbol = Object.getOwnPropertySymbols(o).find((s) => s.description === description);
+      return symbol === undefined ? undefined : own(o, symbol);
+    } catch { return undefined; }
+  };
   const agent = globalThis[Symbol.for('leakscan.agent')];
   const net = (globalThis[Symbol.for('leakscan.agent')]?.builtin ?? ((name) => process.getBuiltinModule(name)))('node:net');
   const list = this;
@@ -212,7 +218,8 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
     const e = list[Math.floor(k)];
     read++;
     const type = typeOf(e);
-    const handle = own(e, '_handle');
+    // A socket keeps its handle under the symbol kHandle ('_handle' is a getter of the prototype); a server under '_handle'.
+    const handle = own(e, '_handle') ?? ownSymbol(e, 'kHandle');
     const events = own(e, '_events');
     // The listeners of a socket or server are part of it (counted below, by address), not a leak of their own.
     if (!handle && events && typeof events === 'object') {

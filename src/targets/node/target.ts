@@ -483,9 +483,16 @@ function censusResourceWords(kind: string, resource: string): string {
 export function addCensusTasks(builder: SnapshotBuilder, findings: CensusFindings, ageMs: (id: number) => number | undefined): void {
   for (const group of findings.groups) {
     const resource = censusResourceWords(group.kind, group.resource);
+    // A socket the server accepted is made by the runtime with no frame of
+    // the program, before attach as after: it shares the site of those the
+    // agent saw accepted (no stack), so connections that come and go move
+    // within one site instead of draining one and filling another.
+    const accepted = group.kind === 'TCPWRAP' && group.resource.startsWith('TCP socket accepted on ');
     const stack = group.location
       ? builder.stack([builder.frame(group.location.fn, group.location.file, group.location.line)])
-      : builder.stack([builder.frame(group.kind === 'listener' ? `(listener) ${group.resource}` : group.resource, '', 0)]);
+      : accepted
+        ? builder.stack([])
+        : builder.stack([builder.frame(group.kind === 'listener' ? `(listener) ${group.resource}` : group.resource, '', 0)]);
     const labels = { resource };
     for (const id of group.ids) {
       const age = ageMs(id);
