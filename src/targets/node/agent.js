@@ -72,8 +72,32 @@
 
   const types = [];
   const typeIds = new Map();
-  // Records: asyncId -> [typeId, stackId, triggerAsyncId, createdAt, lineage links, weak ref, gaps, weight]
-  const live = new Map();
+
+  /**
+   * What the agent keeps per live resource. One constructor, so every record
+   * has the same shape (V8 stores the fields in the object itself: smaller
+   * than an array of the same values).
+   */
+  function Tracked(type, stack, trigger, createdAt, links, ref, gaps, weight) {
+    this.type = type; // index into `types`
+    this.stack = stack; // index into the capture's stacks, -1: none
+    this.trigger = trigger; // triggerAsyncId
+    this.createdAt = createdAt; // Date.now() when made
+    this.links = links; // (place, lineage) links inherited from its trigger, or null
+    this.ref = ref; // WeakRef to the resource (adaptive mode), or null
+    this.gaps = gaps; // `gaps` when last known live: a later gap may have hidden its end
+    this.weight = weight; // resources this one stands for (1 when always watching)
+  }
+
+  // The snapshot's tables, by column: leakscan reads them by these names
+  // (agent-records.ts), so a column can be added or moved here alone.
+  const COLUMNS = Object.freeze({
+    frames: ['fn', 'file', 'line'],
+    tasks: ['asyncId', 'type', 'stack', 'trigger', 'ageMs', 'lineage', 'weight'],
+    folded: ['type', 'stack', 'count'],
+  });
+
+  const live = new Map(); // asyncId -> Tracked
   const folded = new Map(); // "typeId,stackId" -> count (weighted) of records evicted past maxTracked
   let untracked = 0; // resources not tracked because the table was full of young ones
   // Preloaded by `leakscan run`, the agent waits for leakscan to connect
@@ -142,7 +166,7 @@
           place: (stackId) => addon.place(stackId),
           symbols() {
             const { frames, stacks } = addon.symbols();
-            return { frames: frames.map(([fn, file, line]) => [fn, normalizeFile(file), line]), stacks };
+            return { frames: frames.map(([fn, file, line]) => [fn, normalizeFile(file), line]), stacks }; // COLUMNS.frames
           },
           isPending: (promise) => addon.promiseState(promise) === 0,
           reset: () => addon.reset(),
@@ -162,7 +186,7 @@
 
   /** Structured call sites, no string formatting: V8 hands prepareStackTrace the frames as objects. */
   function jsCapture() {
-    const frames = []; // [fn, file, line]
+    const frames = []; // COLUMNS.frames: [fn, file, line]
     const frameIds = new Map();
     const stacks = []; // [frameId...], innermost first
     const stackIds = new Map();
@@ -282,11 +306,11 @@
     // goes to the place its trigger was made. Not for children of a
     // long-lived handle (a socket accepted by a server): those are new work.
     if (place === -1 && parent !== undefined) {
-      const parentType = types[parent[0]];
+      const parentType = types[parent.type];
       if (parentType.endsWith('REQWRAP') || (type === 'PROMISE' && parentType === 'PROMISE')) {
-        const parentPlace = capture.place(parent[1]);
+        const parentPlace = capture.place(parent.stack);
         if (parentPlace !== -1) {
-          stackId = parent[1];
+          stackId = parent.stack;
           place = parentPlace;
         }
       }
@@ -296,7 +320,7 @@
     // callback) continues that ancestor's chain: one logical task, however
     // short each link lives. Each record keeps a short persistent list of
     // (place, lineage) links inherited from its trigger.
-    let inherited = parent === undefined ? recentLinks.get(triggerAsyncId) || null : parent[4];
+    let inherited = parent === undefined ? recentLinks.get(triggerAsyncId) || null : parent.links;
     let lineage = asyncId;
     for (let link = inherited, depth = 0; link !== null && depth < 8; link = link.next, depth++) {
       if (place !== -1 && link.place === place) {
@@ -307,7 +331,7 @@
     if (depthOf(inherited) >= 8) inherited = null; // keep the lists short
     const links = place === -1 ? inherited : { place, lineage, next: inherited };
     const ref = adaptive && typeof resource === 'object' && resource !== null ? new WeakRef(resource) : null;
-    live.set(asyncId, [typeId(type), stackId, triggerAsyncId, Date.now(), links, ref, gaps, weight]);
+    live.set(asyncId, new Tracked(typeId(type), stackId, triggerAsyncId, Date.now(), links, ref, gaps, weight));
   }
 
   function depthOf(link) {
@@ -317,8 +341,8 @@
   }
 
   function lineageOf(record, asyncId) {
-    const link = record[4];
-    return link !== null && link.place === capture.place(record[1]) ? link.lineage : asyncId;
+    const link = record.links;
+    return link !== null && link.place === capture.place(record.stack) ? link.lineage : asyncId;
   }
 
   // A promise is forgotten when it resolves, just before the code awaiting it
@@ -335,8 +359,8 @@
     const record = live.get(asyncId);
     if (record === undefined) return;
     live.delete(asyncId);
-    if (record[4] !== null) {
-      recentLinks.set(asyncId, record[4]);
+    if (record.links !== null) {
+      recentLinks.set(asyncId, record.links);
       if (recentLinks.size > RECENT_LINKS) recentLinks.delete(recentLinks.keys().next().value);
     }
   }
@@ -412,9 +436,9 @@
    * resource: its end may have happened while nobody was listening.
    */
   function stillLive(record, asyncId, activeIds) {
-    const resource = record[5] === null ? undefined : record[5].deref();
-    if (resource === undefined) return record[5] === null; // collected: gone; never referenced: unknown, kept
-    if (types[record[0]] === 'PROMISE') return capture.isPending(resource);
+    const resource = record.ref === null ? undefined : record.ref.deref();
+    if (resource === undefined) return record.ref === null; // collected: gone; never referenced: unknown, kept
+    if (types[record.type] === 'PROMISE') return capture.isPending(resource);
     if (activeIds.has(asyncId)) return true;
     try {
       // A handle reused under a new async id (a keep-alive socket handed to
@@ -449,12 +473,12 @@
   function dropEndedUnseen() {
     let activeIds = null;
     for (const [asyncId, record] of live) {
-      if (record[6] === gaps) continue; // watched without a gap since it was made
+      if (record.gaps === gaps) continue; // watched without a gap since it was made
       activeIds ??= activeAsyncIds();
       if (!stillLive(record, asyncId, activeIds)) forget(asyncId);
       // Live now, and if watching, its end will be seen: no need to check it
       // again until the next gap. Not while paused: it may still end unseen.
-      else if (watching && !pausing) record[6] = gaps;
+      else if (watching && !pausing) record.gaps = gaps;
     }
   }
 
@@ -470,9 +494,9 @@
     const oldEnough = Date.now() - settings.foldAfterMs;
     let foldedNow = 0;
     for (const [asyncId, record] of live) {
-      if (record[3] > oldEnough) break; // Map order is creation order: the rest are younger
-      const key = record[0] + ',' + record[1];
-      folded.set(key, (folded.get(key) || 0) + record[7]);
+      if (record.createdAt > oldEnough) break; // Map order is creation order: the rest are younger
+      const key = record.type + ',' + record.stack;
+      folded.set(key, (folded.get(key) || 0) + record.weight);
       live.delete(asyncId);
       foldedNow++;
       if (--n === 0) break;
@@ -545,19 +569,21 @@
       const madeBefore = now - settings.cycleMs;
       const tasks = [];
       for (const [asyncId, record] of live) {
-        if (record[7] > 1 && record[3] > madeBefore) continue;
-        tasks.push([asyncId, record[0], record[1], record[2], now - record[3], lineageOf(record, asyncId), record[7]]);
+        if (record.weight > 1 && record.createdAt > madeBefore) continue;
+        // In the order of COLUMNS.tasks.
+        tasks.push([asyncId, record.type, record.stack, record.trigger, now - record.createdAt, lineageOf(record, asyncId), record.weight]);
       }
       const foldedTasks = [];
       for (const [key, count] of folded) {
         const [t, s] = key.split(',').map(Number);
-        foldedTasks.push([t, s, count]);
+        foldedTasks.push([t, s, count]); // COLUMNS.folded
       }
       const { frames, stacks } = capture.symbols();
       // Copies: uninstall empties the tables, and an in-process caller may still hold this.
       return {
         pid: process.pid,
         now,
+        columns: COLUMNS,
         types: types.slice(),
         frames,
         stacks,

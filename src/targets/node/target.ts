@@ -34,12 +34,15 @@ import type { InspectorEndpoint } from './inspector-endpoint.js';
 import { closeOpenedInspector, reachInspector } from './open-inspector.js';
 import type { ReachOptions } from './open-inspector.js';
 import { CensusReader } from './census-reader.js';
+import { agentColumns, isAgentSnapshot } from './agent-records.js';
+import type { AgentSnapshot } from './agent-records.js';
 import type { CensusFindings, IdClock } from './census-reader.js';
 import { TimerCallbacks } from './timer-callbacks.js';
 import type { TimerCallback } from './timer-callbacks.js';
 
 export { agentOptions, defaultAgentSettings } from './agent-settings.js';
 export type { AgentSettings } from './agent-settings.js';
+export type { AgentSnapshot } from './agent-records.js';
 
 export interface NodeAttachOptions extends ReachOptions {
   timeoutMs: number;
@@ -85,24 +88,6 @@ export function agentFile(): string {
 /** What `leakscan run` preloads: the agent, through a CommonJS file every Node version can --require. */
 export function agentPreloadFile(): string {
   return packagePath('src', 'targets', 'node', 'agent-preload.cjs');
-}
-
-export interface AgentSnapshot {
-  pid: number;
-  now: number;
-  types: string[];
-  frames: [string, string, number][];
-  stacks: number[][];
-  /** [asyncId, typeId, stackId, triggerAsyncId, ageMs, lineage, weight]: weight = resources this one stands for */
-  tasks: [number, number, number, number, number, number, number][];
-  folded: [number, number, number][];
-  /** Resources not tracked because the table was at its cap with young records. */
-  untracked?: number;
-  maxTracked?: number;
-  /** How stacks were captured: "native" (the addon) or "js". */
-  capture: 'native' | 'js';
-  /** The share of time the agent watched (1 = always; below 1, counts are estimates). */
-  dutyCycle: number;
 }
 
 /** What the agent says about itself (agent.js status()). */
@@ -353,38 +338,6 @@ function isAgentStatus(value: unknown): value is AgentStatus {
   return (status.capture === 'native' || status.capture === 'js') && (status.captureReason === undefined || typeof status.captureReason === 'string');
 }
 
-const isIndex = (value: unknown, length: number): boolean => Number.isSafeInteger(value) && (value as number) >= -1 && (value as number) < length;
-const isCount = (value: unknown): boolean => Number.isFinite(value) && (value as number) >= 0;
-
-/**
- * The agent's snapshot comes from the target: every index must point into
- * its tables and every count be a number, or builderFromAgent would read
- * past them.
- */
-function isAgentSnapshot(value: unknown): value is AgentSnapshot {
-  if (typeof value !== 'object' || value === null) return false;
-  const data = value as Record<string, unknown>;
-  const { types, frames, stacks, tasks, folded } = data;
-  if (!Array.isArray(types) || !Array.isArray(frames) || !Array.isArray(stacks) || !Array.isArray(tasks) || !Array.isArray(folded)) return false;
-  if (!Number.isFinite(data.now) || !Number.isFinite(data.dutyCycle)) return false;
-  if (!types.every((t) => typeof t === 'string')) return false;
-  if (!frames.every((f) => Array.isArray(f) && typeof f[0] === 'string' && typeof f[1] === 'string' && Number.isFinite(f[2]))) return false;
-  if (!stacks.every((s) => Array.isArray(s) && s.every((id) => isIndex(id, frames.length) && id >= 0))) return false;
-  const task = (t: unknown) =>
-    Array.isArray(t) &&
-    t.length >= 7 &&
-    isIndex(t[1], types.length) &&
-    t[1] >= 0 &&
-    isIndex(t[2], stacks.length) &&
-    Number.isFinite(t[0]) &&
-    Number.isFinite(t[3]) &&
-    isCount(t[4]) &&
-    Number.isFinite(t[5]) &&
-    isCount(t[6]);
-  if (!tasks.every(task)) return false;
-  return folded.every((f) => Array.isArray(f) && isIndex(f[0], types.length) && f[0] >= 0 && isIndex(f[1], stacks.length) && isCount(f[2]));
-}
-
 /** A value from the target, described in a few characters (it may be huge). */
 function describeValue(value: unknown): string {
   const text =
@@ -419,8 +372,11 @@ export function builderFromAgent(
   exact: ReadonlySet<string> = new Set(),
   callbackOf: (asyncId: number) => TimerCallback | undefined = () => undefined,
 ): { builder: SnapshotBuilder; trackedPending: number } {
+  const at = agentColumns(data.columns);
+  if (at === undefined) throw new TargetError(`the leakscan agent's snapshot lacks a column leakscan reads (its agent was changed?)`);
+  const { frame: f, task: t, folded: d } = at;
   const builder = new SnapshotBuilder('node', source);
-  const frameMap = data.frames.map(([fn, file, line]) => builder.frame(fn, file, line));
+  const frameMap = data.frames.map((row) => builder.frame(row[f.fn] as string, row[f.file] as string, row[f.line] as number));
   const stackMap = data.stacks.map((ids) => builder.stack(ids.map((id) => frameMap[id]!)));
   const unknownStack = builder.stack([]);
   const withCallback = (callback: TimerCallback, stackId: number) =>
@@ -429,10 +385,13 @@ export function builderFromAgent(
       ...(stackId >= 0 ? data.stacks[stackId]!.map((id) => frameMap[id]!) : []),
     ]);
   let trackedPending = 0;
-  for (const [asyncId, typeId, stackId, trigger, age, lineage, sampledWeight] of data.tasks) {
-    const kind = data.types[typeId]!;
+  for (const row of data.tasks) {
+    const asyncId = row[t.asyncId] as number;
+    const stackId = row[t.stack] as number;
+    const lineage = row[t.lineage] as number;
+    const kind = data.types[row[t.type] as number]!;
     const isPromise = kind === 'PROMISE';
-    const weight = exact.has(kind) ? 1 : sampledWeight;
+    const weight = exact.has(kind) ? 1 : (row[t.weight] as number);
     if (isPromise) trackedPending += weight;
     const callback = kind === 'Timeout' ? callbackOf(asyncId) : undefined;
     const stack = callback ? withCallback(callback, stackId) : stackId >= 0 ? stackMap[stackId]! : unknownStack;
@@ -441,20 +400,21 @@ export function builderFromAgent(
       kind,
       state: isPromise ? 'pending' : 'active',
       stack,
-      creatorId: String(trigger),
-      ageMs: age,
+      creatorId: String(row[t.trigger]),
+      ageMs: row[t.ageMs] as number,
       ...(lineage !== asyncId ? { lineage: String(lineage) } : {}),
       ...(weight > 1 ? { count: weight } : {}),
       labels: { resource: callback ? censusResourceWords(kind, callback.resource) : kindInWords(kind) },
     });
   }
-  for (const [typeId, stackId, count] of data.folded) {
-    const kind = data.types[typeId]!;
+  for (const row of data.folded) {
+    const kind = data.types[row[d.type] as number]!;
+    const stackId = row[d.stack] as number;
     builder.addTask({
       kind,
       state: kind === 'PROMISE' ? 'pending' : 'active',
       stack: stackId >= 0 ? stackMap[stackId]! : unknownStack,
-      count,
+      count: row[d.count] as number,
       labels: { resource: kindInWords(kind) },
     });
   }
