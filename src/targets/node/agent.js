@@ -245,8 +245,12 @@
       },
       symbols: () => ({ frames: frames.slice(), stacks: stacks.slice() }),
       // util.inspect is the one public way to read a promise's state from
-      // JavaScript; customInspect off so no code of the target runs.
-      isPending: (promise) => /^[^{]*\{ <pending>/.test(util.inspect(promise, { depth: 0, customInspect: false })),
+      // JavaScript; customInspect off so no code of the target runs. A
+      // promise made while an async hook was on carries its async ids as
+      // properties, and inspect then breaks the line after the brace
+      // ("Promise {\n  <pending>,\n  [Symbol(async_id_symbol)]: ..."):
+      // exactly the promises the agent recorded.
+      isPending: (promise) => /^[^{]*\{\s*<pending>/.test(util.inspect(promise, { depth: 0, customInspect: false })),
       reset() {
         frames.length = 0;
         stacks.length = 0;
