@@ -11,7 +11,7 @@ import { runInThisContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AGENT_FOLDED_COLUMNS, AGENT_FRAME_COLUMNS, AGENT_TASK_COLUMNS, isAgentSnapshot } from '../../src/targets/node/agent-records.js';
+import { AGENT_FOLDED_COLUMNS, AGENT_FRAME_COLUMNS, AGENT_TASK_COLUMNS, isAgentSnapshot, recordedPending } from '../../src/targets/node/agent-records.js';
 import type { AgentSnapshot } from '../../src/targets/node/agent-records.js';
 import { agentExpression, agentOptions, builderFromAgent, defaultAgentSettings } from '../../src/targets/node/target.js';
 
@@ -86,4 +86,43 @@ test('a column moved in the agent reads the same; a column missing makes the sna
   const withoutWeight = { ...data, columns: { ...data.columns, tasks: data.columns.tasks.map((c) => (c === 'weight' ? 'weigth' : c)) } };
   assert.equal(isAgentSnapshot(withoutWeight), false);
   assert.throws(() => build(withoutWeight), /lacks a column/);
+});
+
+test('sampled promise records are scaled to the census count; exact ones and other kinds are not', () => {
+  // Rows in the agent's column order: one promise seen while watching all
+  // the time (weight 1), two sampled ones (weight 50 each), a sampled timer.
+  const data: AgentSnapshot = {
+    pid: 1,
+    now: 1000,
+    columns: { frames: [...AGENT_FRAME_COLUMNS], tasks: [...AGENT_TASK_COLUMNS], folded: [...AGENT_FOLDED_COLUMNS] },
+    types: ['PROMISE', 'Timeout'],
+    frames: [['waitForRefresh', '/app/cache.mjs', 62]],
+    stacks: [[0]],
+    tasks: [
+      [10, 0, 0, 1, 500, 10, 1],
+      [11, 0, 0, 1, 500, 11, 50],
+      [12, 0, 0, 1, 500, 12, 50],
+      [13, 1, 0, 1, 500, 13, 50],
+    ],
+    folded: [],
+    capture: 'js',
+    dutyCycle: 0.02,
+  };
+  assert.deepEqual(recordedPending(data), { exact: 1, sampled: 100 });
+  // The census found 301 pending promises made since attach: 1 exact, 300 for the 100 sampled.
+  const counts = builderFromAgent(data, { profile: 'node-agent' }, new Set(), undefined, 3)
+    .builder.build(data.now)
+    .tasks.map((t) => [t.id, t.count ?? 1]);
+  assert.deepEqual(counts, [
+    ['10', 1],
+    ['11', 150],
+    ['12', 150],
+    ['13', 50],
+  ]);
+  // A census count below the sample: each record still stands for itself.
+  const floor = builderFromAgent(data, { profile: 'node-agent' }, new Set(), undefined, 0).builder.build(data.now);
+  assert.deepEqual(
+    floor.tasks.map((t) => t.count ?? 1),
+    [1, 1, 1, 50],
+  );
 });

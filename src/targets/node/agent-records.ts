@@ -114,3 +114,18 @@ export function isAgentSnapshot(value: unknown): value is AgentSnapshot {
     (row) => isRow(row) && isIndex(row[d.type], types.length) && (row[d.type] as number) >= 0 && isIndex(row[d.stack], stacks.length) && isCount(row[d.count]),
   );
 }
+
+/** The pending promises the agent's records stand for: those seen made while it watched all the time (`exact`), and the sampled estimate (weight above 1). */
+export function recordedPending(data: AgentSnapshot): { exact: number; sampled: number } {
+  const { task: t } = agentColumns(data.columns)!;
+  const promise = data.types.indexOf('PROMISE');
+  let exact = 0;
+  let sampled = 0;
+  for (const row of data.tasks) {
+    if (row[t.type] !== promise) continue;
+    const weight = row[t.weight] as number;
+    if (weight > 1) sampled += weight;
+    else exact += weight;
+  }
+  return { exact, sampled };
+}

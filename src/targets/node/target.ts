@@ -34,7 +34,7 @@ import type { InspectorEndpoint } from './inspector-endpoint.js';
 import { closeOpenedInspector, reachInspector } from './open-inspector.js';
 import type { ReachOptions } from './open-inspector.js';
 import { CensusReader } from './census-reader.js';
-import { agentColumns, isAgentSnapshot } from './agent-records.js';
+import { agentColumns, isAgentSnapshot, recordedPending } from './agent-records.js';
 import type { AgentSnapshot } from './agent-records.js';
 import type { CensusFindings, IdClock } from './census-reader.js';
 import { TimerCallbacks } from './timer-callbacks.js';
@@ -105,6 +105,8 @@ export class NodeTarget {
   private detached = false;
   /** Pending promises the agent did not record, as of the last snapshot. */
   private promisesBeforeAttach: number | undefined;
+  /** The last heap walk's count of promises made since attach, per unit of the agent's sampled promise weight. */
+  private promiseScale: number | undefined;
   private readonly census: CensusReader;
   private readonly idClock = new IdDating();
   private readonly timerCallbacks = new TimerCallbacks();
@@ -234,40 +236,68 @@ export class NodeTarget {
     }
 
     this.timerCallbacks.learn(findings.groups);
-    const { builder, trackedPending } = builderFromAgent(
+    let promiseScale = 1;
+    let untracked = 0;
+    if (findings.promises !== undefined) {
+      const recorded = recordedPending(data);
+      // Promises made before attach can only settle, never multiply: what
+      // the census counts beyond the agent's records (an estimate when the
+      // agent samples) is held to never grow, so sampling noise is not growth.
+      // A snapshot without a heap walk repeats the last walk's count.
+      untracked =
+        !findings.walked && this.promisesBeforeAttach !== undefined
+          ? this.promisesBeforeAttach
+          : Math.max(0, findings.promises.pending - recorded.exact - recorded.sampled);
+      if (this.promisesBeforeAttach !== undefined) untracked = Math.min(untracked, this.promisesBeforeAttach);
+      this.promisesBeforeAttach = untracked;
+      promiseScale = this.sampledPromiseScale(findings, untracked, recorded);
+    }
+    const { builder } = builderFromAgent(
       data,
       { pid: this.pid, url: this.inspectorUrl, runtimeVersion: this.nodeVersion, profile: 'node-agent', startedAt: Math.round(findings.clock.startedAt) },
       CENSUS_COVERS,
       (asyncId) => this.timerCallbacks.get(asyncId),
+      promiseScale,
     );
     // The builder holds the agent's records only so far: the timers it no longer tracks have ended.
     this.timerCallbacks.keepOnly(new Set(builder.tasks.flatMap((task) => (task.id !== undefined ? [Number(task.id)] : []))));
     this.idClock.add(findings.clock);
     addCensusTasks(builder, findings, (id) => this.idClock.ageMs(id, findings.clock.now));
-    if (findings.promises !== undefined) {
-      // Promises made before attach can only settle, never multiply: what
-      // the census counts beyond the agent's records (an estimate when the
-      // agent samples) is held to never grow, so sampling noise is not growth.
-      // A snapshot without a heap walk repeats the last walk's count.
-      let untracked =
-        !findings.walked && this.promisesBeforeAttach !== undefined ? this.promisesBeforeAttach : Math.max(0, findings.promises.pending - trackedPending);
-      if (this.promisesBeforeAttach !== undefined) untracked = Math.min(untracked, this.promisesBeforeAttach);
-      this.promisesBeforeAttach = untracked;
-      if (untracked > 0) {
-        builder.addTask({
-          kind: 'PROMISE',
-          state: 'pending',
-          stack: builder.stack([builder.frame('(created before attach) Promise', '', 0)]),
-          count: untracked,
-          origin: 'census',
-          labels: { resource: 'Promise (V8 does not say where a promise was made)' },
-        });
-      }
+    if (untracked > 0) {
+      builder.addTask({
+        kind: 'PROMISE',
+        state: 'pending',
+        stack: builder.stack([builder.frame('(created before attach) Promise', '', 0)]),
+        count: untracked,
+        origin: 'census',
+        labels: { resource: 'Promise (V8 does not say where a promise was made)' },
+      });
     }
     for (const warning of findings.warnings) builder.warn(warning);
     const snapshot = builder.build(data.now);
     snapshot.newestId = String(findings.clock.newestId);
     return snapshot;
+  }
+
+  /**
+   * How many pending promises one sampled promise record stands for, per
+   * unit of its weight. The weight (how long the agent did not watch for
+   * each moment it watched) is a coarse estimate: in a busy service the
+   * agent watches a few short windows a second, a steady leak falls into
+   * one of them now and then, and each catch adds a hundred at once. The
+   * census counts pending promises exactly at every heap walk; only where
+   * they were made is unknown. So the sampled records say where, in
+   * proportion (the sample's share of each site estimates its share of all
+   * promises made since attach), and the census says how many: those made
+   * since attach, less the ones the agent saw while watching all the time.
+   * Between heap walks the last walk's scale holds.
+   */
+  private sampledPromiseScale(findings: CensusFindings, beforeAttach: number, recorded: { exact: number; sampled: number }): number {
+    if (recorded.sampled === 0 || findings.promises === undefined) return 1;
+    if (findings.walked || this.promiseScale === undefined) {
+      this.promiseScale = Math.max(0, findings.promises.pending - beforeAttach - recorded.exact) / recorded.sampled;
+    }
+    return this.promiseScale;
   }
 
   /**
@@ -371,6 +401,8 @@ export function builderFromAgent(
   source: Snapshot['source'],
   exact: ReadonlySet<string> = new Set(),
   callbackOf: (asyncId: number) => TimerCallback | undefined = () => undefined,
+  /** Multiplies the weight of sampled promise records (sampledPromiseScale). */
+  promiseScale = 1,
 ): { builder: SnapshotBuilder; trackedPending: number } {
   const at = agentColumns(data.columns);
   if (at === undefined) throw new TargetError(`the leakscan agent's snapshot lacks a column leakscan reads (its agent was changed?)`);
@@ -391,7 +423,9 @@ export function builderFromAgent(
     const lineage = row[t.lineage] as number;
     const kind = data.types[row[t.type] as number]!;
     const isPromise = kind === 'PROMISE';
-    const weight = exact.has(kind) ? 1 : (row[t.weight] as number);
+    const sampledWeight = row[t.weight] as number;
+    // A record stands for itself at least: its id is what tells whether the site's resources survive.
+    const weight = exact.has(kind) ? 1 : isPromise && sampledWeight > 1 ? Math.max(1, Math.round(sampledWeight * promiseScale)) : sampledWeight;
     if (isPromise) trackedPending += weight;
     const callback = kind === 'Timeout' ? callbackOf(asyncId) : undefined;
     const stack = callback ? withCallback(callback, stackId) : stackId >= 0 ? stackMap[stackId]! : unknownStack;
