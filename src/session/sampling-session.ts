@@ -3,7 +3,6 @@
  * directory, show progress on stderr, handle Ctrl-C, then print the ranked
  * suspects. Whatever was taken is analysed, even when the target dies.
  */
-import type { Command } from 'commander';
 import { Analyzer } from '../analysis/analyze.js';
 import type { Analysis, AnalysisOptions } from '../analysis/analyze.js';
 import type { Snapshot } from '../model/format.js';
@@ -13,9 +12,8 @@ import { renderDiff } from '../report/diff-text.js';
 import { diffJson } from '../report/diff-json.js';
 import { ExitCode, LeakscanError, OutputError, TargetError } from '../util/errors.js';
 import { describeFsError } from '../util/atomic-write.js';
-import { positiveInt, positiveSeconds, score } from '../cli/options.js';
 import { snapshotProgressLine } from './sampling-progress.js';
-import { writeHtmlReport } from '../cli/html-output.js';
+import { writeHtmlReport } from '../report/html-file.js';
 import { safeText, terminalWidth } from '../report/format.js';
 import { dirname, join } from 'node:path';
 import { access, constants, stat } from 'node:fs/promises';
@@ -31,38 +29,6 @@ export interface SamplingFlags {
   minScore?: number;
   json: boolean;
   frames: number;
-}
-
-/** Sampling and output options, shared by attach and run. */
-export function addSamplingOptions(command: Command, defaults: { interval: number; count: number }): Command {
-  return addOutputOptions(addScheduleOptions(command, defaults));
-}
-
-/**
- * When and where to take snapshots (attach, run, and check on a live
- * target); `scope` prefixes the help of a command where they apply to some
- * inputs only.
- */
-export function addScheduleOptions(command: Command, defaults: { interval: number; count: number }, scope = ''): Command {
-  return command
-    .option('--interval <duration>', `${scope}time between snapshots`, positiveSeconds, defaults.interval)
-    .option('--count <n>', `${scope}snapshots to take (default ${defaults.count}, unless --duration)`, positiveInt)
-    .option('--duration <duration>', `${scope}sample for this long instead of a fixed count`, positiveSeconds)
-    .option(
-      '-o, --out <dir>',
-      `${scope}where to save the snapshots (default: a new directory named after the pid and time, under $XDG_STATE_HOME/leakscan or ~/.local/state/leakscan)`,
-    );
-}
-
-/** How attach and run print what they found. */
-export function addOutputOptions(command: Command): Command {
-  return command
-    .option('-n, --top <n>', 'how many suspects to list', positiveInt, 10)
-    .option('--min-score <score>', 'list only suspects scoring at least this', score)
-    .option('--frames <n>', 'user frames to print under each suspect', (v) => (v === '0' ? 0 : positiveInt(v)), 3)
-    .option('--json', 'print the result as JSON (schema leakscan.diff) instead of text', false)
-    .option('--html <file>', 'where to write the HTML report (default: report.html beside the snapshots)')
-    .option('--no-html', 'do not write the HTML report');
 }
 
 /**

@@ -6,7 +6,7 @@ import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.
 import type { AnalysisFlags } from '../analysis-options.js';
 import { positiveInt, score } from '../options.js';
 import { analyzeInputs } from '../analyze-files.js';
-import { writeHtmlReport } from '../html-output.js';
+import { writeHtmlReport } from '../../report/html-file.js';
 
 interface DiffFlags extends AnalysisFlags {
   html?: string;

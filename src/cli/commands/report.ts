@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
-import { writeHtmlReport } from '../html-output.js';
+import { writeHtmlReport } from '../../report/html-file.js';
 import { analyzeInputs } from '../analyze-files.js';
 
 interface ReportFlags extends AnalysisFlags {

@@ -1,6 +1,6 @@
 import type { Analysis } from '../analysis/analyze.js';
 import type { GroupBy } from '../model/site.js';
-import { renderHtmlReport } from '../report/html.js';
+import { renderHtmlReport } from './html.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Writes the HTML report of an analysis (atomically) and says where. */
