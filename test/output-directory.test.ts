@@ -13,7 +13,7 @@ import { runCli } from './helpers/cli.js';
 import { startGoFixture } from './helpers/go-fixtures.js';
 import type { RunningFixture } from './helpers/go-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
-import { timestampName } from '../src/cli/names.js';
+import { timestampName } from '../src/util/names.js';
 
 const dir = tempDir();
 const running: RunningFixture[] = [];

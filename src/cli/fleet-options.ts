@@ -10,7 +10,7 @@ import { checkPprofTemplate } from '../fleet/instances.js';
 import { parseWindow } from '../fleet/prescreen.js';
 import type { ScanOptions } from '../fleet/scan.js';
 import { InputError } from '../util/errors.js';
-import { timestampName } from './names.js';
+import { timestampName } from '../util/names.js';
 import { positiveInt, positiveSeconds } from './options.js';
 
 export interface FleetFlags {

@@ -12,7 +12,7 @@ import type { Snapshot } from '../model/format.js';
 import { writeSnapshotFile } from '../model/file.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { makeDirectory } from '../util/make-directory.js';
-import { timestampName } from '../cli/names.js';
+import { timestampName } from '../util/names.js';
 
 const SET_PATTERN = /^evidence-\d{8}-\d{6}(-\d+)?$/;
 

@@ -16,7 +16,7 @@ import type { SamplingFlags, SessionOutput } from '../../session/sampling-sessio
 import { agentSettingsFromFlags } from '../node-agent-options.js';
 import { addLiveTargetOptions } from '../live-target-options.js';
 import type { LiveTargetFlags } from '../live-target-options.js';
-import { timestampName } from '../names.js';
+import { timestampName } from '../../util/names.js';
 import { makeDefaultOutputDirectory } from '../../util/output-root.js';
 import { samplingPlan } from '../../session/sampling-progress.js';
 

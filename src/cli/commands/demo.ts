@@ -12,7 +12,7 @@ import { InputError } from '../../util/errors.js';
 import { positiveInt, positiveSeconds } from '../options.js';
 import { runSamplingSession } from '../../session/sampling-session.js';
 import type { SamplingFlags } from '../../session/sampling-session.js';
-import { timestampName } from '../names.js';
+import { timestampName } from '../../util/names.js';
 import { makeDefaultOutputDirectory } from '../../util/output-root.js';
 import { samplingPlan } from '../../session/sampling-progress.js';
 

@@ -16,7 +16,7 @@ import { addSamplingOptions } from '../sampling-options.js';
 import type { SamplingFlags, SessionOutput } from '../../session/sampling-session.js';
 import { pauseBudget, positiveSeconds } from '../options.js';
 import { DEFAULT_PAUSE_BUDGET_MS } from '../../targets/go/pause-budget.js';
-import { timestampName } from '../names.js';
+import { timestampName } from '../../util/names.js';
 import { makeDefaultOutputDirectory } from '../../util/output-root.js';
 import { samplingPlan } from '../../session/sampling-progress.js';
 import { ATTACH_DEFAULTS } from './attach.js';

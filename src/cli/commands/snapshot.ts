@@ -8,7 +8,7 @@ import { snapshotFromPprof } from '../../targets/go/pprof-client.js';
 import { InputError } from '../../util/errors.js';
 import { plural } from '../../report/format.js';
 import { positiveSeconds } from '../options.js';
-import { timestampName } from '../names.js';
+import { timestampName } from '../../util/names.js';
 
 interface SnapshotOptions {
   output?: string;

@@ -6,7 +6,7 @@ import { InputError, TargetError } from '../../util/errors.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
 import { positiveInt, positiveSeconds, score } from '../options.js';
-import { timestampName } from '../names.js';
+import { timestampName } from '../../util/names.js';
 import { parseListen } from '../../watch/listen-address.js';
 
 interface WatchFlags extends AnalysisFlags {
