@@ -8,20 +8,14 @@ import type { Snapshot } from '../model/format.js';
 import { writeSnapshotFile } from '../model/file.js';
 import { LeakscanError } from '../util/errors.js';
 import { makeDirectory } from '../util/make-directory.js';
-
-/** Which snapshot of the series a take is: a taker may read the first and last more fully. */
-export interface SeriesPosition {
-  /** From 0. */
-  index: number;
-  count: number;
-}
+import type { SnapshotTurn } from '../targets/target.js';
 
 export interface SampleOptions {
   count: number;
   intervalMs: number;
   outDir: string;
   /** Takes one snapshot; null skips this turn (the reason is the caller's to tell). */
-  take: (position: SeriesPosition) => Promise<Snapshot | null>;
+  take: (turn: SnapshotTurn) => Promise<Snapshot | null>;
   /** Called after each snapshot is saved. */
   onSnapshot?: (index: number, snapshot: Snapshot, file: string) => void;
   /** Aborting ends sampling early (Ctrl-C); what was taken is kept. */

@@ -6,8 +6,8 @@
 import { Analyzer } from '../analysis/analyze.js';
 import type { Analysis, AnalysisOptions } from '../analysis/analyze.js';
 import type { Snapshot } from '../model/format.js';
+import type { SnapshotTurn } from '../targets/target.js';
 import { sampleSeries } from './sampler.js';
-import type { SeriesPosition } from './sampler.js';
 import { renderDiff } from '../report/diff-text.js';
 import { diffJson } from '../report/diff-json.js';
 import { ExitCode, LeakscanError, OutputError, TargetError } from '../util/errors.js';
@@ -47,7 +47,7 @@ export async function assertReportWritable(flags: Pick<SamplingFlags, 'html'>): 
   }
 }
 
-export function snapshotCount(flags: SamplingFlags, defaultCount: number): number {
+export function snapshotCount(flags: Pick<SamplingFlags, 'count' | 'duration' | 'interval'>, defaultCount: number): number {
   if (flags.count !== undefined && flags.duration !== undefined) {
     throw new LeakscanError('give --count or --duration, not both', ExitCode.usage);
   }
@@ -68,7 +68,7 @@ export type InterruptSignal = 'SIGINT' | 'SIGTERM';
 export const INTERRUPTED_EXIT: Record<InterruptSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export interface SessionOptions {
-  take: (position: SeriesPosition) => Promise<Snapshot | null>;
+  take: (turn: SnapshotTurn) => Promise<Snapshot | null>;
   output?: SessionOutput;
   count: number;
   outDir: string;

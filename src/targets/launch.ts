@@ -115,3 +115,41 @@ export async function stopProgram(program: StartedProgram): Promise<void> {
   await program.exited;
   clearTimeout(timer);
 }
+
+export interface StartOptions {
+  argv: readonly string[];
+  /** Where the program's stdout and stderr go (appended). */
+  logFile: string;
+  /** The settings of the agent preloaded into Node programs. */
+  agent: AgentSettings;
+  waitSeconds: number;
+  /** Stop the program when `body` ends; it is stopped anyway when `body` fails. */
+  stop: boolean;
+  say: (line: string) => void;
+}
+
+/**
+ * Starts a program, runs `body` with it, and stops it again (or, with
+ * `stop: false` and a result, leaves it running and says so): a program the
+ * user got no result from is never left behind.
+ */
+export async function withStartedProgram<T>(options: StartOptions, body: (program: StartedProgram) => Promise<T>): Promise<T> {
+  const { argv, logFile, say } = options;
+  const program = startProgram(argv, logFile, options.agent, options.waitSeconds);
+  const { child } = program;
+  let stopAtEnd = options.stop;
+  try {
+    say(`started ${argv.join(' ')} as pid ${child.pid}; its output goes to ${logFile}`);
+    return await body(program);
+  } catch (error) {
+    stopAtEnd = true;
+    throw error;
+  } finally {
+    if (stopAtEnd) {
+      await stopProgram(program);
+    } else if (child.exitCode === null) {
+      child.unref();
+      say(`left the program running as pid ${child.pid}`);
+    }
+  }
+}

@@ -12,12 +12,13 @@ import { ExitCode, InputError, TargetError } from '../../util/errors.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
 import { analyzeInputs } from '../analyze-files.js';
-import { ATTACH_DEFAULTS, attachAndSample, parsePid, sampleGoUrl } from './attach.js';
-import { addLiveTargetOptions } from '../live-target-options.js';
+import { ATTACH_DEFAULTS, askWhichProgram, parsePid } from './attach.js';
 import type { LiveTargetFlags } from '../live-target-options.js';
-import { addScheduleOptions } from '../sampling-options.js';
-import { runCommand } from './run.js';
-import type { RunFlags } from './run.js';
+import { addLiveSamplingOptions, readSettings } from '../sampling-options.js';
+import { snapshotCount } from '../../session/sampling-session.js';
+import type { SamplingFlags } from '../../session/sampling-session.js';
+import { sampleLiveTarget } from '../../session/live-session.js';
+import type { LiveAddress } from '../../session/live-session.js';
 import { writeHtmlReport } from '../../report/html-file.js';
 import { INTERRUPTED_EXIT } from '../../session/sampling-session.js';
 import type { InterruptSignal } from '../../session/sampling-session.js';
@@ -76,8 +77,7 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
     .option('--html <file>', 'also write the HTML report here')
     .option('--wait <duration>', 'with -- <command>: how long to wait for the program to be readable', positiveSeconds, 30);
   // Live targets are sampled as attach samples them, with the same options.
-  addScheduleOptions(command, ATTACH_DEFAULTS, 'live targets: ');
-  addLiveTargetOptions(command);
+  addLiveSamplingOptions(command, ATTACH_DEFAULTS, 'live targets: ');
   addFleetOptions(command, true);
   addAnalysisOptions(command)
     .addHelpText(
@@ -176,15 +176,19 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
     if (result.gateAnalysis === undefined) throw new TargetError('no instance of the fleet could be sampled, so nothing was checked');
     return output(result.gateAnalysis);
   }
-  // What attach and run would print is replaced by the gate's output: only
-  // their output options are set here; every sampling option is check's own.
-  const { url, html: _html, ...sampling } = flags;
-  const live = { ...sampling, top: 10, json: false, frames: 3, html: false as const };
-  if (flags.pid !== undefined) return attachAndSample(parsePid(flags.pid), live, output);
-  if (url !== undefined) return sampleGoUrl(url, live, output);
-  if (hasCommand) {
-    const runFlags: RunFlags = { ...live, wait: flags.wait, stop: true };
-    return runCommand(inputs, runFlags, output);
-  }
-  return output(await analyzeInputs(inputs, analysis));
+  const { url } = flags;
+  if (flags.pid === undefined && url === undefined && !hasCommand) return output(await analyzeInputs(inputs, analysis));
+  // A live target is sampled as attach and run sample it, with the same
+  // options; what they would print is replaced by the gate's output.
+  if (hasCommand && inputs.length === 0) throw new InputError('no program to run: leakscan check -- <command...>');
+  const address: LiveAddress =
+    flags.pid !== undefined
+      ? { kind: 'pid', pid: parsePid(flags.pid), choose: askWhichProgram }
+      : url !== undefined
+        ? { kind: 'url', url }
+        : { kind: 'command', argv: inputs, waitSeconds: flags.wait, stop: true };
+  const shown: SamplingFlags = { interval: flags.interval, top: 10, json: false, frames: 3, html: false };
+  const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  return sampleLiveTarget({ address, settings: readSettings(flags), out: flags.out, output, count, flags: shown, analysis, say });
 }

@@ -3,18 +3,13 @@ import { join } from 'node:path';
 import { defaultAnalysisOptions } from '../../analysis/analyze.js';
 import { buildBundledGoProgram, goIsInstalled, launchBundledGoProgram } from '../../targets/go/launch.js';
 import { launchBundledNodeProgram } from '../../targets/node/launch.js';
-import { goSnapshotTaker } from '../../targets/go/target.js';
-import { defaultPprofOptions } from '../../targets/go/pprof-client.js';
-import { defaultNodeAttachOptions } from '../../targets/node/target.js';
-import { inspectProcess } from '../../targets/proc.js';
-import { sampleNodeTarget } from '../../session/node-sampling.js';
+import { DEFAULT_READ_SETTINGS } from '../../targets/open.js';
 import { InputError } from '../../util/errors.js';
 import { positiveInt, positiveSeconds } from '../options.js';
-import { runSamplingSession } from '../../session/sampling-session.js';
 import type { SamplingFlags } from '../../session/sampling-session.js';
+import { sampleLiveTarget } from '../../session/live-session.js';
 import { timestampName } from '../../util/names.js';
 import { makeDefaultOutputDirectory } from '../../util/output-root.js';
-import { samplingPlan } from '../../session/sampling-progress.js';
 
 interface DemoFlags {
   count: number;
@@ -65,18 +60,23 @@ async function demoCommand(flags: DemoFlags): Promise<number> {
   return exitCode;
 }
 
+/** The bundled programs have no launcher in front of them: there is never a choice to make. */
+const noChoice = () => Promise.resolve(undefined);
+
 async function demoNode(outDir: string, count: number, flags: SamplingFlags, say: (line: string) => void): Promise<number> {
   const program = await launchBundledNodeProgram(NODE_TARGET);
   try {
     say(`started it as pid ${program.pid}; attaching to it as \`leakscan attach ${program.pid}\` does`);
-    const info = await inspectProcess(program.pid);
-    return await sampleNodeTarget(
-      program.pid,
-      info,
-      { ...defaultNodeAttachOptions, say },
-      { count, outDir, flags, analysis: defaultAnalysisOptions, say },
-      (target) => `attached (${target.nodeVersion}); taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
-    );
+    return await sampleLiveTarget({
+      address: { kind: 'pid', pid: program.pid, choose: noChoice },
+      settings: DEFAULT_READ_SETTINGS,
+      out: outDir,
+      intro: (target, plan) => (target.runtime === 'node' ? `attached (${target.nodeVersion}); taking ${plan} into ${outDir}` : undefined),
+      count,
+      flags,
+      analysis: defaultAnalysisOptions,
+      say,
+    });
   } finally {
     await program.stop();
   }
@@ -84,18 +84,20 @@ async function demoNode(outDir: string, count: number, flags: SamplingFlags, say
 
 async function demoGo(outDir: string, count: number, flags: SamplingFlags, say: (line: string) => void): Promise<number> {
   const binary = await buildBundledGoProgram(GO_TARGET);
-  const target = await launchBundledGoProgram(binary);
+  const program = await launchBundledGoProgram(binary);
   try {
-    say(`started it as pid ${target.pid}, pprof at ${target.url}`);
-    return await runSamplingSession({
-      take: goSnapshotTaker(target.url, { ...defaultPprofOptions, pid: target.pid, maxConsecutiveFailures: 3, retryDelayMs: 500, onSkip: say }),
+    say(`started it as pid ${program.pid}, pprof at ${program.url}`);
+    return await sampleLiveTarget({
+      address: { kind: 'pid', pid: program.pid, url: program.url, choose: noChoice },
+      settings: DEFAULT_READ_SETTINGS,
+      out: outDir,
+      intro: () => undefined,
       count,
-      outDir,
       flags,
       analysis: defaultAnalysisOptions,
       say,
     });
   } finally {
-    await target.stop();
+    await program.stop();
   }
 }

@@ -1,24 +1,15 @@
 import type { Command } from 'commander';
-import { join } from 'node:path';
-import type { ProcessInfo } from '../../targets/proc.js';
-import { defaultNodeAttachOptions } from '../../targets/node/target.js';
-import { findReadableProcess, startProgram, stopProgram } from '../../targets/launch.js';
-import { addNodeAgentOptions, agentSettingsFromFlags, NODE_AGENT_FLAG_DEFAULTS } from '../node-agent-options.js';
+import { addNodeAgentOptions } from '../node-agent-options.js';
 import type { NodeAgentFlags } from '../node-agent-options.js';
-import { sampleNodeTarget } from '../../session/node-sampling.js';
-import { goTaker } from '../../session/go-sampling.js';
 import { InputError } from '../../util/errors.js';
-import { makeDirectory } from '../../util/make-directory.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
-import { assertReportWritable, runSamplingSession, snapshotCount } from '../../session/sampling-session.js';
-import { addSamplingOptions } from '../sampling-options.js';
+import { assertReportWritable, snapshotCount } from '../../session/sampling-session.js';
 import type { SamplingFlags, SessionOutput } from '../../session/sampling-session.js';
+import { sampleLiveTarget } from '../../session/live-session.js';
+import { addSamplingOptions, readSettings } from '../sampling-options.js';
 import { pauseBudget, positiveSeconds } from '../options.js';
 import { DEFAULT_PAUSE_BUDGET_MS } from '../../targets/go/pause-budget.js';
-import { timestampName } from '../../util/names.js';
-import { makeDefaultOutputDirectory } from '../../util/output-root.js';
-import { samplingPlan } from '../../session/sampling-progress.js';
 import { ATTACH_DEFAULTS } from './attach.js';
 import { addEvidencePauseOption } from '../live-target-options.js';
 
@@ -83,58 +74,15 @@ export async function runCommand(argv: string[], flags: RunFlags, output?: Sessi
   const count = snapshotCount(flags, ATTACH_DEFAULTS.count);
   const analysis = await resolveAnalysisOptions(flags);
   await assertReportWritable(flags);
-  const outDir = flags.out ?? (await makeDefaultOutputDirectory(timestampName('leakscan-run')));
-  await makeDirectory(outDir);
-  const logFile = join(outDir, 'program.log');
-  const program = startProgram(argv, logFile, agentSettingsFromFlags({ ...NODE_AGENT_FLAG_DEFAULTS, ...flags }), flags.wait);
-  const { child } = program;
-  let stopAtEnd = flags.stop;
-  try {
-    say(`started ${argv.join(' ')} as pid ${child.pid}; its output goes to ${logFile}`);
-    const found = await findReadableProcess(program, flags.wait, flags.url, logFile);
-    if (found.kind === 'node') return await sampleNode(found.pid, found.info, count, outDir, flags, analysis, say, output);
-    const { pid, url, runtimeVersion } = found;
-    say(`pprof at ${url} (pid ${pid}); taking ${samplingPlan(count, flags.interval)} into ${outDir}`);
-    return await runSamplingSession({
-      take: goTaker(url, pid, runtimeVersion, flags, say),
-      output,
-      count,
-      outDir,
-      flags,
-      analysis,
-      say,
-    });
-  } catch (error) {
-    stopAtEnd = true; // never leave behind a program the user did not get results from
-    throw error;
-  } finally {
-    if (stopAtEnd) {
-      await stopProgram(program);
-    } else if (child.exitCode === null) {
-      child.unref();
-      say(`left the program running as pid ${child.pid}`);
-    }
-  }
-}
-
-function sampleNode(
-  pid: number,
-  info: ProcessInfo,
-  count: number,
-  outDir: string,
-  flags: RunFlags,
-  analysis: Awaited<ReturnType<typeof resolveAnalysisOptions>>,
-  say: (line: string) => void,
-  output: SessionOutput | undefined,
-): Promise<number> {
-  // The inspector was opened by the --inspect=127.0.0.1:0 leakscan added: detach closes it, and a
-  // command line rewritten by process.title changes nothing.
-  const attach = { ...defaultNodeAttachOptions, timeoutMs: flags.timeout * 1000, say, ownsInspector: true, launchedByLeakscan: true };
-  return sampleNodeTarget(
-    pid,
-    info,
-    attach,
-    { output, count, outDir, flags, analysis, say },
-    (target) => `Node.js ${target.nodeVersion} (pid ${pid}), agent loaded at start; taking ${samplingPlan(count, flags.interval)} into ${outDir}`,
-  );
+  const address = { kind: 'command' as const, argv, waitSeconds: flags.wait, stop: flags.stop, ...(flags.url !== undefined ? { url: flags.url } : {}) };
+  return sampleLiveTarget({
+    address,
+    settings: readSettings(flags),
+    ...(flags.out !== undefined ? { out: flags.out } : {}),
+    ...(output !== undefined ? { output } : {}),
+    count,
+    flags,
+    analysis,
+    say,
+  });
 }

@@ -26,7 +26,7 @@ import { explicitProfileUrl, fetchProfile, pprofBase, snapshotFromPprof } from '
 import type { FetchedProfile, PprofOptions } from './pprof-client.js';
 import { PauseBudget, formatPause } from './pause-budget.js';
 import type { FullDumpProfile } from './pause-budget.js';
-import type { SeriesPosition } from '../../session/sampler.js';
+import type { SnapshotTurn } from '../target.js';
 import { CreatorTable, addCountsBeyondCut } from './count-view.js';
 
 export interface BudgetedReadOptions extends PprofOptions {
@@ -61,7 +61,7 @@ export class BudgetedGoReader {
   }
 
   /** `position`: where this snapshot is in its series; without it, the pause budget alone decides. */
-  async read(position?: SeriesPosition): Promise<Snapshot> {
+  async read(position?: SnapshotTurn): Promise<Snapshot> {
     // An explicit profile URL: the user chose what to fetch.
     if (explicitProfileUrl(this.url) !== undefined) return snapshotFromPprof(this.url, this.options);
     const base = pprofBase(this.url);
@@ -123,14 +123,14 @@ export class BudgetedGoReader {
   }
 
   /** The evidence pause allowed at this position: 0 but at the first and last snapshot of a series. */
-  private evidencePauseAt(position: SeriesPosition | undefined): number {
+  private evidencePauseAt(position: SnapshotTurn | undefined): number {
     const evidenceMs = this.options.evidencePauseMs ?? 0;
     if (position === undefined || evidenceMs <= 0) return 0;
     return position.index === 0 || position.index === position.count - 1 ? evidenceMs : 0;
   }
 
   /** Said once per attach, at the first evidence dump: which snapshots get one and why. */
-  private announceEvidence(goroutines: number, evidenceMs: number, position: SeriesPosition): void {
+  private announceEvidence(goroutines: number, evidenceMs: number, position: SnapshotTurn): void {
     if (this.evidenceSaid) return;
     this.evidenceSaid = true;
     const estimate = this.budget.estimateMs('debug=2', goroutines);
@@ -142,7 +142,7 @@ export class BudgetedGoReader {
     );
   }
 
-  private countsOnly(counts: Snapshot, views: SnapshotViews, goroutines: number, position: SeriesPosition | undefined): Snapshot {
+  private countsOnly(counts: Snapshot, views: SnapshotViews, goroutines: number, position: SnapshotTurn | undefined): Snapshot {
     views.skipped = 'over-budget';
     if (this.creators.learnedAt !== undefined) {
       this.creators.apply(counts);

@@ -10,7 +10,8 @@ import { processExists } from '../proc.js';
 import { BudgetedGoReader } from './budgeted-reader.js';
 import type { BudgetedReadOptions } from './budgeted-reader.js';
 import { DEFAULT_EVIDENCE_PAUSE_MS, DEFAULT_PAUSE_BUDGET_MS } from './pause-budget.js';
-import type { SeriesPosition } from '../../session/sampler.js';
+import type { SnapshotTurn, Target } from '../target.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The target went away: the attach ends, and says when. */
 export class TargetExitedError extends TargetError {
@@ -34,41 +35,74 @@ export interface GoTargetOptions extends Omit<BudgetedReadOptions, 'pauseBudgetM
   onSkip?: (message: string) => void;
 }
 
-/** A taker for a series (sampler.ts): given its position, it takes full dumps at the first and last snapshot when they fit the evidence pause. */
-export function goSnapshotTaker(url: string, options: GoTargetOptions): (position?: SeriesPosition) => Promise<Snapshot | null> {
-  let taken = 0;
-  let failuresInARow = 0;
+/** A Go process read through its pprof endpoint. It holds nothing open in the target between snapshots. */
+export class GoTarget implements Target {
+  readonly runtime = 'go';
+  private taken = 0;
+  private failuresInARow = 0;
   // One reader for the whole attach: it keeps what earlier snapshots taught
   // (the pause a full dump costs, creators, whether goroutineleak exists).
-  const reader = new BudgetedGoReader(url, {
-    ...options,
-    pauseBudgetMs: options.pauseBudgetMs ?? DEFAULT_PAUSE_BUDGET_MS,
-    evidencePauseMs: options.evidencePauseMs ?? DEFAULT_EVIDENCE_PAUSE_MS,
-  });
-  const alive = async () => options.pid === undefined || (await processExists(options.pid));
-  return async (position) => {
-    if (!(await alive())) throw new TargetExitedError(options.pid!, taken);
+  private readonly reader: BudgetedGoReader;
+
+  constructor(
+    readonly url: string,
+    private readonly options: GoTargetOptions,
+  ) {
+    this.reader = new BudgetedGoReader(url, {
+      ...options,
+      pauseBudgetMs: options.pauseBudgetMs ?? DEFAULT_PAUSE_BUDGET_MS,
+      evidencePauseMs: options.evidencePauseMs ?? DEFAULT_EVIDENCE_PAUSE_MS,
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.options.pid;
+  }
+
+  /**
+   * Retried once; skipped (null) after, unless that makes
+   * `maxConsecutiveFailures` in a row. Given its turn, it takes full dumps
+   * at the first and last snapshot when they fit the evidence pause.
+   */
+  async snapshot(turn?: SnapshotTurn): Promise<Snapshot | null> {
+    const { options } = this;
+    if (!(await this.alive())) throw new TargetExitedError(options.pid!, this.taken);
     let lastError: LeakscanError | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const snapshot = await reader.read(position);
+        const snapshot = await this.reader.read(turn);
         if (options.pid !== undefined) snapshot.source.pid = options.pid;
         if (options.runtimeVersion !== undefined) snapshot.source.runtimeVersion = options.runtimeVersion;
-        taken++;
-        failuresInARow = 0;
+        this.taken++;
+        this.failuresInARow = 0;
         return snapshot;
       } catch (error) {
         if (!(error instanceof LeakscanError)) throw error;
         lastError = error;
-        if (!(await alive())) throw new TargetExitedError(options.pid!, taken);
-        if (attempt === 0) await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs));
+        if (!(await this.alive())) throw new TargetExitedError(options.pid!, this.taken);
+        if (attempt === 0) await sleep(options.retryDelayMs);
       }
     }
-    failuresInARow++;
-    if (failuresInARow >= options.maxConsecutiveFailures) {
-      throw new TargetError(`${lastError!.message} (${failuresInARow} snapshots in a row failed; giving up)`);
+    this.failuresInARow++;
+    if (this.failuresInARow >= options.maxConsecutiveFailures) {
+      throw new TargetError(`${lastError!.message} (${this.failuresInARow} snapshots in a row failed; giving up)`);
     }
     options.onSkip?.(`snapshot skipped: ${lastError!.message}`);
     return null;
-  };
+  }
+
+  /** Nothing to undo: pprof is read with plain HTTP requests, none left open between snapshots. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private async alive(): Promise<boolean> {
+    return this.options.pid === undefined || (await processExists(this.options.pid));
+  }
+}
+
+/** A Go target as a function that takes one snapshot (watch and fleet sampling read no other part of it). */
+export function goSnapshotTaker(url: string, options: GoTargetOptions): (turn?: SnapshotTurn) => Promise<Snapshot | null> {
+  const target = new GoTarget(url, options);
+  return (turn) => target.snapshot(turn);
 }

@@ -39,6 +39,8 @@ import type { AgentSnapshot } from './agent-records.js';
 import type { CensusFindings, IdClock } from './census-reader.js';
 import { TimerCallbacks } from './timer-callbacks.js';
 import type { TimerCallback } from './timer-callbacks.js';
+import type { Target } from '../target.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export { agentOptions, defaultAgentSettings } from './agent-settings.js';
 export type { AgentSettings } from './agent-settings.js';
@@ -100,7 +102,8 @@ export interface AgentStatus {
   cost: { dutyCycle: number; windows: number; pauses: number };
 }
 
-export class NodeTarget {
+export class NodeTarget implements Target {
+  readonly runtime = 'node';
   private heartbeat: NodeJS.Timeout | undefined;
   private detached = false;
   /** Pending promises the agent did not record, as of the last snapshot. */
@@ -279,6 +282,15 @@ export class NodeTarget {
     return snapshot;
   }
 
+  /** Detaches, and says what detaching confirmed: only what is true. */
+  async close(): Promise<void> {
+    const { agentRemoved, inspectorClosed } = await this.detach();
+    this.options.say(
+      `detached from pid ${this.pid}: ${agentRemoved ? 'agent removed' : 'the agent did not answer; its watchdog removes it within seconds'}` +
+        (this.openedInspector ? (inspectorClosed ? ', inspector closed' : `; warning: the inspector is still open on port ${this.inspectorPort}`) : ''),
+    );
+  }
+
   /**
    * How many pending promises one sampled promise record stands for, per
    * unit of its weight. The weight (how long the agent did not watch for
@@ -325,7 +337,7 @@ export class NodeTarget {
     while (Date.now() < deadline) {
       const ports = (await listeningSockets(this.pid).catch(() => [])).map((s) => s.port);
       if (!ports.includes(this.inspectorPort)) return { agentRemoved, inspectorClosed: true };
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
     return { agentRemoved, inspectorClosed: false };
   }
