@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { assertNoLeaks, leakCheck } from '../src/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // Stacks name the compiled file; find the marked line in it.
 const compiled = fileURLToPath(import.meta.url);
@@ -48,7 +49,7 @@ test('a promise that never settles is caught', async () => {
 test('a function that cleans up passes', async () => {
   await assertNoLeaks(async () => {
     const timer = setInterval(() => {}, 5);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     clearInterval(timer);
     await Promise.all([1, 2, 3].map(async (n) => n * 2));
   });

@@ -209,6 +209,6 @@ async function hooksGone(fixture: Parameters<typeof resources>[0]): Promise<bool
   for (;;) {
     if ((await resources(fixture)).asyncHooksActive === false) return true;
     if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
 }

@@ -4,6 +4,7 @@
  * What was taken is always returned; the caller analyses it.
  */
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import type { Snapshot } from '../model/format.js';
 import { writeSnapshotFile } from '../model/file.js';
 import { LeakscanError } from '../util/errors.js';
@@ -65,17 +66,13 @@ export async function sampleSeries(options: SampleOptions): Promise<SampleResult
 }
 
 /** Resolves true when aborted before the time was up. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(true);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(false);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+async function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return true;
+  try {
+    await setTimeout(ms, undefined, signal === undefined ? undefined : { signal });
+    return false;
+  } catch (error) {
+    if (signal?.aborted) return true;
+    throw error;
+  }
 }

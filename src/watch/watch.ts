@@ -29,6 +29,7 @@ import { InputError, LeakscanError, OutputError } from '../util/errors.js';
 import { EvidenceStore } from './evidence.js';
 import { WatchMetrics } from './metrics.js';
 import type { ListenAddress } from './listen-address.js';
+import { setTimeout } from 'node:timers/promises';
 
 export interface WatchOptions {
   /** The target's pprof endpoint (any form pprofBase reads). */
@@ -212,17 +213,7 @@ function serveMetrics(listen: ListenAddress, metrics: WatchMetrics): Promise<Ser
   });
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', done);
-      resolve();
-    }, ms);
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** Waits `ms`, or less when the watch is stopped. */
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  await setTimeout(ms, undefined, { signal }).catch(() => undefined);
 }

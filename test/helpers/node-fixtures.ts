@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { cacheDir, fixturesDir } from './paths.js';
 import { stopProcess } from './go-fixtures.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunningNodeFixture {
   name: string;
@@ -97,7 +98,7 @@ export async function withInspectorPort<T>(fn: () => Promise<T>): Promise<T> {
       } catch {
         /* released meanwhile */
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
   }
   try {

@@ -9,6 +9,7 @@
  */
 import { listeningSockets, processStartTime } from '../proc.js';
 import { askInspector, closeInspector } from './inspector-endpoint.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 async function watch(pid: number, startTime: string, port: number, before: Set<number>): Promise<void> {
   for (;;) {
@@ -19,7 +20,7 @@ async function watch(pid: number, startTime: string, port: number, before: Set<n
       const answer = await askInspector(socket, 1000);
       if (answer.kind === 'inspector' && (await closeInspector(answer.endpoint))) return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
   }
 }
 

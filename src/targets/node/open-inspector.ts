@@ -30,6 +30,7 @@ import { connectHost, parseInspectorFlags, readNodeCommandLine } from './inspect
 import type { InspectorFlags } from './inspect-flags.js';
 import { askInspector, closeInspector } from './inspector-endpoint.js';
 import type { InspectorEndpoint } from './inspector-endpoint.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const SIGUSR1 = 10;
 
@@ -229,7 +230,7 @@ async function waitForOpening(pid: number, startTime: string, flags: InspectorFl
         `pid ${pid} has not opened its inspector 5s after SIGUSR1 (busy, or blocked in native code?); waiting up to ${Math.round(options.timeoutMs / 1000)}s`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   const watcher = startLateCloser(pid, startTime, flags, before);
   throw new TargetError(
@@ -257,7 +258,7 @@ export async function closeOpenedInspector(pid: number, endpoint: InspectorEndpo
   while (Date.now() < deadline) {
     const sockets = await listeningSockets(pid).catch(() => []);
     if (!sockets.some((s) => s.port === endpoint.port)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   return false;
 }
