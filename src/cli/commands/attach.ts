@@ -19,7 +19,7 @@ export function registerAttach(program: Command, run: (action: () => Promise<num
     .command('attach')
     .description('sample a running Go or Node.js process by pid over time and rank leak suspects')
     .argument('<pid>', 'process id of the target')
-    .option('--url <url>', 'the pprof endpoint to use instead of finding it from the pid');
+    .option('--url <url>', 'Go: the pprof endpoint to use instead of finding it from the pid');
   addLiveSamplingOptions(command, ATTACH_DEFAULTS);
   addOutputOptions(command);
   addAnalysisOptions(command)
