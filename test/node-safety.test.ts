@@ -10,7 +10,7 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -132,6 +132,20 @@ test('a pid that exited, or whose start time changed, is never signalled: one li
   // A live Node process whose start time is not the one checked (a reused pid).
   const fixture = await start('long-interval');
   await assert.rejects(signalSameProcess(fixture.pid, '1'), /nothing was sent/);
+  await sleep(300);
+  assert.doesNotMatch(fixture.stderr(), /Debugger listening/, 'no SIGUSR1 reached it');
+  await fixture.stop();
+});
+
+test('--url with a Node.js pid: a usage error (exit 2) before anything is sent or made', async () => {
+  const fixture = await start('long-interval');
+  const out = join(dir, 'url-for-node');
+  const result = await runCli(['attach', String(fixture.pid), '--url', 'http://127.0.0.1:6060', '--out', out]);
+  assert.equal(result.code, 2, result.stderr);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0]!, new RegExp(`--url names a Go pprof endpoint, and pid ${fixture.pid} is a Node\\.js process`));
+  assert.equal(existsSync(out), false, 'no snapshot directory');
   await sleep(300);
   assert.doesNotMatch(fixture.stderr(), /Debugger listening/, 'no SIGUSR1 reached it');
   await fixture.stop();
