@@ -174,6 +174,29 @@ test('a web server that is not pprof (404): exit 3, says how to enable pprof', a
   assertNoOutput('out4.json');
 });
 
+test('check --url at a web server that is not pprof: gives up at the first answer, exit 3, no directory left', async () => {
+  let requests = 0;
+  const url = await serve((_req, res) => {
+    requests++;
+    res.writeHead(404).end('404 page not found');
+  });
+  const state = join(dir, 'state-404');
+  const result = await runCli(['check', '--url', url, '--count', '6', '--interval', '5'], { env: { XDG_STATE_HOME: state } });
+  assert.equal(result.code, 3, result.stderr);
+  const errors = result.stderr.split('\n').filter((line) => line.startsWith('leakscan: '));
+  assert.equal(errors.length, 1, result.stderr);
+  assert.match(errors[0]!, /404.*not a readable pprof endpoint, nothing was taken/);
+  assert.doesNotMatch(result.stderr, /snapshot skipped/, 'no wait for retries of an answer that will not change');
+  assert.ok(requests <= 2, `${requests} requests`);
+  const left = existsSync(join(state, 'leakscan')) ? readdirSync(join(state, 'leakscan')) : [];
+  assert.deepEqual(left, [], 'the empty snapshot directory is removed');
+});
+
+test('a --url that cannot be a URL: exit 2 before anything is sent', async () => {
+  assertOneLineError(await runCli(['check', '--url', 'http://x y', '--count', '2']), 2, /not a URL: http:\/\/x y/);
+  assertOneLineError(await runCli(['snapshot', 'http://x y/debug/pprof/goroutine']), 2, /not a URL/);
+});
+
 test('an endpoint that answers with an HTML page: exit 3', async () => {
   const url = await serve((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>login</body></html>'));
   const result = await runCli(['snapshot', url, '-o', join(dir, 'out5.json')]);

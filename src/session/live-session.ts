@@ -4,8 +4,9 @@
  * target, sample it, and always let go of it again (for a program leakscan
  * started: stop it, unless told not to).
  */
+import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findTarget, openTarget } from '../targets/open.js';
+import { checkPprofAddress, findTarget, openTarget } from '../targets/open.js';
 import type { ChooseProgram, FoundTarget, LiveTarget, ReadSettings, TargetAddress } from '../targets/open.js';
 import { withStartedProgram } from '../targets/launch.js';
 import { makeDirectory } from '../util/make-directory.js';
@@ -33,10 +34,17 @@ export interface LiveSessionOptions extends Omit<SessionOptions, 'take' | 'outDi
 /** Samples one live target and prints the result (or hands it to `output`); returns the exit code. */
 export async function sampleLiveTarget(options: LiveSessionOptions): Promise<number> {
   const { address, say } = options;
+  if (address.url !== undefined) checkPprofAddress(address.url);
   if (address.kind !== 'command') {
     const found = await findTarget(address, say);
     const outDir = options.out ?? (await makeDefaultOutputDirectory(timestampName(found.pid !== undefined ? `leakscan-${found.pid}` : 'leakscan-url')));
-    return sampleFound(found, address, outDir, options);
+    try {
+      return await sampleFound(found, address, outDir, options);
+    } finally {
+      // A directory leakscan named and nothing was written to (the target
+      // could not be read at all) is not left behind; rmdir spares any other.
+      if (options.out === undefined) await rmdir(outDir).catch(() => undefined);
+    }
   }
   const outDir = options.out ?? (await makeDefaultOutputDirectory(timestampName('leakscan-run')));
   await makeDirectory(outDir);

@@ -9,7 +9,7 @@ import { safeText } from '../report/format.js';
 import { ExitCode, InputError, LeakscanError, TargetError } from '../util/errors.js';
 import { discoverPprof } from './go/discover.js';
 import { GoTarget } from './go/target.js';
-import { defaultPprofOptions } from './go/pprof-client.js';
+import { defaultPprofOptions, explicitProfileUrl, pprofBase } from './go/pprof-client.js';
 import { findReadableProcess } from './launch.js';
 import type { StartedProgram } from './launch.js';
 import { launchedPrograms, launcherName } from './launchers.js';
@@ -70,6 +70,8 @@ export type FoundTarget =
 export type LiveTarget = GoTarget | NodeTarget;
 
 export async function findTarget(address: TargetAddress, say: (line: string) => void): Promise<FoundTarget> {
+  // A URL that cannot be one is the user's mistake, said before anything is sent or made.
+  if (address.url !== undefined) checkPprofAddress(address.url);
   if (address.kind === 'url') return { runtime: 'go', pid: undefined, url: address.url, started: false };
   if (address.kind === 'program') {
     const found = await findReadableProcess(address.program, address.waitSeconds, address.url, address.logFile);
@@ -109,6 +111,7 @@ export async function openTarget(found: FoundTarget, settings: ReadSettings, say
       say,
       maxConsecutiveFailures: 3,
       retryDelayMs: 1000,
+      firstAnswerDecides: true,
       onSkip: say,
     });
   }
@@ -129,6 +132,12 @@ export async function openTarget(found: FoundTarget, settings: ReadSettings, say
     },
     found.info,
   );
+}
+
+/** Throws InputError (exit 2) for a --url that cannot name a pprof endpoint. */
+export function checkPprofAddress(url: string): void {
+  pprofBase(url);
+  explicitProfileUrl(url);
 }
 
 /** The program to read: `info` itself, or the one Go or Node program a launcher (npm start, go run, a shell) runs. */

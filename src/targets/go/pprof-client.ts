@@ -37,6 +37,19 @@ export const MAX_PPROF_ANSWER_BYTES = 4 * GO_DUMP_LIMIT_BYTES;
 export const defaultPprofOptions: PprofOptions = { timeoutMs: 30_000, leakProfile: true, labels: true };
 
 /**
+ * The address answered, or refused, in a way no readable pprof endpoint
+ * does: nothing listening, no such host, an HTTP error, or an answer that is
+ * not a goroutine profile. Mid-attach it can be a restart, worth a retry; as
+ * the first answer it means the address is wrong.
+ */
+export class NotPprofError extends TargetError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotPprofError';
+  }
+}
+
+/**
  * The pprof base ("http://host:port/debug/pprof/") of what the user typed:
  * "host:port", ":port" (this machine, as go tool pprof reads it),
  * "http://host:port", ".../debug/pprof", or a profile URL.
@@ -63,7 +76,12 @@ export function pprofBase(input: string): URL {
  */
 export function explicitProfileUrl(input: string): URL | undefined {
   if (!/^https?:\/\//i.test(input)) return undefined;
-  const url = new URL(input);
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new InputError(`not a URL: ${input}`);
+  }
   return /\/debug\/pprof\/(goroutine|goroutineleak)$/.test(url.pathname) ? url : undefined;
 }
 
@@ -127,7 +145,7 @@ async function readDump(response: Response, url: URL, src: Snapshot['source'], o
   try {
     return await snapshotFromChunks(bodyChunks(response), { name: url.href, source: src, takenAt, maxBytes: MAX_PPROF_ANSWER_BYTES });
   } catch (error) {
-    if (error instanceof InputError) throw new TargetError(error.message);
+    if (error instanceof InputError) throw new NotPprofError(error.message);
     throw asTargetError(error, url, options.timeoutMs);
   }
 }
@@ -152,15 +170,15 @@ async function get(url: URL, timeoutMs: number, { allowNotFound }: { allowNotFou
   if (response.status === 404) {
     await response.body?.cancel();
     if (allowNotFound) return null;
-    throw new TargetError(`${url.href} answered 404: no pprof endpoint there (the service needs import _ "net/http/pprof" and an HTTP listener)`);
+    throw new NotPprofError(`${url.href} answered 404: no pprof endpoint there (the service needs import _ "net/http/pprof" and an HTTP listener)`);
   }
   if (response.status >= 300 && response.status < 400) {
     await response.body?.cancel();
-    throw new TargetError(`${url.href} answered ${response.status} (a redirect); leakscan does not follow redirects from a pprof endpoint`);
+    throw new NotPprofError(`${url.href} answered ${response.status} (a redirect); leakscan does not follow redirects from a pprof endpoint`);
   }
   if (!response.ok) {
     await response.body?.cancel();
-    throw new TargetError(`${url.href} answered ${response.status} ${response.statusText}`.trimEnd());
+    throw new NotPprofError(`${url.href} answered ${response.status} ${response.statusText}`.trimEnd());
   }
   return response;
 }
@@ -171,9 +189,9 @@ function asTargetError(error: unknown, url: URL, timeoutMs: number): TargetError
     return new TargetError(`no complete answer from ${url.href} within ${timeoutMs / 1000}s (raise --timeout?)`);
   }
   const code = e.cause?.code;
-  if (code === 'ECONNREFUSED') return new TargetError(`cannot connect to ${url.host}: connection refused`);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new TargetError(`cannot resolve host ${url.hostname}`);
+  if (code === 'ECONNREFUSED') return new NotPprofError(`cannot connect to ${url.host}: connection refused`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new NotPprofError(`cannot resolve host ${url.hostname}`);
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return new TargetError(`${url.host} closed the connection before the dump was complete`);
   if (e instanceof TargetError) return e;
-  return new TargetError(`cannot read ${url.href}: ${e.cause?.message ?? e.message}`);
+  return new NotPprofError(`cannot read ${url.href}: ${e.cause?.message ?? e.message}`);
 }

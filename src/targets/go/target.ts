@@ -7,6 +7,7 @@
 import type { Snapshot } from '../../model/format.js';
 import { LeakscanError, TargetError } from '../../util/errors.js';
 import { processExists } from '../proc.js';
+import { NotPprofError } from './pprof-client.js';
 import { BudgetedGoReader } from './budgeted-reader.js';
 import type { BudgetedReadOptions } from './budgeted-reader.js';
 import { DEFAULT_EVIDENCE_PAUSE_MS, DEFAULT_PAUSE_BUDGET_MS } from './pause-budget.js';
@@ -32,6 +33,12 @@ export interface GoTargetOptions extends Omit<BudgetedReadOptions, 'pauseBudgetM
   /** Failed snapshots in a row before the attach gives up. */
   maxConsecutiveFailures: number;
   retryDelayMs: number;
+  /**
+   * Give up at once when the first snapshot's answer is not pprof's (a
+   * wrong --url): waiting out every retry would only repeat it. Off for
+   * watch, which may start before the service does.
+   */
+  firstAnswerDecides?: boolean;
   onSkip?: (message: string) => void;
 }
 
@@ -80,6 +87,9 @@ export class GoTarget implements Target {
         if (!(error instanceof LeakscanError)) throw error;
         lastError = error;
         if (!(await this.alive())) throw new TargetExitedError(options.pid!, this.taken);
+        if (this.taken === 0 && options.firstAnswerDecides === true && error instanceof NotPprofError) {
+          throw new TargetError(`${error.message}; not a readable pprof endpoint, nothing was taken`);
+        }
         if (attempt === 0) await sleep(options.retryDelayMs);
       }
     }
