@@ -268,7 +268,14 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
   let known = 0;
   let mainState = '';
   let mainCount = -1;
+  // Snapshots that only count tasks (Go's debug=1 between full dumps) say
+  // nothing of state: the main state and its share are of the looks that do.
+  let stateless = 0;
   for (const [state, n] of site.states) {
+    if (state === 'unknown') {
+      stateless += n;
+      continue;
+    }
     if (n > mainCount) {
       mainState = state;
       mainCount = n;
@@ -280,7 +287,9 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
     }
   }
   const blocking = known > 0 ? weighted / known : undefined;
-  const mainStateShare = site.observations > 0 ? mainCount / site.observations : 0;
+  const withState = site.observations - stateless;
+  if (mainCount < 0) mainState = stateless > 0 ? 'unknown' : '';
+  const mainStateShare = withState > 0 ? Math.max(0, mainCount) / withState : 0;
 
   const lastIndex = series.times.length - 1;
   let survival: number | undefined;

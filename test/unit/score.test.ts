@@ -257,3 +257,42 @@ test('a sampled snapshot never says the agent watched about 100% while calling i
   assert.equal(shareOfSamplingWarning(samplingWarning(0.97)), 90);
   assert.match(samplingWarning(0.04), /^the agent watched under 10% of the time/);
 });
+
+test('a Go site read in full at both ends and counted in between is all blocked, not half', () => {
+  // Evidence dumps at the first and last snapshot, counts-only in between:
+  // the counted looks say nothing of state and must not dilute the share.
+  const counts = [6300, 6300, 6300, 6300];
+  const anchor = { fn: 'main.(*ingest).write.func1', file: 'main.go', line: 73 };
+  const times = [0, 2000, 4000, 6000];
+  const [suspect] = scoreSites({
+    runtime: 'go',
+    times,
+    totals: times.map(() => 8300),
+    ignored: times.map(() => 0),
+    sites: [
+      {
+        key: 'main.(*ingest).write.func1 main.go:73',
+        anchor,
+        userCode: true,
+        counts,
+        states: new Map([
+          ['chan send', 12_600],
+          ['unknown', 12_600],
+        ]),
+        observations: 25_200,
+        firstSeen: 0,
+        leaked: 0,
+        exampleStack: [anchor],
+        labels: [],
+        kinds: [{ kind: 'goroutine', count: 6300 }],
+      },
+    ],
+    warnings: [],
+    hasIds: false,
+    sources: [],
+    idClock: [],
+  });
+  assert.equal(suspect!.mainState, 'chan send');
+  assert.equal(suspect!.mainStateShare, 1);
+  assert.match(suspect!.explanation, /all blocked on chan send/);
+});
