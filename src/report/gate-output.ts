@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { lazyModule } from '../util/lazy-module.js';
 import type { GateResult, Verdict } from '../analysis/gate.js';
 import type { Suspect } from '../analysis/score.js';
+import { foldInternalSites } from '../analysis/internal-sites.js';
 import { safeText } from './format.js';
 import { describeFrame } from './frame-text.js';
 import { sparkline } from './sparkline.js';
@@ -51,9 +52,14 @@ export function renderGate(format: GateFormat, result: GateResult, options: Gate
   }
 }
 
-/** Suspects worth listing: failures, accepted ones, and passing sites that scored something. */
+/**
+ * Suspects worth listing: failures, accepted ones, and passing sites that
+ * scored something, less Node's own quiet sites (folded as attach folds
+ * them: the user cannot act on them).
+ */
 function listed(result: GateResult) {
-  return result.verdicts.filter((v) => v.verdict.kind !== 'pass' || v.suspect.score > 0);
+  const folded = new Set(foldInternalSites(result.analysis).folded);
+  return result.verdicts.filter((v) => v.verdict.kind !== 'pass' || (v.suspect.score > 0 && !folded.has(v.suspect)));
 }
 
 function gateText(result: GateResult): string {
