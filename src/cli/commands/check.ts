@@ -28,6 +28,8 @@ import type { FleetFlags } from '../fleet-options.js';
 
 /** Fewer snapshots than this see too little of a site's growth for a verdict to rest on: check says so. */
 const FEW_SNAPSHOTS = 4;
+/** Under this a window shows growth only: a pile that stopped growing needs time to be seen stuck. */
+const SHORT_WINDOW_SECONDS = 60;
 
 interface CheckFlags extends AnalysisFlags, LiveTargetFlags, Omit<FleetFlags, 'count' | 'interval' | 'timeout' | 'sample'> {
   pid?: string;
@@ -158,6 +160,15 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
     if (result.series.times.length < FEW_SNAPSHOTS) {
       process.stderr.write(
         `leakscan check: warning: a verdict from ${result.series.times.length} snapshot${result.series.times.length === 1 ? '' : 's'} sees little growth; take ${FEW_SNAPSHOTS} or more (the default is 12)\n`,
+      );
+    }
+    const windowSeconds = (result.series.times.at(-1)! - result.series.times[0]!) / 1000;
+    const fleetCheck = flags.prometheus !== undefined || flags.targets !== undefined;
+    if (!fleetCheck && result.series.times.length >= FEW_SNAPSHOTS && windowSeconds < SHORT_WINDOW_SECONDS) {
+      // No progress is judged by how long tasks stayed stuck (docs/scoring.md):
+      // seconds of it is what a slow but healthy caller shows too.
+      process.stderr.write(
+        `leakscan check: warning: the snapshots span ${Math.round(windowSeconds)}s; under a minute only growth can fail a site, not a pile that stopped growing (the defaults span 55s)\n`,
       );
     }
     return verdict.failed > 0 ? ExitCode.leaksFound : ExitCode.ok;
