@@ -172,6 +172,16 @@ test('an inspector already open on 0.0.0.0 is not used without --allow-remote-in
   }),
 );
 
+test('--inspector-port naming another port than SIGUSR1 would open: refused, no signal', () =>
+  withInspectorPort(async () => {
+    const fixture = await start('long-interval');
+    const result = await runCli(['attach', String(fixture.pid), '--inspector-port', '9333', '--out', join(dir, 'other-port')]);
+    assertOneLineExit3(result, /no inspector on port 9333, and SIGUSR1 would open one on port 9229 .*nothing was sent/);
+    await sleep(300);
+    assert.doesNotMatch(fixture.stderr(), /Debugger listening|Starting inspector/);
+    await fixture.stop();
+  }));
+
 test('a command line rewritten by process.title: no guess, no signal; --inspector-port names the port', () =>
   withInspectorPort(async () => {
     const fixture = await start('service-quirks', { env: { FIXTURE_TITLE: 'quirks-api' } });

@@ -81,6 +81,11 @@ export async function reachInspector(pid: number, info: ProcessInfo, options: Re
   if ((await catchesSignal(pid, SIGUSR1)) !== true) {
     throw new TargetError(`pid ${pid} does not handle SIGUSR1 (SigCgt in /proc/${pid}/status), so the signal would kill it; nothing was sent`);
   }
+  if (flags.sigusr1OpensOn !== undefined) {
+    throw new TargetError(
+      `pid ${pid} has no inspector on port ${flags.port}, and SIGUSR1 would open one on port ${flags.sigusr1OpensOn} (its command line and NODE_OPTIONS say so), not ${flags.port}; nothing was sent (leave out --inspector-port)`,
+    );
+  }
   await ensurePortFree(pid, flags);
 
   const before = new Set(sockets.map((s) => s.port));
@@ -89,16 +94,25 @@ export async function reachInspector(pid: number, info: ProcessInfo, options: Re
   return { endpoint: await waitForOpening(pid, startTime, flags, before, options), opened: true };
 }
 
-async function readFlags(pid: number, info: ProcessInfo, options: ReachOptions): Promise<InspectorFlags> {
+/** The target's inspector flags as leakscan will use them. */
+interface ReadFlags extends InspectorFlags {
+  /** --inspector-port named another port than the one SIGUSR1 would open (read from the command line). */
+  sigusr1OpensOn?: number;
+}
+
+async function readFlags(pid: number, info: ProcessInfo, options: ReachOptions): Promise<ReadFlags> {
   const nodeOptions = await readNodeOptions(pid);
   const commandLine = readNodeCommandLine(info.argv, info.exe);
   const flags = parseInspectorFlags(commandLine.execArgv, nodeOptions ?? '');
-  if (options.inspectorPort !== undefined) {
-    // The user says where the inspector is: the only guess left to check is the address.
-    return { ...flags, port: options.inspectorPort };
-  }
   const unreadable =
     nodeOptions === undefined ? `its environment (NODE_OPTIONS) cannot be read` : options.launchedByLeakscan ? undefined : commandLine.unreadable;
+  if (options.inspectorPort !== undefined) {
+    // The user says where the inspector is: the only guess left to check is
+    // the address. Where the command line can be read, it also says where
+    // SIGUSR1 would open one, which may not be the user's port.
+    const opensOn = unreadable === undefined && flags.port !== 0 && flags.port !== options.inspectorPort ? flags.port : undefined;
+    return { ...flags, port: options.inspectorPort, ...(opensOn !== undefined ? { sigusr1OpensOn: opensOn } : {}) };
+  }
   if (unreadable !== undefined) {
     throw new TargetError(
       `pid ${pid}: ${unreadable}; leakscan does not guess where its inspector is and sent nothing (name the port with --inspector-port, 9229 unless the program sets --inspect-port)`,
