@@ -57,7 +57,8 @@ seconds (5). A pprof address may be host:port, :port (this machine) or a URL.
 
 Exit codes: 0 success, 1 leaks found (check), 2 usage, input or output
 error (a bad --out, a full disk), 3 the target could not be reached or
-read, 70 a bug in leakscan.`,
+read, 70 a bug in leakscan, 130/143 check interrupted by Ctrl-C or SIGTERM
+(no verdict).`,
     );
   registerAttach(program, run);
   registerRun(program, run);

@@ -31,13 +31,18 @@ listens on for /debug/pprof/; it never sends a signal to a Go process.
 Node.js: leakscan opens the inspector with SIGUSR1 (after checking from its
 executable that the pid is Node, that it catches SIGUSR1, that the inspector
 would listen on loopback only and that its port is free), checks process.pid
-over it, injects an
-async_hooks agent, and on detach removes the agent and closes the inspector
-again. The agent costs at most about --agent-budget of a core: in a busy
-process it watches in windows and scales what it saw (the report says so).
-Stacks come from the native addon when it is built for the target's Node
-ABI, else from JavaScript (leakscan doctor tells which). Snapshots are saved as they are taken; Ctrl-C stops early and still
+over it, injects an async_hooks agent, and on detach removes the agent and
+closes the inspector again. The agent costs at most about --agent-budget of
+a core: in a busy process it watches in windows and scales what it saw (the
+report says so). Stacks come from the native addon when it is built for the
+target's Node ABI, else from JavaScript (leakscan doctor tells which).
+Snapshots are saved as they are taken; Ctrl-C stops early and still
 analyses them.
+
+Exit codes: 0 done (leaks or not: use leakscan check to gate), 2 usage,
+input or output error, 3 the target could not be reached or read (or went
+away: what was taken is still ranked), 70 a bug in leakscan, 130/143 a
+second Ctrl-C or SIGTERM quit at once.
 
 Examples:
   leakscan attach 4242

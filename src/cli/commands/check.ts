@@ -86,8 +86,8 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
       'after',
       `
 Exit codes: 0 no new leak, 1 a leak failed the check, 2 usage, input or
-output error, 3 the target could not be read, 130/143 sampling interrupted
-by Ctrl-C (SIGINT) or SIGTERM: no verdict.
+output error, 3 the target could not be read, 70 a bug in leakscan,
+130/143 sampling interrupted by Ctrl-C (SIGINT) or SIGTERM: no verdict.
 
 Examples:
   leakscan check leakscan-4242-20261122-101500/ --baseline leakscan-baseline.json
