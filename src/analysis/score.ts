@@ -360,6 +360,7 @@ export function explain(s: Suspect, series: SeriesResult): string {
     if (g.net === 0 && g.up === 0 && g.down === 0) trend = 'flat';
     else if (g.up === g.steps) trend = 'rising at every step';
     else if (g.down === g.steps) trend = 'falling at every step';
+    else if (g.up === 0) trend = `falling in ${g.down} of ${g.steps} steps`;
     else trend = `rising in ${g.up} of ${g.steps} steps${g.down > 0 ? `, falling in ${g.down}` : ''}`;
     parts.push(`${rate} over ${n} snapshots (${g.first} → ${g.last}), ${trend}`);
   }

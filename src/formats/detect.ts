@@ -77,7 +77,8 @@ async function fromPlainBytes(reader: PeekReader, options: DetectOptions): Promi
   }
   if (looksBinary(head)) {
     const builder = new SnapshotBuilder('go', { ...options.source });
-    const summary = parseProfileProto(await reader.readAll(), builder);
+    const bytes = await reader.readAll();
+    const summary = named(name, () => parseProfileProto(bytes, builder));
     builder.source.profile = `${summary.profileName === 'goroutine' ? '' : 'goroutineleak?'}debug=0`;
     return builder.build(options.takenAt);
   }
