@@ -164,9 +164,10 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
     }
     const windowSeconds = (result.series.times.at(-1)! - result.series.times[0]!) / 1000;
     const fleetCheck = flags.prometheus !== undefined || flags.targets !== undefined;
-    if (!fleetCheck && result.series.times.length >= FEW_SNAPSHOTS && windowSeconds < SHORT_WINDOW_SECONDS) {
-      // No progress is judged by how long tasks stayed stuck (docs/scoring.md):
-      // seconds of it is what a slow but healthy caller shows too.
+    if (verdict.failed === 0 && !fleetCheck && result.series.times.length >= FEW_SNAPSHOTS && windowSeconds < SHORT_WINDOW_SECONDS) {
+      // A pass, not a failure, is what a short window puts in doubt: no progress
+      // is judged by how long tasks stayed stuck (docs/scoring.md), and seconds
+      // of it is what a slow but healthy caller shows too.
       process.stderr.write(
         `leakscan check: warning: the snapshots span ${Math.round(windowSeconds)}s; under a minute only growth can fail a site, not a pile that stopped growing (the defaults span 55s)\n`,
       );
