@@ -15,6 +15,9 @@
  *   since it started, because every stretch of the process's life left some.
  */
 
+import type { SeriesResult } from './series.js';
+import type { StayingSummary } from './staying.js';
+
 /** The process's id clock at one snapshot: when, and the highest id seen. */
 export interface IdClockReading {
   time: number;
@@ -96,4 +99,26 @@ export function idsPerMinute(readings: readonly IdClockReading[]): number | unde
   const minutes = (last.time - first.time) / 60_000;
   if (minutes <= 0 || last.maxId <= first.maxId) return undefined;
   return (last.maxId - first.maxId) / minutes;
+}
+
+/** The series' id clock: one reading per snapshot that carried ids. */
+export function idClockReadings(series: SeriesResult): IdClockReading[] {
+  const readings: IdClockReading[] = [];
+  series.idClock.forEach((maxId, i) => {
+    if (maxId !== undefined) readings.push({ time: series.times[i]!, maxId });
+  });
+  return readings;
+}
+
+/** Dates the ids of a site's staying tasks from the look they were first seen at; undefined when that look had no id clock. */
+export function dateStayingIds(series: SeriesResult, staying: StayingSummary, windowMinutes: number): IdDating | undefined {
+  const firstClock = series.idClock[staying.firstIndex];
+  if (firstClock === undefined) return undefined;
+  return dateIds(staying.ids, { time: series.times[staying.firstIndex]!, maxId: firstClock }, idClockReadings(series), windowMinutes);
+}
+
+/** How long the process had run at snapshot `index`, in minutes; undefined when its start is unknown. */
+export function processMinutesAt(series: SeriesResult, index: number): number | undefined {
+  const startedAt = series.sources[index]?.startedAt;
+  return startedAt === undefined ? undefined : Math.max(0, (series.times[index]! - startedAt) / 60_000);
 }

@@ -30,8 +30,7 @@
  * far too long ago).
  */
 import type { SeriesResult, SiteSeries } from './series.js';
-import { dateIds } from './id-dating.js';
-import type { IdClockReading } from './id-dating.js';
+import { dateStayingIds, processMinutesAt } from './id-dating.js';
 
 /** Outlived evidence is worth at most this much, as a state's meaning is. */
 export const OUTLIVED_CAP = 0.8;
@@ -65,16 +64,10 @@ export function outlivedEvidence(site: SiteSeries, series: SeriesResult): Outliv
   const connections = series.connections?.[st.lastIndex] ?? 0;
   if (n <= connections) return undefined;
   const windowMinutes = (series.times[st.lastIndex]! - series.times[st.firstIndex]!) / 60_000;
-  const firstClock = series.idClock[st.firstIndex];
-  if (windowMinutes <= 0 || firstClock === undefined) return undefined;
-  const readings: IdClockReading[] = [];
-  series.idClock.forEach((maxId, i) => {
-    if (maxId !== undefined) readings.push({ time: series.times[i]!, maxId });
-  });
-  const dating = dateIds(st.ids, { time: series.times[st.firstIndex]!, maxId: firstClock }, readings, windowMinutes);
+  if (windowMinutes <= 0) return undefined;
+  const dating = dateStayingIds(series, st, windowMinutes);
   if (dating === undefined || dating.startedWithProcess || Math.round(dating.spread * 9) + 1 < MIN_TENTHS) return undefined;
-  const startedAt = series.sources[st.firstIndex]?.startedAt;
-  const processMinutes = startedAt !== undefined ? Math.max(0, (series.times[st.firstIndex]! - startedAt) / 60_000) : undefined;
+  const processMinutes = processMinutesAt(series, st.firstIndex);
   const byRate = dating.idsPerMinute !== undefined ? (dating.newestId - dating.oldestId) / dating.idsPerMinute : undefined;
   const span = byRate !== undefined && processMinutes !== undefined ? Math.min(byRate, processMinutes) : (byRate ?? processMinutes);
   if (span === undefined) return undefined;

@@ -29,8 +29,8 @@
  */
 import type { SeriesResult, SiteSeries } from './series.js';
 import { stateMeaning } from './state-meaning.js';
-import { dateIds } from './id-dating.js';
-import type { IdClockReading, IdDating } from './id-dating.js';
+import { dateStayingIds, processMinutesAt } from './id-dating.js';
+import type { IdDating } from './id-dating.js';
 import { outlivedEvidence } from './outlived.js';
 import type { OutlivedEvidence } from './outlived.js';
 
@@ -204,17 +204,11 @@ export function stuckEvidence(site: SiteSeries, series: SeriesResult): StuckEvid
   const meaning = total > 0 ? weighted / total : 0;
   const n = st.count;
   const noProgress = n / (n + st.gone + st.moved);
-  const readings: IdClockReading[] = [];
-  series.idClock.forEach((maxId, i) => {
-    if (maxId !== undefined) readings.push({ time: series.times[i]!, maxId });
-  });
-  const firstClock = series.idClock[st.firstIndex];
   const seriesMinutes = (series.times[series.times.length - 1]! - series.times[0]!) / 60_000;
-  const dating = firstClock === undefined ? undefined : dateIds(st.ids, { time: series.times[st.firstIndex]!, maxId: firstClock }, readings, seriesMinutes);
+  const dating = dateStayingIds(series, st, seriesMinutes);
   // Nothing was made before the process started: a quiet window's slow id clock would date its past far too long ago.
-  const startedAt = series.sources[st.firstIndex]?.startedAt;
-  if (dating?.oldestMinutesAgo !== undefined && startedAt !== undefined) {
-    const processMinutes = Math.max(0, (series.times[st.firstIndex]! - startedAt) / 60_000);
+  const processMinutes = processMinutesAt(series, st.firstIndex);
+  if (dating?.oldestMinutesAgo !== undefined && processMinutes !== undefined) {
     dating.oldestMinutesAgo = Math.min(dating.oldestMinutesAgo, processMinutes);
     dating.newestMinutesAgo = Math.min(dating.newestMinutesAgo!, processMinutes);
   }
