@@ -105,6 +105,8 @@ export interface AgentStatus {
 export class NodeTarget implements Target {
   readonly runtime = 'node';
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Why the last attempt to remove the agent failed, for the detach line. */
+  private detachFailure: string | undefined;
   private detached = false;
   /** Pending promises the agent did not record, as of the last snapshot. */
   private promisesBeforeAttach: number | undefined;
@@ -286,7 +288,7 @@ export class NodeTarget implements Target {
   async close(): Promise<void> {
     const { agentRemoved, inspectorClosed } = await this.detach();
     this.options.say(
-      `detached from pid ${this.pid}: ${agentRemoved ? 'agent removed' : 'the agent did not answer; its watchdog removes it within seconds'}` +
+      `detached from pid ${this.pid}: ${agentRemoved ? 'agent removed' : `the agent did not answer (${this.detachFailure ?? 'no answer'}); its watchdog removes it within seconds`}` +
         (this.openedInspector ? (inspectorClosed ? ', inspector closed' : `; warning: the inspector is still open on port ${this.inspectorPort}`) : ''),
     );
   }
@@ -313,6 +315,26 @@ export class NodeTarget implements Target {
   }
 
   /**
+   * Asks the agent to remove itself, twice if the first answer was lost: a
+   * target busy in a long synchronous task or a garbage collection under
+   * load can take seconds to answer, and an agent left to its watchdog keeps
+   * its hooks for that long. Says why when it fails, so the line the user
+   * reads names the cause.
+   */
+  private async uninstallAgent(): Promise<boolean> {
+    for (const timeoutMs of [15_000, 10_000]) {
+      try {
+        await this.session.evaluate(`${AGENT} ? ${AGENT}.uninstall('detach') : false`, timeoutMs);
+        return true;
+      } catch (error) {
+        this.detachFailure = error instanceof Error ? error.message : String(error);
+        if (this.session.closed) return false;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Removes the agent and closes the connection; the agent closes the
    * inspector itself a moment later if leakscan opened it. Returns what was
    * confirmed, so the CLI says only what is true.
@@ -322,15 +344,10 @@ export class NodeTarget implements Target {
     this.detached = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.census.close();
-    let agentRemoved: boolean;
-    try {
-      await this.session.evaluate(`${AGENT} ? ${AGENT}.uninstall('detach') : false`, 15_000);
-      agentRemoved = true;
-    } catch {
-      // The target is gone (its agent went with it) or did not answer: the
-      // agent's watchdog removes it once the heartbeats stop.
-      agentRemoved = !(await processExists(this.pid));
-    }
+    let agentRemoved = await this.uninstallAgent();
+    // The target is gone (its agent went with it) or did not answer: the
+    // agent's watchdog removes it once the heartbeats stop.
+    if (!agentRemoved) agentRemoved = !(await processExists(this.pid));
     await this.session.close();
     if (!this.openedInspector || !(await processExists(this.pid))) return { agentRemoved, inspectorClosed: true };
     const deadline = Date.now() + 5000;
