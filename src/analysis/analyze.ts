@@ -8,6 +8,7 @@ import type { IgnoreRuleSet } from './ignore.js';
 import { SeriesBuilder } from './series.js';
 import type { SeriesResult } from './series.js';
 import { scoreSites } from './score.js';
+import { placeUnplacedPromises } from './unplaced-promises.js';
 import type { Suspect } from './score.js';
 
 export interface AnalysisOptions {
@@ -49,7 +50,7 @@ export class Analyzer {
   }
 
   finish(): Analysis {
-    const series = this.builder.result();
+    const series = placeUnplacedPromises(this.builder.result());
     return { series, suspects: scoreSites(series), first: this.first!, last: this.last! };
   }
 }

@@ -33,6 +33,7 @@ import { dateStayingIds, processMinutesAt } from './id-dating.js';
 import type { IdDating } from './id-dating.js';
 import { outlivedEvidence } from './outlived.js';
 import type { OutlivedEvidence } from './outlived.js';
+import { isUnplacedSite } from './unplaced-promises.js';
 
 export interface GrowthStats {
   first: number;
@@ -358,6 +359,13 @@ export function explain(s: Suspect, series: SeriesResult): string {
     else trend = `rising in ${g.up} of ${g.steps} steps${g.down > 0 ? `, falling in ${g.down}` : ''}`;
     parts.push(`${rate} over ${n} snapshots (${g.first} → ${g.last}), ${trend}`);
   }
+  const placed = s.site.placedFromCensus;
+  if (placed !== undefined) {
+    parts.push(
+      `${placed.snapshots} of the ${n} counts estimated: ${formatPercent(placed.share)} of the pending promises the census counted before the agent's sampled windows placed them here`,
+    );
+  }
+  if (isUnplacedSite(s.site)) parts.push("the agent's sampled windows caught none of them being made: --track all places each one");
   if (s.survival !== undefined) {
     parts.push(`${formatPercent(s.survival)} survive the window`);
   } else if (s.site.idless && s.growth !== undefined) {

@@ -66,6 +66,12 @@ export interface SiteSeries {
   exampleStack: Frame[];
   /** Label sets seen in the latest snapshot, with counts, most common first. */
   labels: LabelSetCount[];
+  /**
+   * Node, sampled: at `snapshots` snapshots the site's count includes its
+   * `share` of the pending promises the census counted but no record
+   * placed (unplaced-promises.ts): an estimate.
+   */
+  placedFromCensus?: { snapshots: number; share: number };
   /** What the site holds in the latest snapshot where it had tasks: task kinds ("Timeout", "PROMISE", "goroutine") with counts, most first. */
   kinds: { kind: string; count: number }[];
 }

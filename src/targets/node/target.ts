@@ -40,6 +40,7 @@ import type { CensusFindings, IdClock } from './census-reader.js';
 import { TimerCallbacks } from './timer-callbacks.js';
 import type { TimerCallback } from './timer-callbacks.js';
 import type { Target } from '../target.js';
+import { UNPLACED_PROMISES_FRAME, UNPLACED_PROMISES_WORDS } from '../../model/census-sites.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export { agentOptions, defaultAgentSettings } from './agent-settings.js';
@@ -112,6 +113,8 @@ export class NodeTarget implements Target {
   private promisesBeforeAttach: number | undefined;
   /** The last heap walk's count of promises made since attach, per unit of the agent's sampled promise weight. */
   private promiseScale: number | undefined;
+  /** Pending promises made since attach that no sampled record places, at the last heap walk. */
+  private unplacedPromises: number | undefined;
   private readonly census: CensusReader;
   private readonly idClock = new IdDating();
   private readonly timerCallbacks = new TimerCallbacks();
@@ -256,6 +259,13 @@ export class NodeTarget implements Target {
       if (this.promisesBeforeAttach !== undefined) untracked = Math.min(untracked, this.promisesBeforeAttach);
       this.promisesBeforeAttach = untracked;
       promiseScale = this.sampledPromiseScale(findings, untracked, recorded);
+      // Until a sampled record places them, the promises made since attach
+      // that stay pending are a count of their own: a steady leak the
+      // agent's windows have not caught yet still shows as growth, and the
+      // analysis places it once a record does (unplaced-promises.ts).
+      if (findings.walked || this.unplacedPromises === undefined) {
+        this.unplacedPromises = recorded.sampled > 0 ? 0 : Math.max(0, findings.promises.pending - untracked - recorded.exact);
+      }
     }
     const { builder } = builderFromAgent(
       data,
@@ -276,6 +286,16 @@ export class NodeTarget implements Target {
         count: untracked,
         origin: 'census',
         labels: { resource: 'Promise (V8 does not say where a promise was made)' },
+      });
+    }
+    if (this.unplacedPromises !== undefined && this.unplacedPromises > 0 && data.dutyCycle < 1) {
+      builder.addTask({
+        kind: 'PROMISE',
+        state: 'pending',
+        stack: builder.stack([builder.frame(UNPLACED_PROMISES_FRAME, '', 0)]),
+        count: this.unplacedPromises,
+        origin: 'census',
+        labels: { resource: UNPLACED_PROMISES_WORDS },
       });
     }
     for (const warning of findings.warnings) builder.warn(warning);

@@ -1,0 +1,84 @@
+/**
+ * Places the pending promises a sampling Node agent counted but did not
+ * place, so that a steady promise leak is one site with its whole history.
+ *
+ * In a busy service the agent watches short windows (--track adaptive over
+ * its budget), and a leak of one promise in a thousand requests is caught
+ * now and then, sometimes late in the attach. The census counts every
+ * pending promise exactly at each heap walk; the target shows those made
+ * since attach that no record places as one site (census-sites.ts) until a
+ * record does, and from then on the records' sites hold them. Left so, the
+ * series shows the leak twice, each half of the window: an unplaced count
+ * that grows and then drops to nothing, and a site that appears late.
+ *
+ * So the unplaced count of each snapshot is spread over the promise sites
+ * of the last snapshot, by their share of its pending promises: the
+ * window's whole sample is the best estimate there is of where the
+ * promises that stay pending are made. Its error is the sample's: with one
+ * or two records caught, a share is rough, and the site's line says how
+ * many of its counts are estimated this way. When no record placed any
+ * promise by the last snapshot, the unplaced site stays as it is: growth
+ * without a line, which says where to look next (--track all).
+ */
+import type { SeriesResult, SiteSeries } from './series.js';
+import { UNPLACED_PROMISES_FRAME } from '../model/census-sites.js';
+
+const BEFORE_ATTACH_PREFIX = '(created before attach)';
+
+export function isUnplacedSite(site: SiteSeries): boolean {
+  return site.exampleStack.length === 1 && site.exampleStack[0]!.file === '' && site.exampleStack[0]!.fn === UNPLACED_PROMISES_FRAME;
+}
+
+/** Pending promises the site holds in the last snapshot, if it is a site the agent placed. */
+function placedPromises(site: SiteSeries, last: number): number {
+  if (site.counts[last] === 0) return 0;
+  if (site.exampleStack.length === 1 && site.exampleStack[0]!.fn.startsWith(BEFORE_ATTACH_PREFIX)) return 0;
+  return site.kinds.find((k) => k.kind === 'PROMISE')?.count ?? 0;
+}
+
+/**
+ * `parts` of `total`, in proportion to `weights`, as whole numbers that add
+ * up to `total` (largest remainder first).
+ */
+export function apportion(total: number, weights: readonly number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0) return weights.map(() => 0);
+  const exact = weights.map((w) => (total * w) / sum);
+  const parts = exact.map(Math.floor);
+  let left = total - parts.reduce((a, b) => a + b, 0);
+  const byRemainder = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (const [, i] of byRemainder) {
+    if (left <= 0) break;
+    parts[i]!++;
+    left--;
+  }
+  return parts;
+}
+
+/** Spreads the unplaced site's counts over the promise sites of the last snapshot; changes `series` in place and returns it. */
+export function placeUnplacedPromises(series: SeriesResult): SeriesResult {
+  const unplaced = series.sites.find(isUnplacedSite);
+  if (unplaced === undefined) return series;
+  const last = series.times.length - 1;
+  const targets = series.sites.filter((site) => site !== unplaced && placedPromises(site, last) > 0);
+  if (targets.length === 0) return series;
+  const weights = targets.map((site) => placedPromises(site, last));
+  const totalWeight = weights.reduce((a, b) => a + b, 0);
+  const estimated = unplaced.counts.filter((n) => n > 0).length;
+  for (let i = 0; i <= last; i++) {
+    const count = unplaced.counts[i]!;
+    if (count === 0) continue;
+    apportion(count, weights).forEach((part, t) => {
+      const site = targets[t]!;
+      site.counts[i] = site.counts[i]! + part;
+      site.observations += part;
+      site.states.set('pending', (site.states.get('pending') ?? 0) + part);
+      if (part > 0) site.firstSeen = Math.min(site.firstSeen, i);
+    });
+  }
+  targets.forEach((site, t) => {
+    site.placedFromCensus = { snapshots: estimated, share: weights[t]! / totalWeight };
+  });
+  series.sites = series.sites.filter((site) => site !== unplaced);
+  return series;
+}
