@@ -17,6 +17,7 @@ import type { RunningNodeFixture } from './helpers/node-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 import type { DiffJson } from '../src/report/diff-json.js';
 import { nodeExecArgv, parseInspectorFlags, splitNodeOptions } from '../src/targets/node/inspect-flags.js';
+import { AGENT_DEFAULTS } from '../src/targets/node/agent-settings.js';
 
 const dir = tempDir();
 const running: RunningNodeFixture[] = [];
@@ -107,7 +108,8 @@ test('the CLI killed with SIGKILL: the agent removes itself and closes the inspe
       onSpawn: (cli) => void sleep(3000).then(() => cli.kill('SIGKILL')),
     });
     assert.equal((await resources(fixture)).leakscanAgent, true, 'the agent was running when the CLI died');
-    const deadline = Date.now() + 10_000;
+    // The watchdog's silence, its one-second tick, and room for a loaded machine.
+    const deadline = Date.now() + AGENT_DEFAULTS.watchdogMs + 5000;
     while (Date.now() < deadline && (await resources(fixture)).leakscanAgent) await sleep(250);
     await sleep(500);
     await assertNothingLeftBehind(fixture);
