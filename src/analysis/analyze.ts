@@ -9,6 +9,7 @@ import { SeriesBuilder } from './series.js';
 import type { SeriesResult } from './series.js';
 import { scoreSites } from './score.js';
 import { placeUnplacedPromises } from './unplaced-promises.js';
+import { foldSameLeaks } from './chains.js';
 import type { Suspect } from './score.js';
 
 export interface AnalysisOptions {
@@ -51,7 +52,7 @@ export class Analyzer {
 
   finish(): Analysis {
     const series = placeUnplacedPromises(this.builder.result());
-    return { series, suspects: scoreSites(series), first: this.first!, last: this.last! };
+    return { series, suspects: foldSameLeaks(scoreSites(series), series), first: this.first!, last: this.last! };
   }
 }
 

@@ -34,6 +34,7 @@ import type { IdDating } from './id-dating.js';
 import { outlivedEvidence } from './outlived.js';
 import type { OutlivedEvidence } from './outlived.js';
 import { isUnplacedSite } from './unplaced-promises.js';
+import type { SameLeak } from './chains.js';
 
 export interface GrowthStats {
   first: number;
@@ -72,6 +73,8 @@ export interface Suspect {
   stuck?: StuckEvidence;
   /** Repeating timers made before the window, none of them cleared in it (Node; outlived.ts). */
   outlived?: OutlivedEvidence;
+  /** Other sites of the same leak, folded into this one (chains.ts): not suspects of their own. */
+  sameLeak?: SameLeak[];
 }
 
 /** Tasks that stayed put, and what that says (see stuckEvidence). */

@@ -65,6 +65,8 @@ export interface DiffJson {
     labels: { labels: Record<string, string>; count: number }[];
     /** What the site holds in the last snapshot where it had tasks: kinds in words ("Timeout", "Promise", "TCP socket", "listener", "goroutine"), most first. */
     holds: { kind: string; count: number }[];
+    /** Other sites of the same leak folded into this one (an async call's other promises, once()'s listeners), no longer suspects of their own. */
+    sameLeak: { key: string; score: number; reason: string; anchor: Frame | null; counts: number[]; holds: { kind: string; count: number }[] }[];
   }[];
   /** Node: sites of Node's own code only (no frame of the program) scoring under 30, left out of `suspects` (internal-sites.ts). */
   foldedInternals: { key: string; score: number; counts: number[]; holds: { kind: string; count: number }[] }[];
@@ -133,6 +135,14 @@ export function diffJson(analysis: Analysis, options: { top: number; minScore: n
               },
         labels: s.site.labels.slice(0, 5).map(({ labels, count }) => ({ labels, count })),
         holds: holds(s),
+        sameLeak: (s.sameLeak ?? []).map(({ suspect, reason }) => ({
+          key: suspect.key,
+          score: suspect.score,
+          reason,
+          anchor: suspect.site.anchor ?? null,
+          counts: suspect.site.counts,
+          holds: holds(suspect),
+        })),
       })),
     foldedInternals: folded.map((s) => ({ key: s.key, score: s.score, counts: s.site.counts, holds: holds(s) })),
     warnings: series.warnings,

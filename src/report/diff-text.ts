@@ -3,6 +3,7 @@ import { isRuntimeFrame } from '../model/runtime-frames.js';
 import chalk from 'chalk';
 import type { Analysis } from '../analysis/analyze.js';
 import type { Suspect } from '../analysis/score.js';
+import type { SameLeak } from '../analysis/chains.js';
 import type { Frame } from '../model/format.js';
 import { describeFrame } from './frame-text.js';
 import { formatTime, padStart, plural, safeText, wrapText } from './format.js';
@@ -56,6 +57,12 @@ export function holdsText(kinds: readonly { kind: string; count: number }[]): st
   return kinds.map(({ kind, count }) => `${count.toLocaleString('en-US')} ${kindInWords(kind)}`).join(', ');
 }
 
+/** Another site of the same leak, in words: "200 Promise at onPayment listener-promise.mjs:99 (the same async call)". */
+export function sameLeakText({ suspect, reason }: SameLeak): string {
+  const where = suspect.site.anchor ? describeFrame(suspect.site.anchor) : suspect.key;
+  return `${holdsText(suspect.site.kinds)} at ${where} (${reason})`;
+}
+
 function renderSuspect(rank: number, s: Suspect, frameCount: number, width: number | undefined, runtime: string): string {
   const lines: string[] = [];
   const scoreText = padStart(String(s.score), 3);
@@ -81,6 +88,7 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number, width: numb
       .join(' ');
     lines.push(`${indent}${chalk.dim('labels')} ${safeText(text)}`);
   }
+  for (const other of s.sameLeak ?? []) lines.push(`${indent}${chalk.dim('with')} ${safeText(sameLeakText(other))}`);
   return lines.join('\n');
 }
 

@@ -19,7 +19,7 @@ import type { GroupBy } from '../model/site.js';
 import { taskTotal } from '../model/builder.js';
 import { buildFlameTree, differentialTree } from './flame-tree.js';
 import type { FlameNode } from './flame-tree.js';
-import { formatDuration, holdsText } from './diff-text.js';
+import { formatDuration, holdsText, sameLeakText } from './diff-text.js';
 import { FOLD_INTERNAL_BELOW, foldInternalSites } from '../analysis/internal-sites.js';
 import { formatTime, plural } from './format.js';
 
@@ -115,7 +115,7 @@ export function reportData(input: ReportInput): ReportData {
       counts: s.site.counts,
       anchor: s.site.anchor ?? null,
       createdBy: s.site.createdBy ?? null,
-      holds: analysis.series.runtime === 'node' ? holdsText(s.site.kinds) : '',
+      holds: analysis.series.runtime === 'node' ? [holdsText(s.site.kinds), ...(s.sameLeak ?? []).map((o) => `with ${sameLeakText(o)}`)].join('; ') : '',
     })),
     foldedInternals: folded.length,
     foldBelow: FOLD_INTERNAL_BELOW,

@@ -1,0 +1,137 @@
+/**
+ * One leak, one suspect. A Node leak often leaves several kinds of thing
+ * pending at once, each a site of its own by its creation stack:
+ *
+ * - an async function that never finishes leaves its own promise (placed at
+ *   the function's first line) and the promises of the await it is stuck
+ *   in (placed at the await's line, some through Node's code such as
+ *   `events.once`), all made by the same call;
+ * - `await once(emitter, 'event')` for an event that never comes also
+ *   leaves the listeners `once` added (Node's own `resolver` and
+ *   `errorListener` functions, found by the census with no frame of the
+ *   program).
+ *
+ * Listed apart, one bug takes three or four rows and pushes the next bug
+ * off the screen. So, among the suspects (score 30 or more):
+ *
+ * - promise sites anchored in the same function of the program, called
+ *   from the same frames, are one chain: the call that made them is the
+ *   same, so the fix is the same;
+ * - a listener site of Node's own code whose file the chain's stacks pass
+ *   through (node:events), and that grew in step with the chain (its
+ *   growth at each step a constant multiple of the chain's), is the chain's
+ *   listeners.
+ *
+ * The site that holds the most is the one listed; the others are kept
+ * with it (`sameLeak`) and said in its lines, and no longer count as
+ * suspects of their own (check fails on the leak once).
+ */
+import type { SeriesResult, SiteSeries } from './series.js';
+import type { Suspect } from './score.js';
+import type { Frame } from '../model/format.js';
+import { isNodeInternalFrame } from '../model/runtime-frames.js';
+
+/** The score from which a site is a suspect (docs/scoring.md); quieter sites are left as they are. */
+const SUSPECT_FROM = 30;
+/** Caller frames compared below the anchor: enough to tell call paths apart, few enough to survive stack-depth cuts. */
+const CALLERS_COMPARED = 6;
+/** How far a listener site's growth may stray from a constant multiple of the chain's and still be in step. */
+const IN_STEP_TOLERANCE = 0.2;
+
+export type SameLeakReason = 'the same async call' | 'its listeners, growing in step';
+
+export interface SameLeak {
+  suspect: Suspect;
+  reason: SameLeakReason;
+}
+
+const sameFrame = (a: Frame, b: Frame): boolean => a.fn === b.fn && a.file === b.file && a.line === b.line;
+
+/** The frames below the site's anchor in its example stack (its callers), or undefined without an anchor in it. */
+function callersOf(site: SiteSeries): Frame[] | undefined {
+  const anchor = site.anchor;
+  if (anchor === undefined) return undefined;
+  const at = site.exampleStack.findIndex((f) => sameFrame(f, anchor));
+  return at < 0 ? undefined : site.exampleStack.slice(at + 1, at + 1 + CALLERS_COMPARED);
+}
+
+function holdsOnly(site: SiteSeries, kind: string): boolean {
+  return site.kinds.length > 0 && site.kinds.every((k) => k.kind === kind);
+}
+
+/** Two promise sites made by the same call: same function of the program, same callers (as deep as both stacks go). */
+function sameCall(a: SiteSeries, b: SiteSeries): boolean {
+  if (!a.userCode || !b.userCode || a.anchor === undefined || b.anchor === undefined) return false;
+  if (a.anchor.fn !== b.anchor.fn || a.anchor.file !== b.anchor.file) return false;
+  const ca = callersOf(a);
+  const cb = callersOf(b);
+  if (ca === undefined || cb === undefined) return false;
+  const n = Math.min(ca.length, cb.length);
+  if (n === 0 && ca.length !== cb.length) return false;
+  for (let i = 0; i < n; i++) if (!sameFrame(ca[i]!, cb[i]!)) return false;
+  return true;
+}
+
+/**
+ * Whether `b`'s growth at every step is the same multiple of `a`'s (within
+ * IN_STEP_TOLERANCE of `b`'s total movement): made by the same events.
+ */
+export function growsInStep(a: readonly number[], b: readonly number[]): boolean {
+  const da = a.slice(1).map((n, i) => n - a[i]!);
+  const db = b.slice(1).map((n, i) => n - b[i]!);
+  const netA = da.reduce((s, d) => s + d, 0);
+  const netB = db.reduce((s, d) => s + d, 0);
+  if (netA <= 0 || netB <= 0) return false;
+  const ratio = netB / netA;
+  let stray = 0;
+  let movement = 0;
+  for (let i = 0; i < da.length; i++) {
+    stray += Math.abs(db[i]! - ratio * da[i]!);
+    movement += Math.abs(db[i]!);
+  }
+  return stray <= IN_STEP_TOLERANCE * movement;
+}
+
+/** Node's own files the chain's stacks pass through ("node:events"). */
+function nodeFilesOf(chain: readonly Suspect[]): Set<string> {
+  const files = new Set<string>();
+  for (const s of chain) for (const f of s.site.exampleStack) if (f.file !== '' && isNodeInternalFrame(f)) files.add(f.file);
+  return files;
+}
+
+/** A listener site with no frame of the program, in one of `files`. */
+function isNodeListenerIn(site: SiteSeries, files: ReadonlySet<string>): boolean {
+  return holdsOnly(site, 'listener') && site.anchor !== undefined && !site.userCode && files.has(site.anchor.file);
+}
+
+/** The suspects with each leak's other sites folded into the one that holds the most; order kept. */
+export function foldSameLeaks(suspects: readonly Suspect[], series: SeriesResult): Suspect[] {
+  if (series.runtime !== 'node') return [...suspects];
+  const last = series.times.length - 1;
+  const held = (s: Suspect) => s.site.counts[last]!;
+  const candidates = suspects.filter((s) => s.score >= SUSPECT_FROM);
+  const folded = new Set<Suspect>();
+  const promiseSites = candidates.filter((s) => holdsOnly(s.site, 'PROMISE'));
+  for (const s of promiseSites) {
+    if (folded.has(s)) continue;
+    const chain = promiseSites.filter((o) => o === s || (!folded.has(o) && sameCall(s.site, o.site)));
+    if (chain.length === 1) continue;
+    // The listed one: most held, then highest score; the rest go with it.
+    const head = [...chain].sort((a, b) => held(b) - held(a) || b.score - a.score)[0]!;
+    head.sameLeak = chain.filter((o) => o !== head).map((o) => ({ suspect: o, reason: 'the same async call' }));
+    for (const o of chain) if (o !== head) folded.add(o);
+  }
+  for (const head of promiseSites) {
+    if (folded.has(head)) continue;
+    const chain = [head, ...(head.sameLeak ?? []).map((m) => m.suspect)];
+    const files = nodeFilesOf(chain);
+    if (files.size === 0) continue;
+    const total = head.site.counts.map((_, i) => chain.reduce((sum, s) => sum + s.site.counts[i]!, 0));
+    for (const s of candidates) {
+      if (folded.has(s) || s === head || !isNodeListenerIn(s.site, files) || !growsInStep(total, s.site.counts)) continue;
+      (head.sameLeak ??= []).push({ suspect: s, reason: 'its listeners, growing in step' });
+      folded.add(s);
+    }
+  }
+  return suspects.filter((s) => !folded.has(s));
+}

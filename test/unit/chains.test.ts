@@ -1,0 +1,135 @@
+/**
+ * One leak, one suspect (src/analysis/chains.ts): the promises one async
+ * call leaves pending and the listeners `events.once` leaves with them are
+ * folded into one suspect; separate leaks and quiet sites are left alone.
+ * Node series are written by hand in the snapshot format, as the agent
+ * (promises with creation stacks) and the census (listeners by function)
+ * report them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SnapshotBuilder } from '../../src/model/builder.js';
+import type { Frame } from '../../src/model/format.js';
+import { analyze } from '../../src/analysis/analyze.js';
+import type { Analysis } from '../../src/analysis/analyze.js';
+import { growsInStep } from '../../src/analysis/chains.js';
+import { renderDiff } from '../../src/report/diff-text.js';
+import { diffJson } from '../../src/report/diff-json.js';
+
+const START = 1_700_000_000_000;
+const APP = '/srv/payments/consumer.mjs';
+const frame = (fn: string, file: string, line: number): Frame => ({ fn, file, line });
+
+const CALLERS = [frame('(anonymous)', APP, 109), frame('publish', APP, 85), frame('(anonymous)', APP, 128)];
+/** onPayment's own promise, placed at the function's first line. */
+const OWN = [frame('onPayment', APP, 99), ...CALLERS];
+/** The promise `once()` returns, through Node's code, awaited at line 103. */
+const AWAITED = [frame('once', 'node:events', 1002), frame('onPayment', APP, 103), ...CALLERS];
+const RESOLVER = frame('resolver', 'node:events', 985);
+const ERROR_LISTENER = frame('errorListener', 'node:events', 978);
+
+interface SiteSpec {
+  stack: Frame[];
+  kind: 'PROMISE' | 'listener';
+  /** Count at each look. */
+  counts: number[];
+  resource?: string;
+}
+
+function series(sites: SiteSpec[]): Analysis {
+  const looks = sites[0]!.counts.length;
+  const snapshots = Array.from({ length: looks }, (_, i) => {
+    const b = new SnapshotBuilder('node', { profile: 'node-agent', startedAt: START });
+    for (const [index, site] of sites.entries()) {
+      const stack = b.stack(site.stack.map((f) => b.frame(f.fn, f.file, f.line)));
+      if (site.kind === 'listener') {
+        b.addTask({
+          kind: 'listener',
+          state: 'active',
+          stack,
+          count: site.counts[i]!,
+          origin: 'census',
+          labels: { resource: site.resource ?? "'flush' listener on LogShipper" },
+        });
+      } else {
+        // The same promises at every look, and those made since the last one.
+        for (let n = 0; n < site.counts[i]!; n++) {
+          b.addTask({ id: String(100_000 * (index + 1) + n), kind: 'PROMISE', state: 'pending', stack, labels: { resource: 'Promise' } });
+        }
+      }
+    }
+    return b.build(START + 60_000 + i * 5000);
+  });
+  return analyze(snapshots);
+}
+
+const perEvent = (k: number, from = 0) => Array.from({ length: 6 }, (_, i) => from + k * 10 * i);
+
+test('the promises one async call leaves pending, and the listeners once() left with them, are one suspect', () => {
+  const analysis = series([
+    { stack: OWN, kind: 'PROMISE', counts: perEvent(1) },
+    { stack: AWAITED, kind: 'PROMISE', counts: perEvent(3) },
+    { stack: [RESOLVER], kind: 'listener', counts: perEvent(1, 46) },
+    { stack: [ERROR_LISTENER], kind: 'listener', counts: perEvent(1, 46), resource: "'error' listener on LogShipper" },
+  ]);
+  assert.equal(analysis.suspects.length, 1, analysis.suspects.map((s) => `${s.key} ${s.score}`).join('; '));
+  const [leak] = analysis.suspects;
+  assert.equal(leak!.site.anchor?.line, 103, 'the site holding the most is the one listed');
+  assert.deepEqual(
+    leak!.sameLeak?.map((m) => [m.suspect.site.anchor?.fn, m.suspect.site.anchor?.line, m.reason]),
+    [
+      ['onPayment', 99, 'the same async call'],
+      ['errorListener', 978, 'its listeners, growing in step'],
+      ['resolver', 985, 'its listeners, growing in step'],
+    ],
+  );
+  const text = renderDiff(analysis, { top: 10, minScore: 0, frames: 3 });
+  assert.match(text, /with 50 Promise at onPayment {2}consumer\.mjs:99 \(the same async call\)/);
+  assert.match(text, /with 96 listener at resolver {2}node:events:985 \(its listeners, growing in step\)/);
+  const json = diffJson(analysis, { top: 10, minScore: 0 });
+  assert.deepEqual(
+    json.suspects[0]!.sameLeak.map((m) => [m.key, m.reason, m.holds]),
+    [
+      ['onPayment payments/consumer.mjs:99', 'the same async call', [{ kind: 'Promise', count: 50 }]],
+      ['errorListener node:events:978', 'its listeners, growing in step', [{ kind: 'listener', count: 96 }]],
+      ['resolver node:events:985', 'its listeners, growing in step', [{ kind: 'listener', count: 96 }]],
+    ],
+  );
+});
+
+test('the same function called from elsewhere is another leak: listed apart', () => {
+  const elsewhere = [frame('onPayment', APP, 104), frame('replay', APP, 140), frame('(anonymous)', APP, 150)];
+  const analysis = series([
+    { stack: AWAITED, kind: 'PROMISE', counts: perEvent(3) },
+    { stack: elsewhere, kind: 'PROMISE', counts: perEvent(1) },
+  ]);
+  assert.equal(analysis.suspects.filter((s) => s.score >= 30).length, 2);
+  assert.ok(analysis.suspects.every((s) => s.sameLeak === undefined));
+});
+
+test("listeners that grow on their own schedule are not the chain's", () => {
+  const analysis = series([
+    { stack: AWAITED, kind: 'PROMISE', counts: perEvent(3) },
+    { stack: [RESOLVER], kind: 'listener', counts: [46, 47, 90, 91, 92, 140] },
+  ]);
+  assert.equal(analysis.suspects.filter((s) => s.score >= 30).length, 2);
+});
+
+test('a quiet sibling in the same function is left as it is', () => {
+  const analysis = series([
+    { stack: AWAITED, kind: 'PROMISE', counts: perEvent(3) },
+    { stack: OWN, kind: 'PROMISE', counts: [2, 3, 2, 2, 3, 2] },
+  ]);
+  const [leak] = analysis.suspects;
+  assert.equal(leak!.site.anchor?.line, 103);
+  assert.equal(leak!.sameLeak, undefined);
+  assert.ok(analysis.suspects.some((s) => s.site.anchor?.line === 99 && s.score < 30));
+});
+
+test('growsInStep: a constant multiple at every step, within a fifth of the movement', () => {
+  assert.ok(growsInStep([0, 10, 20, 30], [46, 56, 66, 76]));
+  assert.ok(growsInStep([0, 30, 60, 90], [0, 10, 20, 31]));
+  assert.ok(!growsInStep([0, 10, 20, 30], [0, 1, 29, 30]));
+  assert.ok(!growsInStep([0, 10, 20, 30], [5, 5, 5, 5]), 'flat is not in step');
+  assert.ok(!growsInStep([5, 5, 5, 5], [0, 10, 20, 30]));
+});
