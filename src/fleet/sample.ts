@@ -15,7 +15,8 @@ import type { Analysis, AnalysisOptions } from '../analysis/analyze.js';
 import type { Suspect } from '../analysis/score.js';
 import type { Snapshot } from '../model/format.js';
 import { sampleSeries } from '../session/sampler.js';
-import { goSnapshotTaker } from '../targets/go/target.js';
+import { GoTarget } from '../targets/go/target.js';
+import type { Target } from '../targets/target.js';
 import { LeakscanError } from '../util/errors.js';
 import type { FleetInstance } from './instances.js';
 
@@ -97,7 +98,7 @@ async function sampleOne(instance: FleetInstance, pprofUrl: string, dir: string,
   const analyzer = new Analyzer(plan.analysis);
   let snapshots = 0;
   const skips: string[] = [];
-  const take = goSnapshotTaker(pprofUrl, {
+  const target: Target = new GoTarget(pprofUrl, {
     timeoutMs: plan.timeoutSeconds * 1000,
     leakProfile: plan.leakProfile,
     labels: plan.labels,
@@ -113,7 +114,7 @@ async function sampleOne(instance: FleetInstance, pprofUrl: string, dir: string,
       count: plan.count,
       intervalMs: plan.intervalSeconds * 1000,
       outDir: dir,
-      take,
+      take: (turn) => target.snapshot(turn),
       onSnapshot: (_i, snapshot, file) => {
         snapshots++;
         analyzer.add(snapshot, file);
@@ -122,6 +123,8 @@ async function sampleOne(instance: FleetInstance, pprofUrl: string, dir: string,
   } catch (error) {
     if (error instanceof LeakscanError) return { sample: { ...base, error: error.message } };
     throw error;
+  } finally {
+    await target.close();
   }
   if (result.stoppedBy instanceof LeakscanError || snapshots < 2) {
     const why = result.stoppedBy instanceof LeakscanError ? result.stoppedBy.message : (skips[skips.length - 1] ?? 'fewer than two snapshots');

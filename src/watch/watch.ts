@@ -23,7 +23,7 @@ import type { Suspect } from '../analysis/score.js';
 import { diffJson } from '../report/diff-json.js';
 import type { Snapshot } from '../model/format.js';
 import { snapshotFromPprof, pprofBase } from '../targets/go/pprof-client.js';
-import { goSnapshotTaker, TargetExitedError } from '../targets/go/target.js';
+import { GoTarget, TargetExitedError } from '../targets/go/target.js';
 import { taskTotal } from '../model/builder.js';
 import { InputError, LeakscanError, OutputError } from '../util/errors.js';
 import { EvidenceStore } from './evidence.js';
@@ -61,7 +61,8 @@ export async function watchTarget(options: WatchOptions): Promise<number> {
     typeof address === 'object' && address !== null ? `${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}` : '';
   say(`watching ${base.href} every ${options.intervalSeconds}s; metrics on http://${where}/metrics; evidence sets go to ${options.outDir}`);
 
-  const take = goSnapshotTaker(countsUrl, {
+  // Counts only, with no end: no turn, so no evidence dumps (a crossing takes its own full dump).
+  const target = new GoTarget(countsUrl, {
     ...(options.pid !== undefined ? { pid: options.pid } : {}),
     timeoutMs: options.timeoutSeconds * 1000,
     leakProfile: false,
@@ -85,7 +86,7 @@ export async function watchTarget(options: WatchOptions): Promise<number> {
       const started = Date.now();
       let snapshot: Snapshot | null = null;
       try {
-        snapshot = await take();
+        snapshot = await target.snapshot();
       } catch (error) {
         if (error instanceof TargetExitedError) {
           say(`leakscan: ${error.message}; watch ends`);
@@ -126,6 +127,7 @@ export async function watchTarget(options: WatchOptions): Promise<number> {
       await sleep(Math.max(0, options.intervalSeconds * 1000 - (Date.now() - started)), options.signal);
     }
   } finally {
+    await target.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
   }

@@ -110,9 +110,3 @@ export class GoTarget implements Target {
     return this.options.pid === undefined || (await processExists(this.options.pid));
   }
 }
-
-/** A Go target as a function that takes one snapshot (watch and fleet sampling read no other part of it). */
-export function goSnapshotTaker(url: string, options: GoTargetOptions): (turn?: SnapshotTurn) => Promise<Snapshot | null> {
-  const target = new GoTarget(url, options);
-  return (turn) => target.snapshot(turn);
-}
