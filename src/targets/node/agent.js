@@ -509,15 +509,23 @@
   }
 
   // The watchdog's own timer is made before the hook starts, so it is not recorded.
-  // Time the target itself stood still (a long synchronous task, a heap walk
-  // the census asked for) does not count as leakscan's silence: the
-  // heartbeats that came meanwhile wait behind it in the inspector's queue.
+  // A long stand-still of the target itself (a long synchronous task, a
+  // heap walk the census asked for) does not count as leakscan's silence:
+  // the heartbeats that came meanwhile wait behind it in the inspector's
+  // queue. Only stand-stills of seconds count (a loop merely slowed by a
+  // busy machine is not one), and at most one more watchdog period in all
+  // since the last heartbeat, so a gone leakscan is noticed all the same.
   let lastTick = Date.now();
+  let excused = 0;
   const watchdog = setInterval(() => {
     const now = Date.now();
     const stalled = now - lastTick - 1000;
     lastTick = now;
-    if (stalled > 500) lastPing += stalled;
+    if (stalled > 2000) {
+      const excuse = Math.min(stalled, settings.watchdogMs - excused);
+      lastPing += excuse;
+      excused += excuse;
+    }
     if (now - lastPing > settings.watchdogMs) agent.uninstall('leakscan went away');
   }, 1000);
   watchdog.unref();
@@ -529,6 +537,7 @@
     version: 2,
     ping() {
       lastPing = Date.now();
+      excused = 0;
       if (!claimed) {
         claimed = true;
         restoreEnvironment();
@@ -569,6 +578,7 @@
     /** Everything tracked, interned, in one JSON value. */
     snapshot() {
       lastPing = Date.now();
+      excused = 0;
       if (gaps > 0) dropEndedUnseen();
       const now = Date.now();
       // A resource seen in a sampled window and made within the last cycle is
