@@ -59,6 +59,8 @@ export interface Suspect {
   growth?: GrowthStats;
   /** Share of the site's first tasks still alive at the end; undefined without ids. */
   survival?: number;
+  /** Share of the site's tasks at one look still there at the next (consecutive looks with ids); undefined without them. */
+  stepSurvival?: number;
   /** Weighted share of observations blocked at this site, 0..1; undefined for aggregated input. */
   blocking?: number;
   /** The most common state and its share of observations. */
@@ -299,6 +301,8 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
     survival = alive / site.firstIds.size;
   }
 
+  const stepSurvival = site.steps !== undefined && site.steps.seen >= IN_FLIGHT_MIN_SEEN ? site.steps.carried / site.steps.seen : undefined;
+  const inFlight = stepSurvival !== undefined && stepSurvival < IN_FLIGHT_BELOW;
   const confirmed = site.leaked > 0;
   const lifetimeComponent = survival ?? 0.5;
   const blockingComponent = blocking ?? 0.5;
@@ -317,7 +321,7 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
   } else {
     growth = growthStats(site.counts, series.times);
     growthValue = growthComponent(growth);
-    growthEvidence = growthValue * (0.5 + 0.25 * lifetimeComponent + 0.25 * blockingComponent);
+    growthEvidence = growthValue * (0.5 + 0.25 * lifetimeComponent + 0.25 * blockingComponent) * (inFlight ? IN_FLIGHT_GROWTH : 1);
     score = 100 * (1 - (1 - growthEvidence) * (1 - stuckValue) * (1 - outlivedValue));
   }
   if (confirmed) score = 100;
@@ -338,6 +342,7 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
   if (outlived !== undefined) suspect.outlived = outlived;
   if (growth) suspect.growth = growth;
   if (survival !== undefined) suspect.survival = survival;
+  if (stepSurvival !== undefined) suspect.stepSurvival = stepSurvival;
   if (blocking !== undefined) suspect.blocking = blocking;
   suspect.explanation = explain(suspect, series);
   return suspect;
@@ -369,6 +374,10 @@ export function explain(s: Suspect, series: SeriesResult): string {
     );
   }
   if (isUnplacedSite(s.site)) parts.push("the agent's sampled windows caught none of them being made: --track all places each one");
+  const inFlight = s.stepSurvival !== undefined && s.stepSurvival < IN_FLIGHT_BELOW;
+  if (inFlight && s.growth !== undefined && s.growth.net > 0) {
+    parts.push(`${formatPercent(s.stepSurvival!)} last from one look to the next: work in flight piling up, not resources kept`);
+  }
   if (s.survival !== undefined) {
     parts.push(`${formatPercent(s.survival)} survive the window`);
   } else if (s.site.idless && s.growth !== undefined) {
@@ -390,6 +399,17 @@ export function explain(s: Suspect, series: SeriesResult): string {
   }
   return parts.join('; ');
 }
+
+/**
+ * A site whose tasks almost never last from one look to the next is work
+ * in flight: its count grows when work arrives faster than it finishes (a
+ * traffic ramp, a starved CPU), and falls back when that ends. A leak keeps
+ * what it made. Its growth counts at a quarter (docs/scoring.md).
+ */
+const IN_FLIGHT_BELOW = 0.05;
+const IN_FLIGHT_GROWTH = 0.25;
+/** Fewer tasks than this over all steps say too little to call a site in flight. */
+const IN_FLIGHT_MIN_SEEN = 10;
 
 /** Below this the stuck evidence is not worth a word in the line. */
 const STUCK_SHOWN = 0.1;

@@ -44,6 +44,12 @@ export interface SiteSeries {
   /** Index of the snapshot `lastIds` come from. */
   lastIdsAt?: number;
   /**
+   * Between consecutive snapshots with ids: the site's tasks at one look
+   * (`seen`, summed over the steps) and how many of them were still there
+   * at the next (`carried`). Undefined without two consecutive looks with ids.
+   */
+  steps?: { seen: number; carried: number };
+  /**
    * Some task at the site came without an id in a snapshot that has ids (a
    * dump cut at 64 MiB, a Node census count), or the site was only ever seen
    * in snapshots without ids: lifetime unknown.
@@ -263,6 +269,12 @@ export class SeriesBuilder {
         if (series.firstIdsAt === undefined) {
           series.firstIds = ids;
           series.firstIdsAt = index;
+        }
+        // One look to the next: how many of the site's tasks were still there.
+        if (series.lastIds !== undefined && series.lastIdsAt === index - 1 && series.lastIds.size > 0) {
+          let carried = 0;
+          for (const id of series.lastIds) if (ids.has(id)) carried++;
+          series.steps = { seen: (series.steps?.seen ?? 0) + series.lastIds.size, carried: (series.steps?.carried ?? 0) + carried };
         }
         series.lastIds = ids;
         series.lastIdsAt = index;

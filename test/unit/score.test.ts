@@ -296,3 +296,26 @@ test('a Go site read in full at both ends and counted in between is all blocked,
   assert.equal(suspect!.mainStateShare, 1);
   assert.match(suspect!.explanation, /all blocked on chan send/);
 });
+
+test('work in flight piling up is not a leak: tasks that never last from one look to the next count at a quarter', () => {
+  // A traffic ramp: more requests in flight at every look (3, 6, ... 18), each done before the next look.
+  const requests = (i: number) => ({ fn: 'main.(*api).handle', line: 40, state: 'IO wait', ids: ids(100_000 + i * 1000, 3 * (i + 1)) });
+  const ramp = analyze(
+    leakingService(
+      6,
+      () => 0,
+      (i) => [requests(i)],
+    ),
+  );
+  const handler = ramp.suspects.find((s) => s.site.anchor?.fn === 'main.(*api).handle')!;
+  assert.equal(handler.stepSurvival, 0);
+  assert.ok(handler.score < 30, `score ${handler.score} (${handler.explanation})`);
+  assert.match(handler.explanation, /0% last from one look to the next: work in flight piling up, not resources kept/);
+  // The same climb made of goroutines that stay is the leak.
+  const kept = analyze(leakingService(6, (i) => 3 * (i + 1)));
+  const leak = kept.suspects[0]!;
+  assert.equal(leak.site.anchor?.fn, 'main.(*session).heartbeat');
+  assert.ok(leak.stepSurvival! > 0.9);
+  assert.ok(leak.score >= 70, `score ${leak.score} (${leak.explanation})`);
+  assert.doesNotMatch(leak.explanation, /in flight/);
+});
