@@ -27,7 +27,9 @@ export async function discoverPprof(pid: number, timeoutMs = 2000): Promise<stri
 
 async function isPprof(base: string, timeoutMs: number): Promise<boolean> {
   try {
-    const response = await fetch(`${base}/debug/pprof/`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    // Closed after the answer: a kept-alive connection would be a goroutine
+    // of the target in its first snapshot (pprof-client.ts says why).
+    const response = await fetch(`${base}/debug/pprof/`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual', headers: { connection: 'close' } });
     if (!response.ok) {
       await response.body?.cancel();
       return false;

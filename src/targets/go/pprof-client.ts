@@ -163,7 +163,12 @@ async function get(url: URL, timeoutMs: number, { allowNotFound }: { allowNotFou
   try {
     // A redirect is never followed: it could send leakscan to another port,
     // host or scheme than the one the user named (the answer is the target's).
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    // Each request closes its connection: a kept-alive one is a goroutine of
+    // the target (net/http.(*conn).serve waiting for the next request), and
+    // the next request of a snapshot comes before it is idle for reuse, so
+    // the full dump taken right after the count profile counted the count
+    // profile's own connection as one goroutine more than the count did.
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual', headers: { connection: 'close' } });
   } catch (error) {
     throw asTargetError(error, url, timeoutMs);
   }
