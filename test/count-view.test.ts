@@ -45,7 +45,7 @@ for (const version of versions) {
     for (const [key, n] of fromCounts) {
       // A goroutine created but not yet started: debug=1 prints it with no
       // frame at all (only runtime.goexit, which it hides), so it has no site.
-      if (key.startsWith('(no stack')) continue;
+      if (key.startsWith('(not started')) continue;
       assert.equal(fromFull.get(key), n, `${key}: ${n} counted, ${fromFull.get(key)} in the full dump`);
       compared++;
       if (key.includes(' <- ')) withCreator++;

@@ -220,7 +220,7 @@ export function stuckEvidence(site: SiteSeries, series: SeriesResult): StuckEvid
   }
   const age = dating === undefined ? 1 : dating.startedWithProcess ? 0.5 : 1 + 0.25 * dating.accumulation * (1 - Math.exp(-n / 10));
   const last = series.times.length - 1;
-  const everything = series.totals[last]! - series.ignored[last]!;
+  const everything = series.totals[last]! - series.ignored[last]! - series.notStarted[last]!;
   const share = everything > 0 ? site.counts[last]! / everything : 0;
   const concentration = 1 + 0.2 * Math.max(0, (share - 0.5) / 0.5);
   const value = Math.min(1, meaning * Math.min(1, minutes) * (1 - Math.exp(-n / 3)) * noProgress * age * concentration);

@@ -93,6 +93,8 @@ export interface SeriesResult {
   totals: number[];
   /** Tasks left out by ignore rules, per snapshot. */
   ignored: number[];
+  /** Go count profiles: goroutines not yet run, per snapshot; in the totals, in no site (Task.notStarted). */
+  notStarted: number[];
   sites: SiteSeries[];
   warnings: string[];
   /** Whether every task carries an id (debug=2, Node), so lifetime can be measured everywhere. */
@@ -109,6 +111,7 @@ export class SeriesBuilder {
   private readonly times: number[] = [];
   private readonly totals: number[] = [];
   private readonly ignored: number[] = [];
+  private readonly notStarted: number[] = [];
   private readonly sites = new Map<string, SiteSeries>();
   /** Warning text -> the snapshots that carried it, so a series repeats none. */
   private readonly warnings = new Map<string, string[]>();
@@ -168,6 +171,7 @@ export class SeriesBuilder {
     const placesNow = new Map<SiteSeries, Map<string, TaskPlace>>();
     let maxId: number | undefined;
     let ignored = 0;
+    let notStarted = 0;
     let connections = 0;
     for (const task of snapshot.tasks) {
       const n = task.count ?? 1;
@@ -176,6 +180,12 @@ export class SeriesBuilder {
         // Every task moves the id clock, ignored ones too.
         const id = Number(task.id);
         if (Number.isSafeInteger(id)) maxId = Math.max(maxId ?? 0, id);
+      }
+      if (task.notStarted === true) {
+        // No code to name yet, and nothing it could be stuck on: a site of
+        // its own would come and go with the moment of the count.
+        notStarted += n;
+        continue;
       }
       if (ignoreMatcher(task)) {
         ignored += n;
@@ -253,6 +263,7 @@ export class SeriesBuilder {
       }
     }
     this.ignored.push(ignored);
+    this.notStarted.push(notStarted);
     this.idClock.push(maxId);
     this.connections.push(connections);
     const withIds = maxId !== undefined;
@@ -303,6 +314,7 @@ export class SeriesBuilder {
       times: this.times,
       totals: this.totals,
       ignored: this.ignored,
+      notStarted: this.notStarted,
       sites: [...this.sites.values()],
       warnings: [
         ...(this.samplingShares.length > 0 ? [seriesSamplingWarning(this.samplingShares, this.times.length)] : []),

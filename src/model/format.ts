@@ -241,6 +241,20 @@ export interface Task {
    */
   stackUnavailable?: true;
   /**
+   * Go, count profiles (debug=1, debug=0): goroutines created but not yet
+   * run when they were counted, whose recorded stack is runtime.goexit
+   * alone ("1 @ 0x47d181", no frame lines). A `go` statement that passes
+   * arguments or calls a method (`go f(x)`, `go c.read()`) starts a wrapper
+   * the compiler made (cmd/compile typecheck normalizeGoDeferCall), and the
+   * runtime's profile traceback leaves wrapper frames out (runtime
+   * traceback.go tracebackPCs), so until the goroutine runs nothing of its
+   * code is left. It waits on nothing and holds nothing yet, and where it
+   * will run is unknown: it counts in the totals, but in no site. `stack`
+   * is empty. A full dump prints the same goroutine with its wrapper frame
+   * (`pkg.f.gowrap1`) and creator, so there it has a site.
+   */
+  notStarted?: true;
+  /**
    * Aggregated input (debug=1, debug=0): how many tasks share this stack and
    * labels. Absent means 1.
    */

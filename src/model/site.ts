@@ -166,6 +166,9 @@ export class SiteResolver {
   }
 
   siteOf(task: Task): Site {
+    // Its stack is empty, like a stack the runtime did not print, but it says
+    // something else: the goroutine has no place in the code yet.
+    if (task.notStarted === true) return { key: `(not started: ${task.kind})` };
     // Stackless tasks are told apart by kind (Node: sockets accepted by native code).
     let byStack = this.cache.get(task.kind);
     if (byStack === undefined) {

@@ -20,7 +20,8 @@ export interface DiffJson {
   schema: typeof DIFF_SCHEMA;
   version: number;
   runtime: string;
-  snapshots: { takenAt: number; total: number; ignored: number; source: Record<string, unknown> }[];
+  /** `notStarted`: Go count profiles, goroutines not yet run (in `total`, in no site); absent when none. */
+  snapshots: { takenAt: number; total: number; ignored: number; notStarted?: number; source: Record<string, unknown> }[];
   /** Whether lifetime could be measured (tasks carry ids). */
   lifetimeKnown: boolean;
   suspects: {
@@ -84,6 +85,7 @@ export function diffJson(analysis: Analysis, options: { top: number; minScore: n
       takenAt,
       total: series.totals[i]!,
       ignored: series.ignored[i]!,
+      ...(series.notStarted[i]! > 0 ? { notStarted: series.notStarted[i]! } : {}),
       source: { ...series.sources[i] },
     })),
     lifetimeKnown: series.hasIds,

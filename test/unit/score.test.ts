@@ -67,6 +67,7 @@ test('equal scores: the site that points at code ranks before the one with no st
     times,
     totals: times.map(() => 40),
     ignored: times.map(() => 0),
+    notStarted: times.map(() => 0),
     sites: [
       site('(no stack: TCPWRAP)', [2, 5, 9, 13, 17]),
       site('cacheGet socket-leak.mjs:67', [1, 4, 8, 12, 16], { fn: 'cacheGet', file: 'socket-leak.mjs', line: 67 }),
@@ -269,6 +270,7 @@ test('a Go site read in full at both ends and counted in between is all blocked,
     times,
     totals: times.map(() => 8300),
     ignored: times.map(() => 0),
+    notStarted: times.map(() => 0),
     sites: [
       {
         key: 'main.(*ingest).write.func1 main.go:73',

@@ -78,9 +78,21 @@ export function parseDebug1(text: string, builder: SnapshotBuilder): CountProfil
       count,
       ...(labels ? { labels } : {}),
       ...(leaked ? { leaked: true as const } : {}),
+      // One address and no frame line: the stack was runtime.goexit alone,
+      // which ends every goroutine's stack (Task.notStarted says why).
+      ...(frames.length === 0 && pcCount(line) === 1 ? { notStarted: true as const } : {}),
     });
   }
   return { profileName, total };
+}
+
+/** The addresses after "N @" in a debug=1 record's first line. */
+function pcCount(line: string): number {
+  return line
+    .slice(line.indexOf('@') + 1)
+    .trim()
+    .split(/\s+/)
+    .filter((pc) => pc !== '').length;
 }
 
 /** `{"k":"v", "k2":"v2"}`: Go %q-quoted keys and values. */
@@ -140,6 +152,10 @@ export function parseProfileProto(bytes: Uint8Array, builder: SnapshotBuilder): 
     }
     // Drop runtime.goexit and the leading runtime frames, as the text formats do.
     const stack = trimRuntimeFrames(frames, builder);
+    // runtime.goexit alone, a goroutine not yet run (Task.notStarted): the
+    // runtime writes such a stack with no location (runtime/pprof proto.go,
+    // appendLocsForStack), or with goexit's.
+    const notStarted = frames.every((id) => builder.frames[id]!.fn === 'runtime.goexit');
     let labels: Record<string, string> | undefined;
     for (const label of sample.label) {
       const key = str(label.key);
@@ -155,6 +171,7 @@ export function parseProfileProto(bytes: Uint8Array, builder: SnapshotBuilder): 
       count,
       ...(labels ? { labels } : {}),
       ...(leaked ? { leaked: true as const } : {}),
+      ...(notStarted ? { notStarted: true as const } : {}),
     });
   }
   return { profileName, total };

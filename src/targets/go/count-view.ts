@@ -59,7 +59,8 @@ export class CreatorTable {
     const anchor = anchorFunctions(counts);
     const tasks: Task[] = [];
     for (const task of counts.tasks) {
-      const shares = this.byStack.get(signature(task.stack)) ?? this.byAnchor.get(anchor(task.stack));
+      // No frame to match: it has no site, so no creator to learn either.
+      const shares = task.notStarted === true ? undefined : (this.byStack.get(signature(task.stack)) ?? this.byAnchor.get(anchor(task.stack)));
       if (shares === undefined) {
         tasks.push(task);
         continue;
@@ -95,6 +96,9 @@ export function addCountsBeyondCut(full: Snapshot, counts: Snapshot, creators: C
   const countSignature = stackSignatures(counts);
   const counted = new Map<string, { task: Task; total: number; sameLabels: boolean }>();
   for (const task of counts.tasks) {
+    // The dump prints a goroutine not yet run with its wrapper frame, which
+    // the count profile lacks: matched by stack, it would count twice.
+    if (task.notStarted === true) continue;
     const key = countSignature(task.stack);
     const seen = counted.get(key);
     if (seen === undefined) counted.set(key, { task, total: task.count ?? 1, sameLabels: true });
