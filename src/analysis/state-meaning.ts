@@ -15,6 +15,11 @@
  * - Receives and selects are what idle consumers do: workers waiting for a
  *   job, stream and subscription loops waiting for a message, a ticker loop
  *   with a context. A pile of them is only a leak with other evidence.
+ *   A sync.Cond wait is the same thing written with a mutex-guarded buffer
+ *   instead of a channel: every HTTP/2 body read in net/http and
+ *   x/net/http2 (a streaming client waiting for the next event) and every
+ *   idle worker of a client-go workqueue waits there, signalled each time
+ *   data comes, and is caught waiting again at the next look.
  * - IO wait is an idle connection waiting for its peer: the peer decides
  *   how long it lives.
  */
@@ -34,10 +39,11 @@ export function stateMeaning(state: string): StateMeaning {
   if (s.startsWith('sync.waitgroup')) return { weight: 0.9, says: 'a WaitGroup that never reaches zero is a deadlock' };
   if (s === 'select (no cases)') return { weight: 0.8, says: 'select {} never returns' };
   if (s.startsWith('chan send')) return { weight: 0.8, says: 'a send no receiver takes: the receiver is gone' };
-  if (s === 'sync.cond.wait') return { weight: 0.4, says: 'a condition nobody signals' };
   if (s === 'sleep') return { weight: 0.3, says: 'a timer loop that never ends' };
   if (s === 'pending') return { weight: 0.3, says: 'a promise that never settles' };
-  if (s.startsWith('chan receive') || s.startsWith('select')) return { weight: 0.15, says: 'idle consumers wait like this by design' };
+  if (s.startsWith('chan receive') || s.startsWith('select') || s === 'sync.cond.wait') {
+    return { weight: 0.15, says: 'idle consumers wait like this by design' };
+  }
   if (s === 'active') return { weight: 0.15, says: 'a live handle may be meant to live' };
   if (s === 'io wait' || s === 'syscall' || s.startsWith('netpoll')) return { weight: 0.1, says: 'idle connections wait like this by design' };
   if (s === 'unknown') return { weight: 0, says: 'state unknown' };

@@ -155,6 +155,8 @@ test('state meaning: locks and nil channels over sends over sleeps over idle rec
   assert.ok(w('chan send') > w('sleep'));
   assert.ok(w('sleep') > w('chan receive'));
   assert.equal(w('chan receive'), w('select'));
+  // HTTP/2 body readers and workqueue workers wait on a sync.Cond as idle consumers do on a channel.
+  assert.equal(w('sync.Cond.Wait'), w('chan receive'));
   assert.ok(w('select') > w('IO wait'));
   assert.equal(w('running'), 0);
   assert.equal(w('unknown'), 0, 'counts-only input says nothing about the state');
