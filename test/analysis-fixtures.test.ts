@@ -9,8 +9,8 @@
  * already: only after the leak happened (a burst that stopped, a deadlock
  * whose traffic was cut off, a pile from before with a slow leak on top),
  * with `leakscan check`'s defaults; and to healthy services whose tasks
- * live long by design (idle keep-alive clients, main parked in select {}
- * under the goroutineleak profile).
+ * live long by design (idle keep-alive clients, long-lived HTTP/2 streams,
+ * main parked in select {} under the goroutineleak profile).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -190,7 +190,7 @@ const before: { name: string; leak: string[]; ready: (f: RunningFixture) => Prom
 test('leaks that happened before the attach: rank 1 with >= 70 and check fails; long-lived healthy tasks stay under 30', { timeout: 300_000 }, async (t) => {
   const leakProfile = await buildGoFixtureVariant('parkmain', 'leakprofile', await goroutineLeakProfileEnv());
   const leaks = await Promise.all(before.map((b) => startGoFixture(b.name)));
-  const controls = await Promise.all([startGoFixture('idleclient'), startGoFixture('parkmain', { binary: leakProfile })]);
+  const controls = await Promise.all([startGoFixture('idleclient'), startGoFixture('parkmain', { binary: leakProfile }), startGoFixture('h2stream')]);
   const mixed = await startGoFixture('burst');
   running.push(...leaks, ...controls, mixed);
 
@@ -203,6 +203,8 @@ test('leaks that happened before the attach: rank 1 with >= 70 and check fails; 
     ),
     Promise.all(
       controls.map(async (fixture) => {
+        // h2stream opens its long streams over its first 4 s: attach once they all flow.
+        if (fixture.name === 'h2stream') await fixture.logged(/streams up/);
         await sleep(5000); // past the first round of connections
         return checkWithDefaults(fixture, fixture.name);
       }),
@@ -249,6 +251,13 @@ test('leaks that happened before the attach: rank 1 with >= 70 and check fails; 
   // The idle keep-alive connections are there, stuck in place, and still low.
   const idle = controlResults[0]!.diff.suspects.find((s) => s.anchor?.fn === 'net/http.(*persistConn).readLoop');
   assert.equal(idle?.counts.at(-1), 128, 'idleclient keeps 128 idle connections');
+  // The 40 long HTTP/2 streams were there the whole window, each a handler
+  // loop on the server and a reader waiting for its next event on the client.
+  const h2 = controlResults[2]!.diff.suspects;
+  const readers = h2.find((s) => s.anchor?.fn === 'main.(*subscriber).follow' && s.counts.every((c) => c === 40));
+  assert.ok(readers !== undefined, `h2stream's 40 stream readers: ${h2.map((s) => `${s.key} ${s.counts.join(',')}`).join('; ')}`);
+  const handlers = h2.find((s) => s.anchor?.fn === 'main.(*feed).stream');
+  assert.ok(handlers !== undefined && handlers.counts.every((c) => c >= 40), `h2stream's handler loops: ${handlers?.counts.join(',')}`);
 
   // Full dumps only at the first and last snapshot, counts in between: the
   // burst is still found from the ids the two full dumps share.
