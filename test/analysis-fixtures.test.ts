@@ -154,7 +154,10 @@ interface CheckJson {
 /** `leakscan check --pid` with its defaults (12 snapshots, 5 s apart), as a user runs it. */
 async function checkWithDefaults(fixture: RunningFixture, name: string) {
   const out = join(dir, `check-${name}`);
-  const result = await runCli(['check', '--pid', String(fixture.pid), '--out', out, '--format', 'text', '--format', `json=${out}.json`]);
+  const result = await runCli(['check', '--pid', String(fixture.pid), '--out', out, '--format', 'text', '--format', `json=${out}.json`], {
+    // The default attach samples for 55 s; a loaded machine adds its start, its dumps and the analysis.
+    timeoutMs: 180_000,
+  });
   assert.ok(result.code === 0 || result.code === 1, `${name}: check exit ${result.code}: ${result.stderr}`);
   const json = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as CheckJson;
   const diff = await diffOf(`check-${name}`);
