@@ -196,7 +196,10 @@ function asTargetError(error: unknown, url: URL, timeoutMs: number): TargetError
   const code = e.cause?.code;
   if (code === 'ECONNREFUSED') return new NotPprofError(`cannot connect to ${url.host}: connection refused`);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new NotPprofError(`cannot resolve host ${url.hostname}`);
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return new TargetError(`${url.host} closed the connection before the dump was complete`);
+  // A body cut short: reset, closed mid-body, or (on a connection marked to close) fewer bytes than its Content-Length.
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+    return new TargetError(`${url.host} closed the connection before the dump was complete`);
+  }
   if (e instanceof TargetError) return e;
   return new NotPprofError(`cannot read ${url.href}: ${e.cause?.message ?? e.message}`);
 }
