@@ -17,6 +17,10 @@
  * - promise sites anchored in the same function of the program, called
  *   from the same frames, are one chain: the call that made them is the
  *   same, so the fix is the same;
+ * - a promise site whose function is on another's call path, growing in
+ *   step with it, is a caller awaiting it (its async function's promise,
+ *   its `.then` or `.catch`): pending because the callee is. The callee,
+ *   where the promise is made or stuck, is the one listed;
  * - a listener site of Node's own code whose file the chain's stacks pass
  *   through (node:events), and that grew in step with the chain (its
  *   growth at each step a constant multiple of the chain's), is the chain's
@@ -38,13 +42,14 @@ const CALLERS_COMPARED = 6;
 /** How far a listener site's growth may stray from a constant multiple of the chain's and still be in step. */
 const IN_STEP_TOLERANCE = 0.2;
 
-export type SameLeakReason = 'the same async call' | 'its listeners, growing in step';
+export type SameLeakReason = 'the same async call' | 'a caller awaiting it' | 'its listeners, growing in step';
 
 export interface SameLeak {
   suspect: Suspect;
   reason: SameLeakReason;
 }
 
+const isAnonymous = (frame: Frame): boolean => frame.fn === '' || frame.fn === '(anonymous)';
 const sameFrame = (a: Frame, b: Frame): boolean => a.fn === b.fn && a.file === b.file && a.line === b.line;
 
 /** The frames below the site's anchor in its example stack (its callers), or undefined without an anchor in it. */
@@ -63,6 +68,8 @@ function holdsOnly(site: SiteSeries, kind: string): boolean {
 function sameCall(a: SiteSeries, b: SiteSeries): boolean {
   if (!a.userCode || !b.userCode || a.anchor === undefined || b.anchor === undefined) return false;
   if (a.anchor.fn !== b.anchor.fn || a.anchor.file !== b.anchor.file) return false;
+  // Two anonymous functions of one file are told apart only by where they are.
+  if (isAnonymous(a.anchor) && a.anchor.line !== b.anchor.line) return false;
   const ca = callersOf(a);
   const cb = callersOf(b);
   if (ca === undefined || cb === undefined) return false;
@@ -70,6 +77,22 @@ function sameCall(a: SiteSeries, b: SiteSeries): boolean {
   if (n === 0 && ca.length !== cb.length) return false;
   for (let i = 0; i < n; i++) if (!sameFrame(ca[i]!, cb[i]!)) return false;
   return true;
+}
+
+/** A frame of `caller`'s function on `site`'s call path (below its anchor): named functions by name, anonymous ones by their line too. */
+function calledFrom(site: SiteSeries, caller: Frame): boolean {
+  const path = callersOf(site);
+  if (path === undefined) return false;
+  return path.some((f) => f.fn === caller.fn && f.file === caller.file && (!isAnonymous(caller) || f.line === caller.line));
+}
+
+/**
+ * A promise site of a caller that awaits another leaking promise site: the
+ * caller's own promise (or its `.then`/`.catch`) stays pending because the
+ * callee's does. Made on the same call path and growing in step.
+ */
+function awaits(caller: SiteSeries, callee: SiteSeries): boolean {
+  return caller.userCode && caller.anchor !== undefined && calledFrom(callee, caller.anchor) && growsInStep(callee.counts, caller.counts);
 }
 
 /**
@@ -114,11 +137,26 @@ export function foldSameLeaks(suspects: readonly Suspect[], series: SeriesResult
   const promiseSites = candidates.filter((s) => holdsOnly(s.site, 'PROMISE'));
   for (const s of promiseSites) {
     if (folded.has(s)) continue;
-    const chain = promiseSites.filter((o) => o === s || (!folded.has(o) && sameCall(s.site, o.site)));
+    // The chain grows from `s`: the same call's other promises, and the callers that await them.
+    const chain = [s];
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const o of promiseSites) {
+        if (folded.has(o) || chain.includes(o)) continue;
+        if (chain.some((c) => sameCall(c.site, o.site) || awaits(o.site, c.site) || awaits(c.site, o.site))) {
+          chain.push(o);
+          grew = true;
+        }
+      }
+    }
     if (chain.length === 1) continue;
-    // The listed one: most held, then highest score; the rest go with it.
-    const head = [...chain].sort((a, b) => held(b) - held(a) || b.score - a.score)[0]!;
-    head.sameLeak = chain.filter((o) => o !== head).map((o) => ({ suspect: o, reason: 'the same async call' }));
+    // The listed one is where the promises are made or stuck: a site no other
+    // member awaits through (the deepest call); then most held, then highest score.
+    const awaitsAnother = (c: Suspect) => chain.some((o) => o !== c && awaits(c.site, o.site));
+    const head = [...chain].sort((a, b) => Number(awaitsAnother(a)) - Number(awaitsAnother(b)) || held(b) - held(a) || b.score - a.score)[0]!;
+    head.sameLeak = chain
+      .filter((o) => o !== head)
+      .map((o) => ({ suspect: o, reason: sameCall(o.site, head.site) ? 'the same async call' : 'a caller awaiting it' }));
     for (const o of chain) if (o !== head) folded.add(o);
   }
   for (const head of promiseSites) {

@@ -133,3 +133,27 @@ test('growsInStep: a constant multiple at every step, within a fifth of the move
   assert.ok(!growsInStep([0, 10, 20, 30], [5, 5, 5, 5]), 'flat is not in step');
   assert.ok(!growsInStep([5, 5, 5, 5], [0, 10, 20, 30]));
 });
+
+test('callers awaiting a leaking promise go with it, and the promise that never settles is the one listed', () => {
+  const SVC = '/srv/quotes/app.mjs';
+  const route = frame('(anonymous)', SVC, 21); // handleQuote(req, res).catch(...)
+  const server = frame('emit', 'node:events', 519);
+  const analysis = series([
+    // handleQuote's own promise, placed at its declaration, more of them than the leak at times (estimates).
+    { stack: [frame('handleQuote', SVC, 14), route, server], kind: 'PROMISE', counts: perEvent(1.2) },
+    // The `new Promise` in waitForReply that is never resolved, awaited at handleQuote's line 15.
+    { stack: [frame('waitForReply', SVC, 8), frame('handleQuote', SVC, 15), route, server], kind: 'PROMISE', counts: perEvent(1) },
+    // The route's `.catch()` promise.
+    { stack: [route, server], kind: 'PROMISE', counts: perEvent(1) },
+    // Another leak in the same file, off this call path.
+    { stack: [frame('(anonymous)', SVC, 40), server], kind: 'PROMISE', counts: [0, 3, 9, 12, 20, 24] },
+  ]);
+  const [leak, other] = analysis.suspects;
+  assert.equal(leak!.site.anchor?.fn, 'waitForReply');
+  assert.deepEqual(leak!.sameLeak?.map((m) => [m.suspect.site.anchor?.line, m.reason]).sort(), [
+    [14, 'a caller awaiting it'],
+    [21, 'a caller awaiting it'],
+  ]);
+  assert.equal(other!.site.anchor?.line, 40, 'a leak off the call path stays a suspect of its own');
+  assert.ok(other!.score >= 30);
+});
