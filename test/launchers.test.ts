@@ -99,3 +99,19 @@ test('a launcher running several programs: they are listed, none is chosen, noth
   assert.equal(result.stderr.trim().split('\n').length, 1, 'one line');
   for (const pid of programs) assert.ok(readFileSync(`/proc/${pid}/stat`, 'utf8').length > 0, 'both programs still run');
 });
+
+test('the shell leakscan runs in: leakscan is not the program it runs, and nothing is sent', async () => {
+  const { cliPath } = await import('./helpers/paths.js');
+  // `leakscan attach $$` typed in a shell: the shell's only Node program is leakscan itself.
+  const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn('sh', ['-c', `"${process.execPath}" "${cliPath}" attach $$`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('close', (code) => resolve({ code, stderr }));
+  });
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(result.stderr, /^leakscan: pid \d+ is sh, a launcher, and runs no Go or Node\.js program \(yet\); nothing was sent to it$/m);
+});

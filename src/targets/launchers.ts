@@ -49,10 +49,15 @@ export function launcherName(info: ProcessInfo): string | undefined {
   return undefined;
 }
 
-/** The Go and Node programs started under a launcher (its descendants that are not launchers themselves). */
+/**
+ * The Go and Node programs started under a launcher (its descendants that
+ * are not launchers themselves). leakscan itself is never one: given the
+ * shell it runs in, its own process is that shell's Node program.
+ */
 export async function launchedPrograms(launcher: ProcessInfo): Promise<ProcessInfo[]> {
   const programs: ProcessInfo[] = [];
   for (const pid of (await processTree(launcher.pid)).slice(1)) {
+    if (pid === process.pid) continue;
     const info = await inspectProcess(pid).catch(() => undefined);
     if (info === undefined || info.runtime.kind === 'unknown' || launcherName(info) !== undefined) continue;
     programs.push(info);
