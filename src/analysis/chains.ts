@@ -26,7 +26,8 @@
  *   growth at each step a constant multiple of the chain's), is the chain's
  *   listeners.
  *
- * The site that holds the most is the one listed; the others are kept
+ * The site with the highest score is the one listed (among equals the
+ * deepest call, then the one that holds the most); the others are kept
  * with it (`sameLeak`) and said in its lines, and no longer count as
  * suspects of their own (check fails on the leak once).
  */
@@ -150,10 +151,12 @@ export function foldSameLeaks(suspects: readonly Suspect[], series: SeriesResult
       }
     }
     if (chain.length === 1) continue;
-    // The listed one is where the promises are made or stuck: a site no other
-    // member awaits through (the deepest call); then most held, then highest score.
+    // The listed one keeps the chain's highest score (so check fails on the
+    // leak exactly as it did on its sites); among equals, it is where the
+    // promises are made or stuck: a site that awaits no other member (the
+    // deepest call), then the one that holds the most.
     const awaitsAnother = (c: Suspect) => chain.some((o) => o !== c && awaits(c.site, o.site));
-    const head = [...chain].sort((a, b) => Number(awaitsAnother(a)) - Number(awaitsAnother(b)) || held(b) - held(a) || b.score - a.score)[0]!;
+    const head = [...chain].sort((a, b) => b.score - a.score || Number(awaitsAnother(a)) - Number(awaitsAnother(b)) || held(b) - held(a))[0]!;
     head.sameLeak = chain
       .filter((o) => o !== head)
       .map((o) => ({ suspect: o, reason: sameCall(o.site, head.site) ? 'the same async call' : 'a caller awaiting it' }));
@@ -166,7 +169,8 @@ export function foldSameLeaks(suspects: readonly Suspect[], series: SeriesResult
     if (files.size === 0) continue;
     const total = head.site.counts.map((_, i) => chain.reduce((sum, s) => sum + s.site.counts[i]!, 0));
     for (const s of candidates) {
-      if (folded.has(s) || s === head || !isNodeListenerIn(s.site, files) || !growsInStep(total, s.site.counts)) continue;
+      // Never under a lower score: check must fail on the leak whenever it failed on one of its sites.
+      if (folded.has(s) || s === head || s.score > head.score || !isNodeListenerIn(s.site, files) || !growsInStep(total, s.site.counts)) continue;
       (head.sameLeak ??= []).push({ suspect: s, reason: 'its listeners, growing in step' });
       folded.add(s);
     }

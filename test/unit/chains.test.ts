@@ -154,6 +154,10 @@ test('callers awaiting a leaking promise go with it, and the promise that never 
     [14, 'a caller awaiting it'],
     [21, 'a caller awaiting it'],
   ]);
+  assert.ok(
+    leak!.sameLeak!.every((m) => m.suspect.score <= leak!.score),
+    "the listed site has the chain's highest score: check fails on the leak whenever it failed on one of its sites",
+  );
   assert.equal(other!.site.anchor?.line, 40, 'a leak off the call path stays a suspect of its own');
   assert.ok(other!.score >= 30);
 });
