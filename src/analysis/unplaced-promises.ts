@@ -21,9 +21,7 @@
  * without a line, which says where to look next (--track all).
  */
 import type { SeriesResult, SiteSeries } from './series.js';
-import { UNPLACED_PROMISES_FRAME } from '../model/census-sites.js';
-
-const BEFORE_ATTACH_PREFIX = '(created before attach)';
+import { BEFORE_ATTACH_PREFIX, UNPLACED_PROMISES_FRAME } from '../model/census-sites.js';
 
 export function isUnplacedSite(site: SiteSeries): boolean {
   return site.exampleStack.length === 1 && site.exampleStack[0]!.file === '' && site.exampleStack[0]!.fn === UNPLACED_PROMISES_FRAME;

@@ -4,6 +4,13 @@
  * the snapshot, and the analysis finds the site by it (unplaced-promises.ts).
  */
 
+/** Resources of `kind` the census found made before attach with no place to name: "(created before attach) Promise". */
+export function beforeAttachFrame(kind: string): string {
+  return `${BEFORE_ATTACH_PREFIX} ${kind}`;
+}
+
+export const BEFORE_ATTACH_PREFIX = '(created before attach)';
+
 /**
  * Pending promises made since attach that no record of the agent places: a
  * sampling agent watches short windows, and until one of them catches a

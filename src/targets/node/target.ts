@@ -40,7 +40,7 @@ import type { CensusFindings, IdClock } from './census-reader.js';
 import { TimerCallbacks } from './timer-callbacks.js';
 import type { TimerCallback } from './timer-callbacks.js';
 import type { Target } from '../target.js';
-import { UNPLACED_PROMISES_FRAME, UNPLACED_PROMISES_WORDS } from '../../model/census-sites.js';
+import { beforeAttachFrame, UNPLACED_PROMISES_FRAME, UNPLACED_PROMISES_WORDS } from '../../model/census-sites.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export { agentOptions, defaultAgentSettings } from './agent-settings.js';
@@ -282,7 +282,7 @@ export class NodeTarget implements Target {
       builder.addTask({
         kind: 'PROMISE',
         state: 'pending',
-        stack: builder.stack([builder.frame('(created before attach) Promise', '', 0)]),
+        stack: builder.stack([builder.frame(beforeAttachFrame('Promise'), '', 0)]),
         count: untracked,
         origin: 'census',
         labels: { resource: 'Promise (V8 does not say where a promise was made)' },
@@ -549,7 +549,7 @@ export function addCensusTasks(builder: SnapshotBuilder, findings: CensusFinding
       ...(asyncId !== null ? { id: String(asyncId) } : {}),
       kind: type,
       state: 'active',
-      stack: builder.stack([builder.frame(`(created before attach) ${type}`, '', 0)]),
+      stack: builder.stack([builder.frame(beforeAttachFrame(type), '', 0)]),
       origin: 'census',
       labels: { resource: kindInWords(type) },
     });
