@@ -258,14 +258,13 @@ export class NodeTarget implements Target {
           : Math.max(0, findings.promises.pending - recorded.exact - recorded.sampled);
       if (this.promisesBeforeAttach !== undefined) untracked = Math.min(untracked, this.promisesBeforeAttach);
       this.promisesBeforeAttach = untracked;
-      promiseScale = this.sampledPromiseScale(findings, untracked, recorded);
-      // Until a sampled record places them, the promises made since attach
-      // that stay pending are a count of their own: a steady leak the
-      // agent's windows have not caught yet still shows as growth, and the
-      // analysis places it once a record does (unplaced-promises.ts).
-      if (findings.walked || this.unplacedPromises === undefined) {
-        this.unplacedPromises = recorded.sampled > 0 ? 0 : Math.max(0, findings.promises.pending - untracked - recorded.exact);
-      }
+      // Pending promises made since attach beyond those the agent saw made while watching all the time.
+      const sinceAttach = Math.max(0, findings.promises.pending - untracked - recorded.exact);
+      promiseScale = this.sampledPromiseScale(findings, sinceAttach, recorded);
+      // Until a sampled record places them, those are a count of their own:
+      // a steady leak the agent's windows have not caught yet still shows as
+      // growth, and the analysis places it once a record does (unplaced-promises.ts).
+      if (findings.walked || this.unplacedPromises === undefined) this.unplacedPromises = recorded.sampled > 0 ? 0 : sinceAttach;
     }
     const { builder } = builderFromAgent(
       data,
@@ -326,11 +325,9 @@ export class NodeTarget implements Target {
    * since attach, less the ones the agent saw while watching all the time.
    * Between heap walks the last walk's scale holds.
    */
-  private sampledPromiseScale(findings: CensusFindings, beforeAttach: number, recorded: { exact: number; sampled: number }): number {
+  private sampledPromiseScale(findings: CensusFindings, sinceAttach: number, recorded: { exact: number; sampled: number }): number {
     if (recorded.sampled === 0 || findings.promises === undefined) return 1;
-    if (findings.walked || this.promiseScale === undefined) {
-      this.promiseScale = Math.max(0, findings.promises.pending - beforeAttach - recorded.exact) / recorded.sampled;
-    }
+    if (findings.walked || this.promiseScale === undefined) this.promiseScale = sinceAttach / recorded.sampled;
     return this.promiseScale;
   }
 
