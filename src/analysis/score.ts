@@ -302,7 +302,7 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
   }
 
   const stepSurvival = site.steps !== undefined && site.steps.seen >= IN_FLIGHT_MIN_SEEN ? site.steps.carried / site.steps.seen : undefined;
-  const inFlight = stepSurvival !== undefined && stepSurvival < IN_FLIGHT_BELOW;
+  const inFlight = isInFlight(stepSurvival);
   const confirmed = site.leaked > 0;
   const lifetimeComponent = survival ?? 0.5;
   const blockingComponent = blocking ?? 0.5;
@@ -374,8 +374,7 @@ export function explain(s: Suspect, series: SeriesResult): string {
     );
   }
   if (isUnplacedSite(s.site)) parts.push("the agent's sampled windows caught none of them being made: --track all places each one");
-  const inFlight = s.stepSurvival !== undefined && s.stepSurvival < IN_FLIGHT_BELOW;
-  if (inFlight && s.growth !== undefined && s.growth.net > 0) {
+  if (isInFlight(s.stepSurvival) && s.growth !== undefined && s.growth.net > 0) {
     parts.push(`${formatPercent(s.stepSurvival!)} last from one look to the next: work in flight piling up, not resources kept`);
   }
   if (s.survival !== undefined) {
@@ -410,6 +409,10 @@ const IN_FLIGHT_BELOW = 0.05;
 const IN_FLIGHT_GROWTH = 0.25;
 /** Fewer tasks than this over all steps say too little to call a site in flight. */
 const IN_FLIGHT_MIN_SEEN = 10;
+
+function isInFlight(stepSurvival: number | undefined): boolean {
+  return stepSurvival !== undefined && stepSurvival < IN_FLIGHT_BELOW;
+}
 
 /** Below this the stuck evidence is not worth a word in the line. */
 const STUCK_SHOWN = 0.1;
