@@ -47,7 +47,7 @@ async function assertNothingLeftBehind(fixture: RunningNodeFixture): Promise<voi
   assert.equal(state.leakscanAgent, false, 'no agent object is left');
 }
 
-const leaky = ['pending-promises', 'interval-leak', 'socket-leak', 'listener-promise', 'retry-timers'];
+const leaky = ['pending-promises', 'interval-leak', 'socket-leak', 'listener-promise', 'retry-timers', 'reload-wait'];
 // These judge detection over a short attach (6 snapshots), so the agent
 // watches everything: at these fixtures' rates its cost sits near the 2%
 // budget, and on a loaded machine it would sample, which over six seconds
@@ -61,6 +61,7 @@ const extraFlags: Record<string, string[]> = {
   'socket-leak': ['--interval', '2', '--track', 'all'],
   'listener-promise': ['--track', 'all'],
   'retry-timers': ['--track', 'all'],
+  'reload-wait': ['--track', 'all'],
 };
 
 for (const name of leaky) {
@@ -86,6 +87,15 @@ for (const name of leaky) {
           'its listeners, growing in step',
           'the same async call',
         ]);
+      }
+      if (name === 'reload-wait') {
+        // One helper awaited by two routes: both routes' promises go with the helper's line.
+        assert.deepEqual(
+          diff.suspects.filter((s) => s.score >= 30 && s.anchor?.file === fixture.file).map((s) => s.key),
+          [top!.key],
+        );
+        const callers = new Set(top!.sameLeak.filter((m) => m.reason === 'a caller awaiting it').map((m) => m.anchor?.fn));
+        assert.ok(callers.has('getPrices') && callers.has('getStock'), `both routes are folded: ${[...callers].join(', ')}`);
       }
       assert.ok((await served(fixture)) > before, 'the target kept serving while attached');
       await sleep(500);

@@ -14,32 +14,35 @@
  * Listed apart, one bug takes three or four rows and pushes the next bug
  * off the screen. So, among the suspects (score 30 or more):
  *
- * - promise sites anchored in the same function of the program, called
- *   from the same frames, are one chain: the call that made them is the
- *   same, so the fix is the same;
- * - a promise site whose function is on another's call path, growing in
- *   step with it, is a caller awaiting it (its async function's promise,
- *   its `.then` or `.catch`): pending because the callee is. The callee,
- *   where the promise is made or stuck, is the one listed;
+ * - promise sites anchored in the same function of the program, reached
+ *   by a call path they share, are one chain: the call that made them is
+ *   the same, so the fix is the same;
+ * - a promise site whose function is on one of another's call paths
+ *   (call-paths.ts), growing in step with it, is a caller awaiting it (its
+ *   async function's promise, its `.then` or `.catch`): pending because the
+ *   callee is. A helper two routes await leaks through both: each route's
+ *   promises then grow by a part of the helper's growth at every step, not
+ *   in step with all of it, and that is enough. The callee, where the
+ *   promise is made or stuck, is the one listed;
  * - a listener site of Node's own code whose file the chain's stacks pass
- *   through (node:events), and that grew in step with the chain (its
- *   growth at each step a constant multiple of the chain's), is the chain's
- *   listeners.
+ *   through (node:events), and that grew in step with the chain or one of
+ *   its sites (its growth at each step a constant multiple of theirs), is
+ *   the chain's listeners.
  *
- * The site with the highest score is the one listed (among equals the
- * deepest call, then the one that holds the most); the others are kept
- * with it (`sameLeak`) and said in its lines, and no longer count as
- * suspects of their own (check fails on the leak once).
+ * The deepest call is the one listed (where the promise is made or stuck),
+ * then the one that holds the most, then the later line of one function; it
+ * takes the chain's highest score. The others are kept with it (`sameLeak`)
+ * and said in its lines, and no longer count as suspects of their own
+ * (check fails on the leak once, exactly when it failed on one of them).
  */
 import type { SeriesResult, SiteSeries } from './series.js';
 import type { Suspect } from './score.js';
 import type { Frame } from '../model/format.js';
 import { isNodeInternalFrame } from '../model/runtime-frames.js';
+import { samePath } from './call-paths.js';
 
 /** The score from which a site is a suspect (docs/scoring.md); quieter sites are left as they are. */
 const SUSPECT_FROM = 30;
-/** Caller frames compared below the anchor: enough to tell call paths apart, few enough to survive stack-depth cuts. */
-const CALLERS_COMPARED = 6;
 /** How far a listener site's growth may stray from a constant multiple of the chain's and still be in step. */
 const IN_STEP_TOLERANCE = 0.2;
 
@@ -51,49 +54,58 @@ export interface SameLeak {
 }
 
 const isAnonymous = (frame: Frame): boolean => frame.fn === '' || frame.fn === '(anonymous)';
-const sameFrame = (a: Frame, b: Frame): boolean => a.fn === b.fn && a.file === b.file && a.line === b.line;
-
-/** The frames below the site's anchor in its example stack (its callers), or undefined without an anchor in it. */
-function callersOf(site: SiteSeries): Frame[] | undefined {
-  const anchor = site.anchor;
-  if (anchor === undefined) return undefined;
-  const at = site.exampleStack.findIndex((f) => sameFrame(f, anchor));
-  return at < 0 ? undefined : site.exampleStack.slice(at + 1, at + 1 + CALLERS_COMPARED);
-}
 
 function holdsOnly(site: SiteSeries, kind: string): boolean {
   return site.kinds.length > 0 && site.kinds.every((k) => k.kind === kind);
 }
 
-/** Two promise sites made by the same call: same function of the program, same callers (as deep as both stacks go). */
+/**
+ * Two promise sites made by the same call: same function of the program,
+ * reached by a call path they share (as deep as both stacks go).
+ */
 function sameCall(a: SiteSeries, b: SiteSeries): boolean {
   if (!a.userCode || !b.userCode || a.anchor === undefined || b.anchor === undefined) return false;
   if (a.anchor.fn !== b.anchor.fn || a.anchor.file !== b.anchor.file) return false;
   // Two anonymous functions of one file are told apart only by where they are.
   if (isAnonymous(a.anchor) && a.anchor.line !== b.anchor.line) return false;
-  const ca = callersOf(a);
-  const cb = callersOf(b);
-  if (ca === undefined || cb === undefined) return false;
-  const n = Math.min(ca.length, cb.length);
-  if (n === 0 && ca.length !== cb.length) return false;
-  for (let i = 0; i < n; i++) if (!sameFrame(ca[i]!, cb[i]!)) return false;
-  return true;
+  return a.callPaths.some((pa) => b.callPaths.some((pb) => samePath(pa, pb)));
 }
 
-/** A frame of `caller`'s function on `site`'s call path (below its anchor): named functions by name, anonymous ones by their line too. */
+/** A frame of `caller`'s function on one of `site`'s call paths (below its anchor): named functions by name, anonymous ones by their line too. */
 function calledFrom(site: SiteSeries, caller: Frame): boolean {
-  const path = callersOf(site);
-  if (path === undefined) return false;
-  return path.some((f) => f.fn === caller.fn && f.file === caller.file && (!isAnonymous(caller) || f.line === caller.line));
+  return site.callPaths.some((path) => path.some((f) => f.fn === caller.fn && f.file === caller.file && (!isAnonymous(caller) || f.line === caller.line)));
 }
 
 /**
  * A promise site of a caller that awaits another leaking promise site: the
  * caller's own promise (or its `.then`/`.catch`) stays pending because the
- * callee's does. Made on the same call path and growing in step.
+ * callee's does. Made on one of the callee's call paths, and growing in
+ * step with it, or, when the callee has other callers too, by a part of its
+ * growth at every step (growsWithin).
  */
 function awaits(caller: SiteSeries, callee: SiteSeries): boolean {
-  return caller.userCode && caller.anchor !== undefined && calledFrom(callee, caller.anchor) && growsInStep(callee.counts, caller.counts);
+  if (!caller.userCode || caller.anchor === undefined || !calledFrom(callee, caller.anchor)) return false;
+  return growsInStep(callee.counts, caller.counts) || (callee.callPaths.length > 1 && growsWithin(callee.counts, caller.counts));
+}
+
+/**
+ * Whether `part` grows and its every step lies between nothing and `whole`'s
+ * step (within IN_STEP_TOLERANCE of `part`'s movement): the share of a
+ * leak that comes through one of its callers. Each of the caller's pending
+ * promises waits on one of the callee's, so it cannot grow faster.
+ */
+export function growsWithin(whole: readonly number[], part: readonly number[]): boolean {
+  if (part[part.length - 1]! - part[0]! <= 0) return false;
+  let stray = 0;
+  let movement = 0;
+  for (let i = 1; i < part.length; i++) {
+    const dp = part[i]! - part[i - 1]!;
+    const dw = whole[i]! - whole[i - 1]!;
+    const inside = Math.min(Math.max(dp, Math.min(0, dw)), Math.max(0, dw));
+    stray += Math.abs(dp - inside);
+    movement += Math.abs(dp);
+  }
+  return stray <= IN_STEP_TOLERANCE * movement;
 }
 
 /**
@@ -128,6 +140,15 @@ function isNodeListenerIn(site: SiteSeries, files: ReadonlySet<string>): boolean
   return holdsOnly(site, 'listener') && site.anchor !== undefined && !site.userCode && files.has(site.anchor.file);
 }
 
+/**
+ * Of two sites of one call, the later line first: an async function's own
+ * promise is placed at its first line, the promise it is stuck on further
+ * down, and that is the line to read.
+ */
+function laterLine(a: Suspect, b: Suspect): number {
+  return (b.site.anchor?.line ?? 0) - (a.site.anchor?.line ?? 0);
+}
+
 /** The suspects with each leak's other sites folded into the one that holds the most; order kept. */
 export function foldSameLeaks(suspects: readonly Suspect[], series: SeriesResult): Suspect[] {
   if (series.runtime !== 'node') return [...suspects];
@@ -151,29 +172,54 @@ export function foldSameLeaks(suspects: readonly Suspect[], series: SeriesResult
       }
     }
     if (chain.length === 1) continue;
-    // The listed one keeps the chain's highest score (so check fails on the
-    // leak exactly as it did on its sites); among equals, it is where the
-    // promises are made or stuck: a site that awaits no other member (the
-    // deepest call), then the one that holds the most.
+    // The listed one is where the promises are made or stuck: a site that
+    // awaits no other member (the deepest call), then the one that holds
+    // the most, then the later line of one function. Which member happens to
+    // score highest is noise between runs, and would list a caller one run
+    // and the helper the next.
     const awaitsAnother = (c: Suspect) => chain.some((o) => o !== c && awaits(c.site, o.site));
-    const head = [...chain].sort((a, b) => b.score - a.score || Number(awaitsAnother(a)) - Number(awaitsAnother(b)) || held(b) - held(a))[0]!;
+    const head = [...chain].sort((a, b) => Number(awaitsAnother(a)) - Number(awaitsAnother(b)) || held(b) - held(a) || laterLine(a, b))[0]!;
     head.sameLeak = chain
       .filter((o) => o !== head)
       .map((o) => ({ suspect: o, reason: sameCall(o.site, head.site) ? 'the same async call' : 'a caller awaiting it' }));
     for (const o of chain) if (o !== head) folded.add(o);
+    takeStrongestScore(head);
   }
   for (const head of promiseSites) {
     if (folded.has(head)) continue;
     const chain = [head, ...(head.sameLeak ?? []).map((m) => m.suspect)];
     const files = nodeFilesOf(chain);
     if (files.size === 0) continue;
+    // In step with the chain as a whole, or with one of its sites: where the
+    // chain is one helper under several callers, the sum counts each leaked
+    // call several times, while the listeners come one per call.
     const total = head.site.counts.map((_, i) => chain.reduce((sum, s) => sum + s.site.counts[i]!, 0));
+    const inStep = (counts: readonly number[]) => growsInStep(total, counts) || chain.some((c) => growsInStep(c.site.counts, counts));
     for (const s of candidates) {
-      // Never under a lower score: check must fail on the leak whenever it failed on one of its sites.
-      if (folded.has(s) || s === head || s.score > head.score || !isNodeListenerIn(s.site, files) || !growsInStep(total, s.site.counts)) continue;
+      if (folded.has(s) || s === head || !isNodeListenerIn(s.site, files) || !inStep(s.site.counts)) continue;
       (head.sameLeak ??= []).push({ suspect: s, reason: 'its listeners, growing in step' });
       folded.add(s);
+      takeStrongestScore(head);
     }
   }
-  return suspects.filter((s) => !folded.has(s));
+  for (const head of suspects) {
+    if (head.scoredAs !== undefined) head.explanation += `; scored as ${head.scoredAs.key} of the same leak (its own score ${head.scoredAs.ownScore})`;
+  }
+  // A listed site may have taken a higher score from its leak: order again (a stable sort keeps scoreSites' order among equals).
+  return suspects.filter((s) => !folded.has(s)).sort((a, b) => b.score - a.score);
+}
+
+/**
+ * The listed site stands for the whole leak, so it scores as the leak's
+ * strongest site: check fails on the leak exactly when it failed on one of
+ * its sites before they were folded, and its line says whose score it is.
+ */
+function takeStrongestScore(head: Suspect): void {
+  const strongest = (head.sameLeak ?? []).reduce<Suspect | undefined>(
+    (best, m) => (m.suspect.score > (best?.score ?? head.score) ? m.suspect : best),
+    undefined,
+  );
+  if (strongest === undefined) return;
+  head.scoredAs = { key: strongest.key, ownScore: head.scoredAs?.ownScore ?? head.score };
+  head.score = strongest.score;
 }

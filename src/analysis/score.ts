@@ -77,6 +77,8 @@ export interface Suspect {
   outlived?: OutlivedEvidence;
   /** Other sites of the same leak, folded into this one (chains.ts): not suspects of their own. */
   sameLeak?: SameLeak[];
+  /** The folded site whose higher score this one took, and its own score before (chains.ts). */
+  scoredAs?: { key: string; ownScore: number };
 }
 
 /** Tasks that stayed put, and what that says (see stuckEvidence). */

@@ -12,6 +12,7 @@ import { IgnoreRules } from './ignore.js';
 import { InputError } from '../util/errors.js';
 import { roundedShare, seriesSamplingWarning, shareOfSamplingWarning } from '../model/sampling-warning.js';
 import { StayingTasks } from './staying.js';
+import { addCallPath, callersBelow } from './call-paths.js';
 import type { StayingSummary, TaskPlace } from './staying.js';
 import { intentionalBlock, isMainGoroutine } from './intentional.js';
 
@@ -70,6 +71,11 @@ export interface SiteSeries {
   maxAgeMs?: number;
   /** An example stack (frames, innermost first) from the latest snapshot. */
   exampleStack: Frame[];
+  /**
+   * The distinct call paths below the anchor seen in any snapshot (its
+   * callers, innermost first; call-paths.ts); empty without an anchor.
+   */
+  callPaths: Frame[][];
   /** Label sets seen in the latest snapshot, with counts, most common first. */
   labels: LabelSetCount[];
   /**
@@ -169,6 +175,7 @@ export class SeriesBuilder {
     const leakedNow = new Map<SiteSeries, number>();
     const setAsideNow = new Map<SiteSeries, { count: number; reason: string }>();
     const placesNow = new Map<SiteSeries, Map<string, TaskPlace>>();
+    const stacksWalked = new Map<SiteSeries, Set<number>>();
     let maxId: number | undefined;
     let ignored = 0;
     let notStarted = 0;
@@ -203,6 +210,7 @@ export class SeriesBuilder {
           firstSeen: index,
           leaked: 0,
           exampleStack: [],
+          callPaths: [],
           labels: [],
           kinds: [],
         };
@@ -213,6 +221,17 @@ export class SeriesBuilder {
       if (series.counts[index] === undefined) {
         series.counts[index] = 0;
         series.exampleStack = (snapshot.stacks[task.stack] ?? []).map((id) => snapshot.frames[id]!);
+      }
+      if (site.anchor !== undefined) {
+        // Tasks share stacks: each of a snapshot's stacks is walked once per site.
+        let walked = stacksWalked.get(series);
+        if (walked === undefined) stacksWalked.set(series, (walked = new Set<number>()));
+        if (!walked.has(task.stack)) {
+          walked.add(task.stack);
+          const stack = (snapshot.stacks[task.stack] ?? []).map((id) => snapshot.frames[id]!);
+          const path = callersBelow(stack, site.anchor);
+          if (path !== undefined) addCallPath(series.callPaths, path);
+        }
       }
       series.counts[index] += n;
       series.observations += n;

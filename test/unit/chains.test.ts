@@ -12,7 +12,7 @@ import { SnapshotBuilder } from '../../src/model/builder.js';
 import type { Frame } from '../../src/model/format.js';
 import { analyze } from '../../src/analysis/analyze.js';
 import type { Analysis } from '../../src/analysis/analyze.js';
-import { growsInStep } from '../../src/analysis/chains.js';
+import { growsInStep, growsWithin } from '../../src/analysis/chains.js';
 import { renderDiff } from '../../src/report/diff-text.js';
 import { diffJson } from '../../src/report/diff-json.js';
 
@@ -160,4 +160,58 @@ test('callers awaiting a leaking promise go with it, and the promise that never 
   );
   assert.equal(other!.site.anchor?.line, 40, 'a leak off the call path stays a suspect of its own');
   assert.ok(other!.score >= 30);
+});
+
+test('every caller awaiting one leaking helper goes with it, each carrying its own share of the leak', () => {
+  const SVC = '/srv/catalog/app.mjs';
+  const server = frame('emit', 'node:events', 519);
+  const prices = frame('getPrices', SVC, 31); // await waitForReload()
+  const stock = frame('getStock', SVC, 44); // await waitForReload()
+  // Two routes leak at their own pace: their sum is what the helper holds.
+  const fromPrices = [0, 12, 20, 35, 41, 55];
+  const fromStock = [0, 3, 11, 12, 22, 25];
+  const both = fromPrices.map((n, i) => n + fromStock[i]!);
+  const analysis = series([
+    // The `new Promise` in waitForReload nobody resolves: one site, reached from both routes.
+    { stack: [frame('waitForReload', SVC, 9), prices, server], kind: 'PROMISE', counts: fromPrices },
+    { stack: [frame('waitForReload', SVC, 9), stock, server], kind: 'PROMISE', counts: fromStock },
+    // waitForReload's own promise, from both routes.
+    { stack: [frame('waitForReload', SVC, 8), prices, server], kind: 'PROMISE', counts: fromPrices },
+    { stack: [frame('waitForReload', SVC, 8), stock, server], kind: 'PROMISE', counts: fromStock },
+    // Each route's own promise, pending because it awaits the helper.
+    { stack: [frame('getPrices', SVC, 30), server], kind: 'PROMISE', counts: fromPrices },
+    { stack: [frame('getStock', SVC, 43), server], kind: 'PROMISE', counts: fromStock },
+  ]);
+  const listed = analysis.suspects.filter((s) => s.score >= 30);
+  assert.equal(listed.length, 1, listed.map((s) => `${s.key} ${s.score}`).join('; '));
+  const [leak] = listed;
+  assert.equal(leak!.site.anchor?.line, 9, 'the promise that never settles is the one listed');
+  assert.deepEqual(leak!.site.counts, both);
+  assert.deepEqual(leak!.sameLeak?.map((m) => [m.suspect.site.anchor?.fn, m.reason]).sort(), [
+    ['getPrices', 'a caller awaiting it'],
+    ['getStock', 'a caller awaiting it'],
+    ['waitForReload', 'the same async call'],
+  ]);
+});
+
+test('a caller on the path that grows faster than the helper has a leak of its own: listed apart', () => {
+  const SVC = '/srv/catalog/app.mjs';
+  const server = frame('emit', 'node:events', 519);
+  const prices = frame('getPrices', SVC, 31);
+  const stock = frame('getStock', SVC, 44);
+  const analysis = series([
+    { stack: [frame('waitForReload', SVC, 9), prices, server], kind: 'PROMISE', counts: [0, 5, 10, 15, 20, 25] },
+    { stack: [frame('waitForReload', SVC, 9), stock, server], kind: 'PROMISE', counts: [0, 2, 4, 6, 8, 10] },
+    // getPrices' promises pile up faster than the helper's, on their own schedule: most of them wait on something else.
+    { stack: [frame('getPrices', SVC, 30), server], kind: 'PROMISE', counts: [0, 40, 45, 120, 125, 200] },
+  ]);
+  assert.equal(analysis.suspects.filter((s) => s.score >= 30).length, 2);
+});
+
+test('growsWithin: each step between nothing and the whole step, within a fifth of the movement', () => {
+  assert.ok(growsWithin([0, 10, 20, 30], [0, 4, 9, 10]));
+  assert.ok(growsWithin([0, 10, 20, 30], [0, 10, 20, 30]), 'all of it is a part too');
+  assert.ok(!growsWithin([0, 10, 20, 30], [0, 20, 40, 60]), 'faster than the whole');
+  assert.ok(!growsWithin([0, 10, 20, 30], [5, 5, 5, 5]), 'flat');
+  assert.ok(!growsWithin([0, 0, 0, 30], [0, 10, 20, 30]), 'grew where the whole did not');
 });
