@@ -11,8 +11,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stopChild } from '../../src/targets/go/launch.js';
 
+/** A scrape target that stands for the Prometheus being started (it scrapes itself). */
+export const SELF = '{self}';
+
 export interface ScrapeJob {
   job: string;
+  /** host:port; SELF for this Prometheus's own address. */
   targets: string[];
   /** Labels added to every target of the job. */
   labels?: Record<string, string>;
@@ -53,7 +57,7 @@ export async function startPrometheus(dir: string, jobs: ScrapeJob[], scrapeSeco
     ...jobs.flatMap((j) => [
       `  - job_name: ${JSON.stringify(j.job)}`,
       '    static_configs:',
-      `      - targets: ${JSON.stringify(j.targets)}`,
+      `      - targets: ${JSON.stringify(j.targets.map((t) => t.replace(SELF, `127.0.0.1:${port}`)))}`,
       ...(j.labels ? [`        labels: ${JSON.stringify(j.labels)}`] : []),
     ]),
   ].join('\n');
