@@ -176,7 +176,9 @@ test('a leaky Node service fails check; a baseline accepts that leak; a new leak
     assert.match(accepted.sites[0]!.key, /pending-promises\.mjs:\d+$/);
     const again = await runCli(['check', join(dir, 'node-leak'), '--baseline', baseline]);
     assert.equal(again.code, 0, again.stdout);
-    assert.match(again.stdout, /KNOWN .*pending-promises\.mjs.*\n.*\n *in the baseline/);
+    // The verdict's reason closes the site's lines (explanation, what it holds, then why).
+    assert.match(again.stdout, /KNOWN .*pending-promises\.mjs.*\n(?: {9}.*\n)*? {9}in the baseline/);
+    assert.match(again.stdout, /^ {9}holds \d+ Promise$/m);
 
     // The same program with a second bug: the known leak passes, the new one fails.
     const worse = await startNodeFixture('pending-promises', { env: { SECOND_LEAK: '1' } });
@@ -185,7 +187,7 @@ test('a leaky Node service fails check; a baseline accepts that leak; a new leak
     const second = await checkLive(worse.pid, 'node-new-leak', ['--baseline', baseline, '--format', `github=${join(dir, 'gh.txt')}`]);
     assert.equal(second.result.code, 1, second.result.stdout);
     assert.match(second.result.stdout, /KNOWN .*pending-promises\.mjs/);
-    assert.match(second.result.stdout, /FAIL .*pending-promises\.mjs.*\n.*\n.*new leak/);
+    assert.match(second.result.stdout, /FAIL .*pending-promises\.mjs.*\n(?: {9}.*\n)*? {9}new leak/);
     const lines = readFileSync(join(dir, 'gh.txt'), 'utf8').trim().split('\n');
     assert.equal(lines.length, 1, 'one annotation: the new leak only');
     const secondLine =

@@ -87,6 +87,15 @@ for (const name of leaky) {
           'its listeners, growing in step',
           'the same async call',
         ]);
+        // The gate, on the snapshots attach saved, names the same sites of the leak.
+        const check = await runCli(['check', join(dir, fixture.name)]);
+        assert.equal(check.code, 1, check.stderr);
+        const withLines = check.stdout.split('\n').filter((line) => /^\s+with /.test(line));
+        assert.equal(withLines.length, 3, check.stdout);
+        assert.ok(
+          withLines.some((line) => line.includes('(the same async call)')),
+          check.stdout,
+        );
       }
       if (name === 'reload-wait') {
         // One helper awaited by two routes: both routes' promises go with the helper's line.

@@ -3,13 +3,12 @@ import { isRuntimeFrame } from '../model/runtime-frames.js';
 import chalk from 'chalk';
 import type { Analysis } from '../analysis/analyze.js';
 import type { Suspect } from '../analysis/score.js';
-import type { SameLeak } from '../analysis/chains.js';
 import type { Frame } from '../model/format.js';
 import { describeFrame } from './frame-text.js';
 import { formatTime, padStart, plural, safeText, wrapText } from './format.js';
 import { sparkline } from './sparkline.js';
 import { FOLD_INTERNAL_BELOW, foldInternalSites } from '../analysis/internal-sites.js';
-import { kindInWords } from '../model/resource-kinds.js';
+import { holdsLines, sameLeakLines, seriesWarningLines } from './suspect-text.js';
 
 export interface DiffTextOptions {
   top: number;
@@ -31,7 +30,7 @@ export function renderDiff(analysis: Analysis, options: DiffTextOptions): string
   );
   out.push(`${plural(series.totals[0]!, taskWord)} at first, ${series.totals[n - 1]!.toLocaleString('en-US')} at last ${sparkline(series.totals)}`);
   if (n < 2) out.push(chalk.yellow('one snapshot: growth is unknown, so scores are capped at 50; take more snapshots over time'));
-  for (const warning of series.warnings) out.push(chalk.yellow(`warning: ${safeText(warning)}`));
+  out.push(...seriesWarningLines(series));
 
   const { listed, folded } = foldInternalSites(analysis);
   const foldedLine = folded.length > 0 ? ['', chalk.dim(foldedText(folded.length))] : [];
@@ -52,17 +51,6 @@ function foldedText(n: number): string {
   return `${plural(n, 'site')} of Node's own code (no frame of the program) scoring under ${FOLD_INTERNAL_BELOW} not listed; --json lists them under foldedInternals`;
 }
 
-/** What a site holds, in words: "608 Timeout", "5 Promise, 2 TCP socket". */
-export function holdsText(kinds: readonly { kind: string; count: number }[]): string {
-  return kinds.map(({ kind, count }) => `${count.toLocaleString('en-US')} ${kindInWords(kind)}`).join(', ');
-}
-
-/** Another site of the same leak, in words: "200 Promise at onPayment listener-promise.mjs:99 (the same async call)". */
-export function sameLeakText({ suspect, reason }: SameLeak): string {
-  const where = suspect.site.anchor ? describeFrame(suspect.site.anchor) : suspect.key;
-  return `${holdsText(suspect.site.kinds)} at ${where} (${reason})`;
-}
-
 function renderSuspect(rank: number, s: Suspect, frameCount: number, width: number | undefined, runtime: string): string {
   const lines: string[] = [];
   const scoreText = padStart(String(s.score), 3);
@@ -74,8 +62,7 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number, width: numb
   );
   const indent = '      ';
   lines.push(wrapText(safeText(s.explanation), indent, width));
-  // Go sites hold goroutines only; a Node site may hold timers, promises, sockets or listeners.
-  if (runtime === 'node' && s.site.kinds.length > 0) lines.push(`${indent}${chalk.dim('holds')} ${safeText(holdsText(s.site.kinds))}`);
+  lines.push(...holdsLines(s, runtime, indent));
   if (s.site.createdBy) lines.push(`${indent}${chalk.dim('created by')} ${describeFrame(s.site.createdBy)}`);
   const anchor = s.site.anchor;
   const isAnchor = (f: Frame) => anchor !== undefined && f.fn === anchor.fn && f.file === anchor.file && f.line === anchor.line;
@@ -88,7 +75,7 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number, width: numb
       .join(' ');
     lines.push(`${indent}${chalk.dim('labels')} ${safeText(text)}`);
   }
-  for (const other of s.sameLeak ?? []) lines.push(`${indent}${chalk.dim('with')} ${safeText(sameLeakText(other))}`);
+  lines.push(...sameLeakLines(s, indent));
   return lines.join('\n');
 }
 

@@ -19,6 +19,7 @@ import { foldInternalSites } from '../analysis/internal-sites.js';
 import { safeText } from './format.js';
 import { describeFrame } from './frame-text.js';
 import { sparkline } from './sparkline.js';
+import { holdsLines, sameLeakLines, seriesWarningLines } from './suspect-text.js';
 import { SourcePaths } from './source-paths.js';
 import { gitProvenance } from './git-provenance.js';
 
@@ -62,14 +63,21 @@ function listed(result: GateResult) {
   return result.verdicts.filter((v) => v.verdict.kind !== 'pass' || (v.suspect.score > 0 && !folded.has(v.suspect)));
 }
 
+/** Under the mark and score: the explanation, what the site holds and the other sites of its leak, as diff says them. */
+const DETAIL_INDENT = '         ';
+
 function gateText(result: GateResult): string {
-  const out: string[] = [];
+  const { series } = result.analysis;
+  // Counts that are estimates, or dumps that were cut, weigh on the verdict: said first, as diff says them.
+  const out: string[] = seriesWarningLines(series);
+  if (out.length > 0) out.push('');
   for (const { suspect, verdict } of listed(result).slice(0, 20)) {
     const mark = verdict.kind === 'fail' ? chalk.red.bold('FAIL') : verdict.kind === 'accepted' ? chalk.yellow('KNOWN') : chalk.green('ok  ');
     const site = suspect.site.anchor ? describeFrame(suspect.site.anchor) : safeText(suspect.key);
     out.push(`${mark} ${String(suspect.score).padStart(3)} ${sparkline(suspect.site.counts)}  ${site}`);
-    out.push(`         ${safeText(suspect.explanation)}`);
-    if (verdict.kind !== 'pass') out.push(`         ${chalk.dim(safeText(verdict.reason))}`);
+    out.push(`${DETAIL_INDENT}${safeText(suspect.explanation)}`);
+    out.push(...holdsLines(suspect, series.runtime, DETAIL_INDENT), ...sameLeakLines(suspect, DETAIL_INDENT));
+    if (verdict.kind !== 'pass') out.push(`${DETAIL_INDENT}${chalk.dim(safeText(verdict.reason))}`);
   }
   const n = result.failed;
   out.push(

@@ -19,7 +19,8 @@ import type { GroupBy } from '../model/site.js';
 import { taskTotal } from '../model/builder.js';
 import { buildFlameTree, differentialTree } from './flame-tree.js';
 import type { FlameNode } from './flame-tree.js';
-import { formatDuration, holdsText, sameLeakText } from './diff-text.js';
+import { formatDuration } from './diff-text.js';
+import { holdsText, sameLeakText } from './suspect-text.js';
 import { FOLD_INTERNAL_BELOW, foldInternalSites } from '../analysis/internal-sites.js';
 import { formatTime, plural } from './format.js';
 

@@ -1,0 +1,71 @@
+/**
+ * What `check` prints for people: each listed site with what `diff` says of
+ * it (what it holds, the other sites of the same leak), and the run's
+ * warnings, so the CI gate is no less explanatory than the ranking. The
+ * input is a Node series saved as attach saves it: an async call stuck on
+ * `await once(...)`, whose own promise and the listeners `once` added are
+ * folded into one leak, from an agent that watched part of the time.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { SnapshotBuilder } from '../src/model/builder.js';
+import type { Frame } from '../src/model/format.js';
+import { writeSnapshotFile } from '../src/model/file.js';
+import { runCli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+
+const START = 1_700_000_000_000;
+const APP = '/srv/payments/consumer.mjs';
+const frame = (fn: string, file: string, line: number): Frame => ({ fn, file, line });
+const CALLERS = [frame('(anonymous)', APP, 109), frame('publish', APP, 85), frame('(anonymous)', APP, 128)];
+/** onPayment's own promise, and the one `once()` returns, awaited at line 103. */
+const OWN = [frame('onPayment', APP, 99), ...CALLERS];
+const AWAITED = [frame('once', 'node:events', 1002), frame('onPayment', APP, 103), ...CALLERS];
+
+/** Six snapshots 5 s apart, as `leakscan attach` writes them, into a new directory. */
+async function foldedLeakSeries(): Promise<string> {
+  const dir = tempDir();
+  for (let i = 0; i < 6; i++) {
+    const b = new SnapshotBuilder('node', { profile: 'node-agent', startedAt: START });
+    const promises = (stack: Frame[], count: number, firstId: number) => {
+      const at = b.stack(stack.map((f) => b.frame(f.fn, f.file, f.line)));
+      for (let n = 0; n < count; n++) b.addTask({ id: String(firstId + n), kind: 'PROMISE', state: 'pending', stack: at, labels: { resource: 'Promise' } });
+    };
+    promises(OWN, 10 * i, 100_000);
+    promises(AWAITED, 30 * i, 200_000);
+    const resolver = b.stack([b.frame('resolver', 'node:events', 985)]);
+    b.addTask({
+      kind: 'listener',
+      state: 'active',
+      stack: resolver,
+      count: 46 + 10 * i,
+      origin: 'census',
+      labels: { resource: "'flush' listener on LogShipper" },
+    });
+    const snapshot = b.build(START + 60_000 + i * 5000);
+    snapshot.watchedShare = 0.5;
+    await writeSnapshotFile(join(dir, `s-${i + 1}.json.gz`), snapshot);
+  }
+  return dir;
+}
+
+const withLines = (text: string) => text.split('\n').filter((line) => /^\s+with /.test(line));
+
+test('check lists a leak with what it holds, the other sites of the same leak, and the run’s warnings, as diff does', async () => {
+  const series = await foldedLeakSeries();
+  const check = await runCli(['check', series]);
+  assert.equal(check.code, 1, check.stderr);
+  assert.match(check.stdout, /^FAIL +\d+ .* onPayment {2}consumer\.mjs:103$/m);
+  assert.match(check.stdout, /^ +holds 150 Promise$/m);
+  assert.match(check.stdout, /^ +with 50 Promise at onPayment {2}consumer\.mjs:99 \(the same async call\)$/m);
+  assert.match(check.stdout, /^ +with 96 listener at resolver {2}node:events:985 \(its listeners, growing in step\)$/m);
+  assert.match(check.stdout, /^warning: the agent watched about 50% of the time in 6 of 6 snapshots .*counts are estimates/m);
+  const diff = await runCli(['diff', series]);
+  assert.equal(diff.code, 0, diff.stderr);
+  assert.deepEqual(
+    withLines(check.stdout).map((l) => l.trim()),
+    withLines(diff.stdout).map((l) => l.trim()),
+    'check and diff name the same sites of the leak',
+  );
+});
