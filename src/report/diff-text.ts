@@ -33,22 +33,40 @@ export function renderDiff(analysis: Analysis, options: DiffTextOptions): string
   out.push(...seriesWarningLines(series));
 
   const { listed, folded } = foldInternalSites(analysis);
-  const foldedLine = folded.length > 0 ? ['', chalk.dim(foldedText(folded.length))] : [];
-  const shown = listed.filter((s) => s.score >= options.minScore).slice(0, options.top);
+  const sites = listed.filter((s) => !isEmptyAndQuiet(s));
+  const emptied = listed.length - sites.length;
+  const notListed = [...(folded.length > 0 ? [chalk.dim(foldedText(folded.length))] : []), ...(emptied > 0 ? [chalk.dim(emptiedText(emptied))] : [])];
+  const footer = notListed.length > 0 ? ['', ...notListed] : [];
+  const shown = sites.filter((s) => s.score >= options.minScore).slice(0, options.top);
   if (shown.length === 0) {
-    out.push('', chalk.green(`no suspect scores ${options.minScore} or more`), ...foldedLine);
+    out.push('', chalk.green(`no suspect scores ${options.minScore} or more`), ...footer);
     return out.join('\n') + '\n';
   }
-  out.push('', chalk.bold(`Suspects (${shown.length} of ${listed.length} sites)`));
+  // "shown of": how many of the sites worth a line are printed here (--top and
+  // --min-score choose), so diff and attach's shorter list read the same.
+  out.push('', chalk.bold(`Suspects (${shown.length} shown of ${plural(sites.length, 'site')})`));
   for (const [i, suspect] of shown.entries()) {
     out.push('', renderSuspect(i + 1, suspect, options.frames, options.width, analysis.series.runtime));
   }
-  out.push(...foldedLine);
+  out.push(...footer);
   return out.join('\n') + '\n';
+}
+
+/**
+ * A site that scored 0 and held nothing at the last snapshot: what was made
+ * there came and went. A line for it says nothing and pushes the list
+ * down; the JSON output keeps it.
+ */
+function isEmptyAndQuiet(s: Suspect): boolean {
+  return s.score === 0 && s.site.counts[s.site.counts.length - 1] === 0;
 }
 
 function foldedText(n: number): string {
   return `${plural(n, 'site')} of Node's own code (no frame of the program) scoring under ${FOLD_INTERNAL_BELOW} not listed; --json lists them under foldedInternals`;
+}
+
+function emptiedText(n: number): string {
+  return `${plural(n, 'site')} that scored 0 and held nothing at the last snapshot not listed`;
 }
 
 function renderSuspect(rank: number, s: Suspect, frameCount: number, width: number | undefined, runtime: string): string {
