@@ -139,6 +139,21 @@ test('usage errors: exit 2', async () => {
   assertOneLineError(await runCli(['snapshot', 'not a url or file']), 2, /no such file, and not a URL/);
 });
 
+test('diff and run --help say their exit codes; diff gives the 2 it documents to a file that is not a snapshot', async () => {
+  const diffHelp = await runCli(['diff', '--help']);
+  assert.equal(diffHelp.code, 0);
+  assert.match(diffHelp.stdout, /^Exit codes: 0 done \(leaks or not: use leakscan check to gate\), 2 usage,$/m);
+  const runHelp = (await runCli(['run', '--help'])).stdout.replace(/\s+/g, ' ');
+  assert.match(runHelp, /Exit codes: 0 done .* 2 usage, input or output error, 3 the program exited or was not readable within --wait/);
+  assert.match(
+    runHelp,
+    /--wait <duration> how long to wait for the program to be readable: a Go program to serve pprof, a Node\.js program to open the inspector/,
+  );
+  const file = join(dir, 'not-a-snapshot.txt');
+  writeFileSync(file, 'shopping list\n');
+  assertOneLineError(await runCli(['diff', file]), 2, /not a Go goroutine dump/);
+});
+
 test('a port where nothing listens: exit 3', async () => {
   const url = await serve(() => {});
   servers.pop()!.close();

@@ -30,6 +30,10 @@ export function registerDiff(program: Command, run: (action: () => Promise<numbe
     .addHelpText(
       'after',
       `
+Exit codes: 0 done (leaks or not: use leakscan check to gate), 2 usage,
+input or output error (a file that is not a snapshot, an --html file that
+cannot be written), 70 a bug in leakscan.
+
 Examples:
   leakscan diff s1.json.gz s2.json.gz s3.json.gz
   leakscan diff leakscan-1234-20261122-101500/ --top 5 --min-score 30

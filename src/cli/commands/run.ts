@@ -31,7 +31,12 @@ export function registerRun(program: Command, run: (action: () => Promise<number
     .command('run')
     .description('start a Go or Node.js program, sample it over time and rank leak suspects')
     .argument('<command...>', 'the program and its arguments (put them after --)')
-    .option('--wait <duration>', 'how long to wait for the program to serve pprof', positiveSeconds, 30)
+    .option(
+      '--wait <duration>',
+      'how long to wait for the program to be readable: a Go program to serve pprof, a Node.js program to open the inspector leakscan gives it',
+      positiveSeconds,
+      30,
+    )
     .option('--no-stop', 'leave the program running when sampling ends (default: stop it)')
     .option('--url <url>', "the pprof endpoint, when it cannot be found from the program's sockets")
     .option('--timeout <duration>', 'give up on a snapshot request after this long', positiveSeconds, 30)
@@ -58,6 +63,12 @@ on the main thread only (resources made inside worker threads are not
 tracked); child Node processes close the inspector they inherited once
 leakscan can no longer reach them (--wait plus 10 s), and --no-stop closes
 the program's own when leakscan detaches.
+
+Exit codes: 0 done (leaks or not: use leakscan check -- <command> to gate),
+2 usage, input or output error, 3 the program exited or was not readable
+within --wait (or went away while sampled: what was taken is still
+ranked), 70 a bug in leakscan, 130/143 a second Ctrl-C or SIGTERM quit at
+once.
 
 Examples:
   leakscan run -- ./bin/api-server --config dev.yaml
