@@ -3,7 +3,7 @@
  * them: a site that scored 0 and holds nothing at the last snapshot is left
  * out of the text (the JSON keeps it), and "N shown of M sites" counts the
  * same M sites whatever --top prints, as attach's and the demo's shorter
- * lists print fewer of them.
+ * lists print fewer of them. One of a thing reads in the singular.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { writeSnapshotFile } from '../src/model/file.js';
 import type { DiffJson } from '../src/report/diff-json.js';
 import { runCli } from './helpers/cli.js';
-import { ids, leakingService } from './helpers/snapshots.js';
+import { goSnapshot, ids, leakingService } from './helpers/snapshots.js';
 import { tempDir } from './helpers/tmp.js';
 
 /** A leaking Go service with a worker pool, requests that came and went, and one goroutine that stays. */
@@ -46,4 +46,25 @@ test('a site that scored 0 and held nothing at the end gets no line; the header 
 
   const top = await runCli(['diff', dir, '--top', '1']);
   assert.match(top.stdout, /^Suspects \(1 shown of 3 sites\)$/m);
+});
+
+test('one goroutine, one site, one snapshot: the words are singular', async () => {
+  const file = join(tempDir(), 'one.json.gz');
+  await writeSnapshotFile(file, goSnapshot(1_000_000, [{ fn: 'main.reloadConfig', line: 120, state: 'select', ids: [7] }]));
+  const diff = await runCli(['diff', file]);
+  assert.match(diff.stdout, /^Suspects \(1 shown of 1 site\)$/m);
+  assert.match(diff.stdout, /^ +1 goroutine in one snapshot, growth unknown;/m);
+  const check = await runCli(['check', file]);
+  assert.match(check.stderr, /a verdict from 1 snapshot sees little growth/);
+
+  const dir = tempDir();
+  const stuck = leakingService(
+    6,
+    () => 0,
+    () => [{ fn: 'main.reloadConfig', line: 120, state: 'sync.Mutex.Lock', ids: [7], waitMinutes: 3 }],
+  );
+  await Promise.all(stuck.map((s, i) => writeSnapshotFile(join(dir, `s-${i + 1}.json.gz`), s)));
+  const series = await runCli(['diff', dir]);
+  assert.match(series.stdout, /no progress: the same 1 goroutine in the same frame/);
+  assert.doesNotMatch(`${series.stdout}${diff.stdout}${check.stdout}${check.stderr}`, /\b1 (goroutines|sites|snapshots)\b/);
 });

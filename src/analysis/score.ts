@@ -35,6 +35,7 @@ import { outlivedEvidence } from './outlived.js';
 import type { OutlivedEvidence } from './outlived.js';
 import { isUnplacedSite } from './unplaced-promises.js';
 import type { SameLeak } from './chains.js';
+import { pluralWord } from '../report/format.js';
 
 export interface GrowthStats {
   first: number;
@@ -353,11 +354,11 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
 /** "+52/min over 6 snapshots (3 → 310), rising at every step; 98% survive the window; all blocked on chan receive" */
 export function explain(s: Suspect, series: SeriesResult): string {
   const parts: string[] = [];
-  const taskWord = series.runtime === 'go' ? 'goroutines' : 'resources';
+  const taskWords: TaskWords = series.runtime === 'go' ? ['goroutine', 'goroutines'] : ['resource', 'resources'];
   if (s.confirmed) parts.push(`${s.site.leaked} confirmed leaked by the Go runtime`);
   const n = series.times.length;
   if (s.growth === undefined) {
-    parts.push(`${s.site.counts[0]} ${taskWord} in one snapshot, growth unknown`);
+    parts.push(`${s.site.counts[0]} ${pluralWord(s.site.counts[0]!, ...taskWords)} in one snapshot, growth unknown`);
   } else {
     const g = s.growth;
     const rate = `${g.perMinute >= 0 ? '+' : '-'}${formatRate(Math.abs(g.perMinute))}/min`;
@@ -393,7 +394,7 @@ export function explain(s: Suspect, series: SeriesResult): string {
   if (s.site.maxWaitMinutes !== undefined && s.site.maxWaitMinutes >= 1) {
     parts.push(`waiting up to ${s.site.maxWaitMinutes} min`);
   }
-  parts.push(...explainStuck(s, taskWord));
+  parts.push(...explainStuck(s, taskWords));
   if (s.outlived !== undefined) parts.push(explainOutlived(s.outlived));
   if (s.site.leakMarkSetAside !== undefined) {
     parts.push(`${s.site.leakMarkSetAside.count} marked leaked by the Go runtime, set aside: ${s.site.leakMarkSetAside.reason}`);
@@ -419,16 +420,19 @@ function isInFlight(stepSurvival: number | undefined): boolean {
 /** Below this the stuck evidence is not worth a word in the line. */
 const STUCK_SHOWN = 0.1;
 
+/** The runtime's word for a task, singular and plural. */
+type TaskWords = [one: string, many: string];
+
 /** "no progress: the same 300 goroutines in the same frame at all 12 looks over 55s; a lock ...; created ..." */
-function explainStuck(s: Suspect, taskWord: string): string[] {
+function explainStuck(s: Suspect, [one, many]: TaskWords): string[] {
   const stuck = s.stuck;
   if (stuck === undefined || stuck.value < STUCK_SHOWN) return [];
   const parts: string[] = [];
   const how = stuck.fromRuntimeWait
     ? `waiting at least ${Math.floor(stuck.minutes)} min by the runtime's clock`
     : `at all ${stuck.looks} looks over ${formatMinutes(stuck.minutes)}`;
-  const churn = stuck.noProgress < 0.995 ? `, ${formatPercent(1 - stuck.noProgress)} of the site's ${taskWord} moved or left` : ', none moved or left';
-  parts.push(`no progress: the same ${stuck.count} ${taskWord} in the same frame ${how}${churn}`);
+  const churn = stuck.noProgress < 0.995 ? `, ${formatPercent(1 - stuck.noProgress)} of the site's ${many} moved or left` : ', none moved or left';
+  parts.push(`no progress: the same ${stuck.count} ${pluralWord(stuck.count, one, many)} in the same frame ${how}${churn}`);
   if (stuck.meaning >= 0.5) parts.push(`${stuck.state}: ${stuck.says}`);
   const d = stuck.dating;
   if (d !== undefined) {
@@ -446,15 +450,15 @@ function explainStuck(s: Suspect, taskWord: string): string[] {
         : '';
     parts.push(`ids ${d.oldestId}–${d.newestId} of ${d.clock}: ${shape}${when}`);
   }
-  if (stuck.share >= 0.5) parts.push(`${formatPercent(stuck.share)} of all ${taskWord}`);
+  if (stuck.share >= 0.5) parts.push(`${formatPercent(stuck.share)} of all ${many}`);
   return parts;
 }
 
 /** "outlived: 600 repeating timers made over 5s, none cleared in 55s where a healthy site clears them as fast as it makes them (about 6064 in that time), more than the 1 open connection" */
 function explainOutlived(o: OutlivedEvidence): string {
   const expected = o.spanMinutes > 0 ? (o.count * o.windowMinutes) / o.spanMinutes : o.count;
-  const connections = `${o.connections} open connection${o.connections === 1 ? '' : 's'}`;
-  return `outlived: ${o.count} repeating timers made over ${formatMinutes(o.spanMinutes)}, none cleared in ${formatMinutes(o.windowMinutes)} where a healthy site clears them as fast as it makes them (about ${formatRate(expected)} in that time), more than the ${connections}`;
+  const connections = `${o.connections} open ${pluralWord(o.connections, 'connection')}`;
+  return `outlived: ${o.count} repeating ${pluralWord(o.count, 'timer')} made over ${formatMinutes(o.spanMinutes)}, none cleared in ${formatMinutes(o.windowMinutes)} where a healthy site clears them as fast as it makes them (about ${formatRate(expected)} in that time), more than the ${connections}`;
 }
 
 function seriesMinutesOf(s: Suspect): number {

@@ -36,6 +36,7 @@
 import type { Suspect } from '../analysis/score.js';
 import type { InstanceHistory } from './prescreen.js';
 import type { InstanceSample } from './sample.js';
+import { plural } from '../report/format.js';
 
 export const LEAKING_SCORE = 50;
 
@@ -140,8 +141,8 @@ function siteOn(suspect: Suspect, sampledScore: number, sample: InstanceSample, 
 
 function explainFleet(leaking: number, seenOn: number, sampled: number, instances: SiteOnInstance[], best: Suspect): string {
   const parts: string[] = [];
-  if (leaking > 0) parts.push(`leaking on ${leaking} of ${sampled} sampled instance${sampled === 1 ? '' : 's'}`);
-  else parts.push(`seen on ${seenOn} of ${sampled} sampled instance${sampled === 1 ? '' : 's'}, leaking on none`);
+  if (leaking > 0) parts.push(`leaking on ${leaking} of ${plural(sampled, 'sampled instance')}`);
+  else parts.push(`seen on ${seenOn} of ${plural(sampled, 'sampled instance')}, leaking on none`);
   const growingInHistory = instances.filter((i) => i.score >= LEAKING_SCORE && i.history?.growing);
   if (growingInHistory.length > 0) {
     const fastest = Math.max(...growingInHistory.map((i) => i.history!.perHour));

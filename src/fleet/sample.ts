@@ -19,6 +19,7 @@ import { GoTarget } from '../targets/go/target.js';
 import type { Target } from '../targets/target.js';
 import { LeakscanError } from '../util/errors.js';
 import type { FleetInstance } from './instances.js';
+import { plural } from '../report/format.js';
 
 export interface SamplingPlan {
   count: number;
@@ -82,7 +83,7 @@ export async function sampleInstances(
     const result = await sampleOne(instance, pprofUrl, dir, plan);
     done++;
     say(
-      `[${done}/${targets.length}] ${instance.instance} (${instance.job}): ${result.sample.status === 'sampled' ? `${result.sample.snapshots} snapshots` : `failed: ${result.sample.error}`}`,
+      `[${done}/${targets.length}] ${instance.instance} (${instance.job}): ${result.sample.status === 'sampled' ? plural(result.sample.snapshots, 'snapshot') : `failed: ${result.sample.error}`}`,
     );
     const top = result.analysis?.suspects[0]?.score ?? -1;
     if (result.analysis && top > bestScore) {
@@ -128,7 +129,7 @@ async function sampleOne(instance: FleetInstance, pprofUrl: string, dir: string,
   }
   if (result.stoppedBy instanceof LeakscanError || snapshots < 2) {
     const why = result.stoppedBy instanceof LeakscanError ? result.stoppedBy.message : (skips[skips.length - 1] ?? 'fewer than two snapshots');
-    return { sample: { ...base, snapshots, error: snapshots > 0 ? `${why} (after ${snapshots} snapshot${snapshots === 1 ? '' : 's'})` : why } };
+    return { sample: { ...base, snapshots, error: snapshots > 0 ? `${why} (after ${plural(snapshots, 'snapshot')})` : why } };
   }
   const analysis = analyzer.finish();
   const suspects = analysis.suspects.slice(0, plan.keepSites).map(withoutIds);

@@ -18,6 +18,7 @@ import { sampleInstances } from './sample.js';
 import type { InstanceSample, SamplingPlan } from './sample.js';
 import { rankFleet } from './rank.js';
 import type { FleetSuspect } from './rank.js';
+import { plural } from '../report/format.js';
 
 export interface ScanOptions {
   prometheus?: string;
@@ -67,7 +68,7 @@ export async function scanFleet(options: ScanOptions): Promise<ScanResult> {
   const what =
     options.filter.job !== undefined ? ` of job ${options.filter.job}` : options.filter.selector !== undefined ? ` matching ${options.filter.selector}` : '';
   if (instances.length === 0) throw new InputError(`no instances${what} ${api ? `among ${api.base.origin}'s active targets` : `in ${options.targetsFile}`}`);
-  say(`${instances.length} instance${instances.length === 1 ? '' : 's'}${what} from ${api ? api.base.origin : options.targetsFile}`);
+  say(`${plural(instances.length, 'instance')}${what} from ${api ? api.base.origin : options.targetsFile}`);
 
   let history: Prescreen | undefined;
   if (api !== undefined) {
@@ -79,7 +80,7 @@ export async function scanFleet(options: ScanOptions): Promise<ScanResult> {
   const { chosen, skipped } = choose(instances, history, options);
   if (chosen.length > 0) {
     say(
-      `sampling ${chosen.length} instance${chosen.length === 1 ? '' : 's'}: ${options.plan.count} snapshots ${options.plan.intervalSeconds}s apart, ${options.plan.concurrency} at a time, into ${options.plan.outDir}`,
+      `sampling ${plural(chosen.length, 'instance')}: ${plural(options.plan.count, 'snapshot')} ${options.plan.intervalSeconds}s apart, ${options.plan.concurrency} at a time, into ${options.plan.outDir}`,
     );
   }
   const sampling =

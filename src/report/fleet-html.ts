@@ -10,6 +10,7 @@
  */
 import type { ScanResult } from '../fleet/scan.js';
 import { baseName } from '../model/site.js';
+import { plural } from './format.js';
 
 const MAX_SITES = 20;
 const MAX_COLUMNS = 60;
@@ -61,7 +62,7 @@ th.inst{height:140px;vertical-align:bottom;white-space:nowrap}th.inst span{writi
 .notes li{color:#8a5a00}svg text{font-size:11px;fill:#555}
 </style></head><body>
 <h1>leakscan fleet scan</h1>
-<p>${escapeHtml(source)} · ${result.instances.length} instances · ${sampled.length} sampled · ${new Date(result.startedAt).toISOString()}</p>
+<p>${escapeHtml(source)} · ${plural(result.instances.length, 'instance')} · ${sampled.length} sampled · ${new Date(result.startedAt).toISOString()}</p>
 <h2>Suspects × instances (score on each instance)</h2>
 ${sites.length === 0 ? '<p id="no-suspects">No code site grows on the sampled instances.</p>' : `<table id="sites"><thead><tr><th>#</th><th>fleet</th><th>site</th>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`}
 ${notes.length ? `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''}
@@ -74,7 +75,7 @@ ${instanceTable(result)}
 /** Every instance with its job, labels and what became of it. */
 function instanceTable(result: ScanResult): string {
   const rows = [
-    ...result.samples.map((s) => [s.instance, s.status === 'sampled' ? `sampled (${s.snapshots} snapshots)` : `failed: ${s.error ?? ''}`] as const),
+    ...result.samples.map((s) => [s.instance, s.status === 'sampled' ? `sampled (${plural(s.snapshots, 'snapshot')})` : `failed: ${s.error ?? ''}`] as const),
     ...result.skipped.map(
       (s) => [s.instance, s.reason === 'node' ? 'pre-screened only (Node)' : s.reason === 'down' ? 'down in Prometheus' : 'not sampled'] as const,
     ),
@@ -105,7 +106,7 @@ function historyChart(result: ScanResult): string {
     .map((h, i) => {
       const colour = h.growing ? PALETTE[i % PALETTE.length]! : '#bbb';
       const points = h.chart.map(([t, v]) => `${x(t)},${y(v)}`).join(' ');
-      return `<polyline class="history" data-instance="${escapeHtml(h.instance)}" fill="none" stroke="${colour}" stroke-width="${h.growing ? 1.6 : 1}" points="${points}"><title>${escapeHtml(`${h.job} ${h.instance}: ${h.runtime}, now ${h.now}, growth ${h.growth} (${h.perHour}/h), ${h.restarts} restarts`)}</title></polyline>`;
+      return `<polyline class="history" data-instance="${escapeHtml(h.instance)}" fill="none" stroke="${colour}" stroke-width="${h.growing ? 1.6 : 1}" points="${points}"><title>${escapeHtml(`${h.job} ${h.instance}: ${h.runtime}, now ${h.now}, growth ${h.growth} (${h.perHour}/h), ${plural(h.restarts, 'restart')}`)}</title></polyline>`;
     })
     .join('\n');
   const time = (t: number) => new Date(t * 1000).toISOString().slice(11, 16);

@@ -2,7 +2,7 @@
 import chalk from 'chalk';
 import type { ScanResult } from '../fleet/scan.js';
 import { describeFrame } from './frame-text.js';
-import { padEnd, padStart, safeText } from './format.js';
+import { padEnd, padStart, plural, safeText } from './format.js';
 import { sparkline } from './sparkline.js';
 
 export interface FleetTextOptions {
@@ -44,18 +44,14 @@ export function renderFleetText(result: ScanResult, options: FleetTextOptions): 
   if (result.samples.length > 0) {
     out.push(
       chalk.bold(
-        `Sampled ${result.samples.length} instance${result.samples.length === 1 ? '' : 's'} (${result.plan.count} snapshots ${result.plan.intervalSeconds}s apart): ${sampled.length} read, ${failed.length} failed`,
+        `Sampled ${plural(result.samples.length, 'instance')} (${plural(result.plan.count, 'snapshot')} ${result.plan.intervalSeconds}s apart): ${sampled.length} read, ${failed.length} failed`,
       ),
     );
   }
   for (const f of failed) out.push(chalk.yellow(`  ${safeText(f.instance.instance)} (${safeText(f.instance.job)}): skipped: ${safeText(f.error ?? 'failed')}`));
   const nodes = result.skipped.filter((s) => s.reason === 'node');
   if (nodes.length > 0) {
-    out.push(
-      chalk.yellow(
-        `  ${nodes.length} Node instance${nodes.length === 1 ? '' : 's'} (${nodes.map((n) => safeText(n.instance.instance)).join(', ')}): pre-screened only.`,
-      ),
-    );
+    out.push(chalk.yellow(`  ${plural(nodes.length, 'Node instance')} (${nodes.map((n) => safeText(n.instance.instance)).join(', ')}): pre-screened only.`));
     out.push(chalk.dim(`  ${nodes[0]!.detail}`));
   }
   for (const d of result.skipped.filter((s) => s.reason === 'down')) {
@@ -63,9 +59,7 @@ export function renderFleetText(result: ScanResult, options: FleetTextOptions): 
   }
   const notSelected = result.skipped.filter((s) => s.reason === 'not-selected').length;
   if (notSelected > 0)
-    out.push(
-      chalk.dim(`  ${notSelected} instance${notSelected === 1 ? '' : 's'} not sampled (${result.skipped.find((s) => s.reason === 'not-selected')!.detail})`),
-    );
+    out.push(chalk.dim(`  ${plural(notSelected, 'instance')} not sampled (${result.skipped.find((s) => s.reason === 'not-selected')!.detail})`));
 
   if (result.samples.length > 0) {
     const shown = result.suspects.filter((s) => s.score > 0).slice(0, options.top);
@@ -73,7 +67,7 @@ export function renderFleetText(result: ScanResult, options: FleetTextOptions): 
     if (shown.length === 0) {
       out.push(chalk.green('No code site grows on the sampled instances.'));
     } else {
-      out.push(chalk.bold(`Suspects across the fleet (${shown.length} of ${result.suspects.length} sites)`));
+      out.push(chalk.bold(`Suspects across the fleet (${shown.length} of ${plural(result.suspects.length, 'site')})`));
       for (const [i, s] of shown.entries()) {
         const anchor = s.suspect.site.anchor;
         const colour = s.score >= 70 ? chalk.red.bold : s.score >= 30 ? chalk.yellow : chalk.white;
@@ -84,7 +78,7 @@ export function renderFleetText(result: ScanResult, options: FleetTextOptions): 
         out.push(`    ${safeText(s.explanation)}`);
         for (const inst of s.instances.slice(0, options.instances)) {
           const prom = inst.history
-            ? `  Prometheus ${signed(inst.history.growth)} (${signed(inst.history.perHour)}/h, ${inst.history.restarts} restart${inst.history.restarts === 1 ? '' : 's'})`
+            ? `  Prometheus ${signed(inst.history.growth)} (${signed(inst.history.perHour)}/h, ${plural(inst.history.restarts, 'restart')})`
             : '';
           out.push(
             chalk.dim(

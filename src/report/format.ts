@@ -4,8 +4,14 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** "3 goroutines", "1 goroutine", "1,200 sites": a count and its noun, which is singular for 1 only. */
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
+  return `${formatCount(n)} ${pluralWord(n, one, many)}`;
+}
+
+/** The noun alone, for text that writes the number itself. */
+export function pluralWord(n: number, one: string, many = `${one}s`): string {
+  return n === 1 ? one : many;
 }
 
 export function formatTime(ms: number): string {

@@ -16,7 +16,7 @@ import { lazyModule } from '../util/lazy-module.js';
 import type { GateResult, Verdict } from '../analysis/gate.js';
 import type { Suspect } from '../analysis/score.js';
 import { foldInternalSites } from '../analysis/internal-sites.js';
-import { safeText } from './format.js';
+import { plural, safeText } from './format.js';
 import { describeFrame } from './frame-text.js';
 import { sparkline } from './sparkline.js';
 import { holdsLines, sameLeakLines, seriesWarningLines } from './suspect-text.js';
@@ -83,7 +83,7 @@ function gateText(result: GateResult): string {
   out.push(
     '',
     n > 0
-      ? chalk.red.bold(`leakscan check: ${n} leak${n === 1 ? '' : 's'} failed the check`)
+      ? chalk.red.bold(`leakscan check: ${plural(n, 'leak')} failed the check`)
       : chalk.green(`leakscan check: passed (fail score ${result.options.failScore}${result.options.baseline ? ', with baseline' : ''})`),
   );
   return out.join('\n') + '\n';

@@ -23,7 +23,7 @@ export function renderShow(snapshot: Snapshot, summary: SnapshotSummary, top: nu
 
   const groups = summary.groups.slice(0, top);
   if (groups.length > 0) {
-    out.push('', chalk.bold(`Biggest groups (${groups.length} of ${formatCount(summary.groups.length)} sites)`));
+    out.push('', chalk.bold(`Biggest groups (${groups.length} of ${plural(summary.groups.length, 'site')})`));
     const countWidth = Math.max(5, ...groups.map((g) => formatCount(g.count).length));
     out.push(chalk.dim(`${padStart('COUNT', countWidth)}  ${padEnd('STATE', 22)}  SITE`));
     for (const group of groups) {

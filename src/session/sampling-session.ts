@@ -14,7 +14,7 @@ import { ExitCode, LeakscanError, OutputError, TargetError } from '../util/error
 import { describeFsError } from '../util/atomic-write.js';
 import { snapshotProgressLine } from './sampling-progress.js';
 import { writeHtmlReport } from '../report/html-file.js';
-import { safeText, terminalWidth } from '../report/format.js';
+import { plural, safeText, terminalWidth } from '../report/format.js';
 import { dirname, join } from 'node:path';
 import { access, constants, stat } from 'node:fs/promises';
 
@@ -127,7 +127,7 @@ export async function runSamplingSession(options: SessionOptions): Promise<numbe
   } else {
     process.stdout.write(renderDiff(analysis, { top: flags.top, minScore, frames: flags.frames, ...terminalWidth() }));
   }
-  say(`${taken} snapshot${taken === 1 ? '' : 's'} saved in ${options.outDir}; analyse them again with: leakscan diff ${options.outDir}`);
+  say(`${plural(taken, 'snapshot')} saved in ${options.outDir}; analyse them again with: leakscan diff ${options.outDir}`);
   // When a snapshot could not be written (a full disk), the report most
   // likely cannot be either: the one line below says so, rather than a second
   // failure. `leakscan report` makes it later from the saved snapshots.
@@ -139,6 +139,6 @@ export async function runSamplingSession(options: SessionOptions): Promise<numbe
     say(`leakscan: ${safeText(stopped.message)}; the ranking above uses the ${taken} taken${skipReport ? ', and no HTML report was written' : ''}`);
     return outputCode !== ExitCode.ok ? outputCode : stopped.exitCode;
   }
-  if (stopped === 'aborted') say(`interrupted: analysed the ${taken} snapshot${taken === 1 ? '' : 's'} taken`);
+  if (stopped === 'aborted') say(`interrupted: analysed the ${plural(taken, 'snapshot')} taken`);
   return outputCode;
 }

@@ -30,6 +30,7 @@ import { EvidenceStore } from './evidence.js';
 import { WatchMetrics } from './metrics.js';
 import type { ListenAddress } from './listen-address.js';
 import { setTimeout } from 'node:timers/promises';
+import { plural } from '../report/format.js';
 
 export interface WatchOptions {
   /** The target's pprof endpoint (any form pprofBase reads). */
@@ -116,7 +117,7 @@ export async function watchTarget(options: WatchOptions): Promise<number> {
             });
             const set = await evidence.save(window, full, diffJson(analysis, { top: 20, minScore: 0 }));
             metrics.evidenceSaved();
-            say(`${names} crossed ${options.threshold}: ${window.length} snapshots${full ? ' and a full dump' : ''} saved in ${set.dir}`);
+            say(`${names} crossed ${options.threshold}: ${plural(window.length, 'snapshot')}${full ? ' and a full dump' : ''} saved in ${set.dir}`);
           } catch (error) {
             // A full disk must not end the watch: the gauges are still worth serving.
             if (error instanceof OutputError) say(`leakscan: evidence not saved: ${error.message}`);

@@ -5,6 +5,7 @@ import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.
 import type { AnalysisFlags } from '../analysis-options.js';
 import { analyzeInputs } from '../analyze-files.js';
 import { score } from '../options.js';
+import { plural } from '../../report/format.js';
 
 interface BaselineFlags extends AnalysisFlags {
   output: string;
@@ -28,5 +29,5 @@ async function baselineCommand(inputs: string[], flags: BaselineFlags): Promise<
   const analysis = await analyzeInputs(inputs, options);
   const baseline = makeBaseline(analysis.series.runtime, analysis.suspects, flags.minScore);
   await writeFileAtomic(flags.output, baselineJson(baseline));
-  process.stderr.write(`wrote ${flags.output}: ${baseline.sites.length} accepted site${baseline.sites.length === 1 ? '' : 's'} (score ≥ ${flags.minScore})\n`);
+  process.stderr.write(`wrote ${flags.output}: ${plural(baseline.sites.length, 'accepted site')} (score ≥ ${flags.minScore})\n`);
 }

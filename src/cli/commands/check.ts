@@ -25,6 +25,7 @@ import type { InterruptSignal } from '../../session/sampling-session.js';
 import { positiveNumber, positiveSeconds, score } from '../options.js';
 import { addFleetOptions, FLEET_DEFAULTS, scanOptionsFrom } from '../fleet-options.js';
 import type { FleetFlags } from '../fleet-options.js';
+import { plural } from '../../report/format.js';
 
 /** Fewer snapshots than this see too little of a site's growth for a verdict to rest on: check says so. */
 const FEW_SNAPSHOTS = 4;
@@ -134,7 +135,7 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
     if (interruptedBy !== undefined) {
       // A gate that did not see the whole series has no verdict: never "passed", never 0.
       process.stderr.write(
-        `leakscan: check interrupted by ${interruptedBy} after ${result.series.times.length} snapshots: no verdict (exit ${INTERRUPTED_EXIT[interruptedBy]})\n`,
+        `leakscan: check interrupted by ${interruptedBy} after ${plural(result.series.times.length, 'snapshot')}: no verdict (exit ${INTERRUPTED_EXIT[interruptedBy]})\n`,
       );
       return INTERRUPTED_EXIT[interruptedBy];
     }
@@ -153,13 +154,13 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
       const files = formats.map(({ file }) => file).join(', ');
       process.stderr.write(
         verdict.failed > 0
-          ? `leakscan check: ${verdict.failed} leak${verdict.failed === 1 ? '' : 's'} failed the check (details in ${files})\n`
+          ? `leakscan check: ${plural(verdict.failed, 'leak')} failed the check (details in ${files})\n`
           : `leakscan check: passed (fail score ${gate.failScore}; details in ${files})\n`,
       );
     }
     if (result.series.times.length < FEW_SNAPSHOTS) {
       process.stderr.write(
-        `leakscan check: warning: a verdict from ${result.series.times.length} snapshot${result.series.times.length === 1 ? '' : 's'} sees little growth; take ${FEW_SNAPSHOTS} or more (the default is 12)\n`,
+        `leakscan check: warning: a verdict from ${plural(result.series.times.length, 'snapshot')} sees little growth; take ${FEW_SNAPSHOTS} or more (the default is 12)\n`,
       );
     }
     const windowSeconds = (result.series.times.at(-1)! - result.series.times[0]!) / 1000;

@@ -10,6 +10,7 @@ import type { ExportFormat, TaskFilter } from '../../report/export-formats.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { InputError } from '../../util/errors.js';
 import { groupBy } from '../options.js';
+import { plural } from '../../report/format.js';
 
 interface ExportFlags {
   format: ExportFormat;
@@ -69,7 +70,7 @@ async function exportCommand(inputs: string[], flags: ExportFlags, version: stri
     process.stdout.write(data);
   } else {
     await writeFileAtomic(flags.output, data);
-    const what = flags.format === 'speedscope' ? `${snapshots.length} snapshot${snapshots.length === 1 ? '' : 's'}` : snapshots[0]!.name;
+    const what = flags.format === 'speedscope' ? plural(snapshots.length, 'snapshot') : snapshots[0]!.name;
     process.stderr.write(`${flags.format}: ${flags.output} (${what})\n`);
   }
 }

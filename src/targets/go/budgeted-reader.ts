@@ -28,6 +28,7 @@ import { PauseBudget, formatPause } from './pause-budget.js';
 import type { FullDumpProfile } from './pause-budget.js';
 import type { SnapshotTurn } from '../target.js';
 import { CreatorTable, addCountsBeyondCut } from './count-view.js';
+import { plural } from '../../report/format.js';
 
 export interface BudgetedReadOptions extends PprofOptions {
   /** The worst pause a snapshot may cause, in milliseconds; Infinity for no limit. */
@@ -118,7 +119,7 @@ export class BudgetedGoReader {
     }
     const leakNote = profile === 'debug=2' && this.leakProfile ? ' (the goroutineleak profile, which adds a garbage collection, would not)' : '';
     const why = this.options.pauseBudgetMs === Infinity ? 'with no pause budget' : `fit the ${formatPause(this.options.pauseBudgetMs)} pause budget${leakNote}`;
-    this.announce(`full:${profile}`, `the service holds ${goroutines.toLocaleString('en-US')} goroutines: full dumps (${profile}) ${why}`);
+    this.announce(`full:${profile}`, `the service holds ${plural(goroutines, 'goroutine')}: full dumps (${profile}) ${why}`);
     return snapshot;
   }
 
@@ -136,7 +137,7 @@ export class BudgetedGoReader {
     const estimate = this.budget.estimateMs('debug=2', goroutines);
     const which = position.index === 0 ? 'the first and last snapshots take one' : 'the last snapshot takes one';
     this.options.say?.(
-      `the service holds ${goroutines.toLocaleString('en-US')} goroutines: a full dump stops it for about ${formatPause(estimate)}, ` +
+      `the service holds ${plural(goroutines, 'goroutine')}: a full dump stops it for about ${formatPause(estimate)}, ` +
         `over the ${formatPause(this.options.pauseBudgetMs)} pause budget; ${which} for goroutine ids and wait minutes ` +
         `(within --evidence-pause ${formatPause(evidenceMs)}), the others count goroutines per stack`,
     );
@@ -157,7 +158,7 @@ export class BudgetedGoReader {
       if (evidenceMs > 0) {
         this.announce(
           'evidence-over',
-          `the service holds ${goroutines.toLocaleString('en-US')} goroutines: the last snapshot's full dump would stop it for about ${formatPause(estimate)}, ` +
+          `the service holds ${plural(goroutines, 'goroutine')}: the last snapshot's full dump would stop it for about ${formatPause(estimate)}, ` +
             `over --evidence-pause ${formatPause(evidenceMs)}: counts per stack only (--evidence-pause ${suggestedBudget(estimate)} would take it)`,
         );
       }
@@ -169,7 +170,7 @@ export class BudgetedGoReader {
         : `the ${formatPause(this.options.pauseBudgetMs)} pause budget`;
     this.announce(
       'counts',
-      `the service holds ${goroutines.toLocaleString('en-US')} goroutines: a full dump would stop it for about ${formatPause(estimate)}, ` +
+      `the service holds ${plural(goroutines, 'goroutine')}: a full dump would stop it for about ${formatPause(estimate)}, ` +
         `over ${over}; snapshots count goroutines per stack (goroutine?debug=1) ` +
         `while it does not fit: no goroutine ids, wait reasons or wait minutes (--pause-budget ${suggestedBudget(estimate)} would take them)`,
     );

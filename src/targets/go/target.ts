@@ -13,11 +13,12 @@ import type { BudgetedReadOptions } from './budgeted-reader.js';
 import { DEFAULT_EVIDENCE_PAUSE_MS, DEFAULT_PAUSE_BUDGET_MS } from './pause-budget.js';
 import type { SnapshotTurn, Target } from '../target.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { plural } from '../../report/format.js';
 
 /** The target went away: the attach ends, and says when. */
 export class TargetExitedError extends TargetError {
   constructor(pid: number, taken: number) {
-    super(`the target (pid ${pid}) exited after ${taken} snapshot${taken === 1 ? '' : 's'}`);
+    super(`the target (pid ${pid}) exited after ${plural(taken, 'snapshot')}`);
     this.name = 'TargetExitedError';
   }
 }
@@ -95,7 +96,7 @@ export class GoTarget implements Target {
     }
     this.failuresInARow++;
     if (this.failuresInARow >= options.maxConsecutiveFailures) {
-      throw new TargetError(`${lastError!.message} (${this.failuresInARow} snapshots in a row failed; giving up)`);
+      throw new TargetError(`${lastError!.message} (${plural(this.failuresInARow, 'snapshot')} in a row failed; giving up)`);
     }
     options.onSkip?.(`snapshot skipped: ${lastError!.message}`);
     return null;
