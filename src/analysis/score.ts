@@ -35,7 +35,7 @@ import { outlivedEvidence } from './outlived.js';
 import type { OutlivedEvidence } from './outlived.js';
 import { isUnplacedSite } from './unplaced-promises.js';
 import type { SameLeak } from './chains.js';
-import { pluralWord } from '../report/format.js';
+import { pluralWord } from '../util/plural.js';
 
 export interface GrowthStats {
   first: number;

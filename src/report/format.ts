@@ -1,4 +1,7 @@
 /** Small text helpers shared by the terminal outputs. */
+import { pluralWord } from '../util/plural.js';
+
+export { pluralWord };
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
@@ -7,11 +10,6 @@ export function formatCount(n: number): string {
 /** "3 goroutines", "1 goroutine", "1,200 sites": a count and its noun, which is singular for 1 only. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${pluralWord(n, one, many)}`;
-}
-
-/** The noun alone, for text that writes the number itself. */
-export function pluralWord(n: number, one: string, many = `${one}s`): string {
-  return n === 1 ? one : many;
 }
 
 export function formatTime(ms: number): string {
