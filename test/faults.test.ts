@@ -108,6 +108,25 @@ test('a Node target killed mid-attach: the inspector session ends, what was take
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   }));
 
+test('a Node program that finishes mid-run: one line saying so, what was taken is ranked, exit 3', async () => {
+  // Node keeps a finished program alive while a debugger session is open:
+  // leakscan must say the program is exiting, not relay the inspector's
+  // "Cannot find context", and the program must be gone once it detaches.
+  const out = join(dir, 'node-finished');
+  const program = 'setInterval(() => {}, 100); setTimeout(() => process.exit(0), 2500);';
+  const result = await runCli(['run', '--interval', '1', '--count', '10', '--out', out, '--json', '--no-html', '--', process.execPath, '-e', program]);
+  assert.equal(result.code, 3, result.stderr);
+  const lines = result.stderr.split('\n');
+  assert.ok(
+    lines.some((l) => /^leakscan: the target \(pid \d+\) is exiting: its JavaScript has finished; the ranking above uses the \d+ taken$/.test(l)),
+    result.stderr,
+  );
+  assert.match(result.stderr, /pid \d+ has exited: nothing of leakscan's is left in it/);
+  assert.doesNotMatch(result.stderr, /Cannot find context|\n\s+at /);
+  const diff = JSON.parse(result.stdout) as DiffJson;
+  assert.ok(diff.snapshots.length >= 2 && diff.snapshots.length < 10, `${diff.snapshots.length} snapshots ranked`);
+});
+
 test('an --out that cannot be created: one line, exit 2, the target untouched', async () => {
   const fixture = await startGoFixture('heartbeat');
   running.push(fixture);

@@ -200,6 +200,14 @@ export class NodeTarget implements Target {
       return await this.readSnapshot();
     } catch (error) {
       if (this.session.closed) throw await this.whyConnectionEnded();
+      // A program whose JavaScript has finished (process.exit, or the end of
+      // its work) fails the read with "Cannot find context with specified
+      // id", and with a debugger session open Node keeps the process until
+      // the session ends: it exits once leakscan detaches.
+      if (error instanceof Error && error.message.includes(CONTEXT_GONE)) {
+        throw new TargetError(`the target (pid ${this.pid}) is exiting: its JavaScript has finished`);
+      }
+      if (await exitsWithin(this.pid, EXIT_GRACE_MS)) throw new TargetError(`the target (pid ${this.pid}) exited`);
       throw error;
     }
   }
@@ -306,6 +314,10 @@ export class NodeTarget implements Target {
   /** Detaches, and says what detaching confirmed: only what is true. */
   async close(): Promise<void> {
     const { agentRemoved, inspectorClosed } = await this.detach();
+    if (!(await processExists(this.pid))) {
+      this.options.say(`pid ${this.pid} has exited: nothing of leakscan's is left in it`);
+      return;
+    }
     this.options.say(
       `detached from pid ${this.pid}: ${agentRemoved ? 'agent removed' : `the agent did not answer (${this.detachFailure ?? 'no answer'}); its watchdog removes it within seconds`}` +
         (this.openedInspector ? (inspectorClosed ? ', inspector closed' : `; warning: the inspector is still open on port ${this.inspectorPort}`) : ''),
@@ -362,10 +374,11 @@ export class NodeTarget implements Target {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.census.close();
     let agentRemoved = await this.uninstallAgent();
-    // The target is gone (its agent went with it) or did not answer: the
-    // agent's watchdog removes it once the heartbeats stop.
-    if (!agentRemoved) agentRemoved = !(await processExists(this.pid));
     await this.session.close();
+    // The target is gone or on its way out (Node keeps a finished program
+    // until its debugger session ends), and its agent with it; or it did not
+    // answer, and the agent's watchdog removes it once the heartbeats stop.
+    if (!agentRemoved) agentRemoved = await exitsWithin(this.pid, EXIT_GRACE_MS);
     if (!this.openedInspector || !(await processExists(this.pid))) return { agentRemoved, inspectorClosed: true };
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
@@ -589,4 +602,20 @@ export class IdDating {
 export function describeCapture(status: AgentStatus): string {
   if (status.capture === 'native') return 'creation stacks: native addon';
   return `creation stacks: JavaScript (${status.captureReason ?? 'no addon'})`;
+}
+
+/** The inspector's answer once the program's JavaScript context is gone. */
+const CONTEXT_GONE = 'Cannot find context with specified id';
+
+/** How long a failed read or detach waits to see whether the target is exiting. */
+const EXIT_GRACE_MS = 1000;
+
+/** Whether `pid` is gone now or within `ms` (a program on its way out answers errors first). */
+async function exitsWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (!(await processExists(pid))) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(100);
+  }
 }
