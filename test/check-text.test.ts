@@ -69,3 +69,26 @@ test('check lists a leak with what it holds, the other sites of the same leak, a
     'check and diff name the same sites of the leak',
   );
 });
+
+test('check lists every failure however many sites pass, and says how many passing sites it left out', async () => {
+  const dir = tempDir();
+  for (let i = 0; i < 6; i++) {
+    const b = new SnapshotBuilder('node', { profile: 'node-agent', startedAt: START });
+    // 30 quiet sites that gain a promise now and then: each scores a little above 0 and passes.
+    for (let site = 0; site < 30; site++) {
+      const at = b.stack([b.frame(`poll${site}`, APP, 200 + site)]);
+      for (let n = 0; n < 1 + Math.floor(i / 2); n++) {
+        b.addTask({ id: String(1_000_000 + site * 1000 + n), kind: 'PROMISE', state: 'pending', stack: at, labels: { resource: 'Promise' } });
+      }
+    }
+    const leak = b.stack([b.frame('subscribe', APP, 40)]);
+    for (let n = 0; n < 30 * i; n++) b.addTask({ id: String(500_000 + n), kind: 'PROMISE', state: 'pending', stack: leak, labels: { resource: 'Promise' } });
+    await writeSnapshotFile(join(dir, `s-${i + 1}.json.gz`), b.build(START + 60_000 + i * 5000));
+  }
+  const check = await runCli(['check', dir]);
+  assert.equal(check.code, 1, check.stderr);
+  assert.match(check.stdout, /^FAIL +\d+ .* subscribe {2}consumer\.mjs:40$/m);
+  const passing = check.stdout.split('\n').filter((line) => /^ok /.test(line)).length;
+  assert.equal(passing, 20, check.stdout);
+  assert.match(check.stdout, /^10 more passing sites not listed \(--format json lists them\)$/m);
+});

@@ -67,7 +67,7 @@ export function renderFleetText(result: ScanResult, options: FleetTextOptions): 
     if (shown.length === 0) {
       out.push(chalk.green('No code site grows on the sampled instances.'));
     } else {
-      out.push(chalk.bold(`Suspects across the fleet (${shown.length} of ${plural(result.suspects.length, 'site')})`));
+      out.push(chalk.bold(`Suspects across the fleet (${shown.length} shown of ${plural(result.suspects.length, 'site')})`));
       for (const [i, s] of shown.entries()) {
         const anchor = s.suspect.site.anchor;
         const colour = s.score >= 70 ? chalk.red.bold : s.score >= 30 ? chalk.yellow : chalk.white;

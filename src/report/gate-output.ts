@@ -71,7 +71,8 @@ function gateText(result: GateResult): string {
   // Counts that are estimates, or dumps that were cut, weigh on the verdict: said first, as diff says them.
   const out: string[] = seriesWarningLines(series);
   if (out.length > 0) out.push('');
-  for (const { suspect, verdict } of listed(result).slice(0, 20)) {
+  const { shown, unlisted } = textListing(listed(result));
+  for (const { suspect, verdict } of shown) {
     const mark = verdict.kind === 'fail' ? chalk.red.bold('FAIL') : verdict.kind === 'accepted' ? chalk.yellow('KNOWN') : chalk.green('ok  ');
     const site = suspect.site.anchor ? describeFrame(suspect.site.anchor) : safeText(suspect.key);
     out.push(`${mark} ${String(suspect.score).padStart(3)} ${sparkline(suspect.site.counts)}  ${site}`);
@@ -79,6 +80,7 @@ function gateText(result: GateResult): string {
     out.push(...holdsLines(suspect, series.runtime, DETAIL_INDENT), ...sameLeakLines(suspect, DETAIL_INDENT));
     if (verdict.kind !== 'pass') out.push(`${DETAIL_INDENT}${chalk.dim(safeText(verdict.reason))}`);
   }
+  if (unlisted > 0) out.push(`${plural(unlisted, 'more passing site')} not listed (--format json lists them)`);
   const n = result.failed;
   out.push(
     '',
@@ -88,6 +90,17 @@ function gateText(result: GateResult): string {
   );
   return out.join('\n') + '\n';
 }
+
+/** Passing sites listed in the text at most; failures and accepted sites are always listed, however many. */
+const PASSING_LISTED = 20;
+
+function textListing(verdicts: Verdicts): { shown: Verdicts; unlisted: number } {
+  let room = PASSING_LISTED;
+  const shown = verdicts.filter((v) => v.verdict.kind !== 'pass' || room-- > 0);
+  return { shown, unlisted: verdicts.length - shown.length };
+}
+
+type Verdicts = ReturnType<typeof listed>;
 
 export const CHECK_SCHEMA = 'leakscan.check';
 
