@@ -10,7 +10,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, symlinkSync, w
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
 import { runCli } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
@@ -206,6 +207,52 @@ test('check --url at a web server that is not pprof: gives up at the first answe
   const left = existsSync(join(state, 'leakscan')) ? readdirSync(join(state, 'leakscan')) : [];
   assert.deepEqual(left, [], 'the empty snapshot directory is removed');
 });
+
+test('check --url at an endpoint whose goroutine profile lists no goroutines: refused, exit 3, no directory left', async () => {
+  // A stub that answers every goroutine profile with a header and no
+  // records; a live process always has the goroutine serving the request.
+  const url = await serve((req, res) => {
+    if (!req.url?.startsWith('/debug/pprof/goroutine?')) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('goroutine profile: total 3\n');
+  });
+  const state = join(dir, 'state-empty-profile');
+  const result = await runCli(['check', '--url', url, '--count', '4', '--interval', '1'], { env: { XDG_STATE_HOME: state } });
+  assert.equal(result.code, 3, result.stderr);
+  const errors = result.stderr.split('\n').filter((line) => line.startsWith('leakscan: '));
+  assert.equal(errors.length, 1, result.stderr);
+  assert.match(errors[0]!, /says total 3 but lists no goroutines: not a complete dump; not a readable pprof endpoint, nothing was taken/);
+  assert.doesNotMatch(result.stderr, /holds 0 goroutines|passed/);
+  const left = existsSync(join(state, 'leakscan')) ? readdirSync(join(state, 'leakscan')) : [];
+  assert.deepEqual(left, [], 'the empty snapshot directory is removed');
+});
+
+test('goroutine profile files with no goroutines: exit 2; an empty goroutineleak profile still reads', async () => {
+  const emptyText = join(dir, 'no-goroutines-debug1.txt');
+  writeFileSync(emptyText, 'goroutine profile: total 0\n');
+  const emptyProto = join(dir, 'no-goroutines-debug0.pb.gz');
+  writeFileSync(emptyProto, withoutSamples('go1.26.8-debug0.pb.gz'));
+  for (const file of [emptyText, emptyProto]) {
+    assertOneLineError(await runCli(['show', file]), 2, /goroutine profile holds no goroutines: not a complete dump/);
+    assertOneLineError(await runCli(['diff', file, file]), 2, /holds no goroutines/);
+  }
+  // The goroutineleak profile lists only leaked goroutines: none is a real answer.
+  const noLeaksText = join(dir, 'no-leaks-debug1.txt');
+  writeFileSync(noLeaksText, 'goroutineleak profile: total 0\n');
+  const noLeaksProto = join(dir, 'no-leaks-debug0.pb.gz');
+  writeFileSync(noLeaksProto, withoutSamples('go1.26.8-goroutineleak-debug0.pb.gz'));
+  for (const file of [noLeaksText, noLeaksProto]) {
+    const result = await runCli(['show', file]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^0 goroutines$/m);
+  }
+});
+
+/** A real debug=0 fixture with its samples removed: the header and tables of a real profile, no goroutines. */
+function withoutSamples(fixture: string): Buffer {
+  const profile = Profile.decode(gunzipSync(readFileSync(join(dumpsDir, fixture))));
+  profile.sample = [];
+  return gzipSync(profile.encode());
+}
 
 test('a --url that cannot be a URL: exit 2 before anything is sent', async () => {
   assertOneLineError(await runCli(['check', '--url', 'http://x y', '--count', '2']), 2, /not a URL: http:\/\/x y/);

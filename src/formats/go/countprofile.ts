@@ -83,7 +83,22 @@ export function parseDebug1(text: string, builder: SnapshotBuilder): CountProfil
       ...(frames.length === 0 && pcCount(line) === 1 ? { notStarted: true as const } : {}),
     });
   }
+  refuseEmptyProfile(profileName, total, Number(headerMatch[2]));
   return { profileName, total };
+}
+
+/**
+ * A goroutine profile of a live process always lists the goroutine that
+ * wrote it (the one serving the request, or the one calling
+ * runtime/pprof), so one with no goroutines is not a real dump: a stub or a
+ * cut answer, which would otherwise read as "the service holds 0
+ * goroutines". The goroutineleak profile lists only leaked goroutines and
+ * may be empty, but not while its header counts some.
+ */
+function refuseEmptyProfile(profileName: string, listed: number, headerTotal = listed): void {
+  if (listed > 0) return;
+  if (headerTotal > 0) throw new InputError(`${profileName} profile says total ${headerTotal} but lists no goroutines: not a complete dump`);
+  if (profileName === 'goroutine') throw new InputError('goroutine profile holds no goroutines: not a complete dump');
 }
 
 /** The addresses after "N @" in a debug=1 record's first line. */
@@ -174,6 +189,7 @@ export function parseProfileProto(bytes: Uint8Array, builder: SnapshotBuilder): 
       ...(notStarted ? { notStarted: true as const } : {}),
     });
   }
+  refuseEmptyProfile(profileName, total);
   return { profileName, total };
 }
 
