@@ -105,6 +105,29 @@ test('a snapshot from a newer leakscan: exit 2, says to upgrade', async () => {
   assertOneLineError(await runCli(['show', file]), 2, /version 99 is newer.*upgrade/);
 });
 
+test('a gzipped snapshot with no runtime or another runtime: exit 2, one line naming the file and the field', async () => {
+  const cases: [string, unknown, RegExp][] = [
+    ['no-runtime', undefined, /no-runtime\.json\.gz: snapshot names no runtime \(a damaged snapshot file\?\); leakscan reads "go" and "node" snapshots$/],
+    ['python', 'python', /python\.json\.gz: snapshot is of runtime "python"; leakscan reads "go" and "node" snapshots$/],
+    ['number-runtime', 7, /number-runtime\.json\.gz: snapshot has a runtime that is not text/],
+  ];
+  for (const [name, runtime, reason] of cases) {
+    const file = join(dir, `${name}.json.gz`);
+    writeFileSync(
+      file,
+      gzipSync(JSON.stringify({ format: 'leakscan.snapshot', version: 1, runtime, takenAt: 0, source: {}, frames: [], stacks: [], tasks: [] })),
+    );
+    for (const command of [
+      ['show', file],
+      ['diff', file, file],
+    ]) {
+      const result = await runCli(command);
+      assertOneLineError(result, 2, reason);
+      assert.doesNotMatch(result.stderr, /undefined/);
+    }
+  }
+});
+
 test('a damaged snapshot (dangling stack index): exit 2', async () => {
   const file = join(dir, 'dangling.json');
   writeFileSync(

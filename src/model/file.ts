@@ -26,7 +26,7 @@ export function snapshotFromJson(value: unknown, name: string): Snapshot {
   if (s.version > SNAPSHOT_VERSION) {
     throw new InputError(`${name}: snapshot format version ${s.version} is newer than this leakscan reads (${SNAPSHOT_VERSION}); upgrade leakscan`);
   }
-  if (s.runtime !== 'go' && s.runtime !== 'node') throw new InputError(`${name}: unknown runtime ${JSON.stringify(s.runtime)}`);
+  if (s.runtime !== 'go' && s.runtime !== 'node') throw new InputError(`${name}: ${runtimeProblem(s.runtime)}`);
   if (!Array.isArray(s.frames) || !Array.isArray(s.stacks) || !Array.isArray(s.tasks)) {
     throw new InputError(`${name}: snapshot is missing frames, stacks or tasks`);
   }
@@ -44,6 +44,15 @@ export function snapshotFromJson(value: unknown, name: string): Snapshot {
   }
   checkReferences(s, name);
   return s;
+}
+
+/** What is wrong with a snapshot's runtime field, in words: it may be missing or any JSON value. */
+function runtimeProblem(runtime: unknown): string {
+  const wanted = 'leakscan reads "go" and "node" snapshots';
+  if (runtime === undefined || runtime === null) return `snapshot names no runtime (a damaged snapshot file?); ${wanted}`;
+  if (typeof runtime !== 'string') return `snapshot has a runtime that is not text; ${wanted}`;
+  const shown = runtime.length > 40 ? `${runtime.slice(0, 37)}...` : runtime;
+  return `snapshot is of runtime ${JSON.stringify(shown)}; ${wanted}`;
 }
 
 /** The largest time a JavaScript Date holds (ECMA-262 21.4.1.1). */
