@@ -99,6 +99,21 @@ test('random binary garbage: exit 2', async () => {
   assertOneLineError(await runCli(['show', file]), 2, /profile\.proto|not a/);
 });
 
+test('a profile.proto the decoder cannot read: exit 2, one line naming the file, in its own words', async () => {
+  // A real goroutine profile behind a field of wire type 7, which protobuf does not have.
+  const file = join(dir, 'odd-goroutine.pb.gz');
+  const proto = gunzipSync(readFileSync(join(dumpsDir, 'go1.26.8-debug0.pb.gz')));
+  writeFileSync(file, gzipSync(Buffer.concat([Buffer.from([0x0f]), proto])));
+  for (const command of [
+    ['show', file],
+    ['diff', file, file],
+  ]) {
+    const result = await runCli(command);
+    assertOneLineError(result, 2, /odd-goroutine\.pb\.gz: not a valid profile\.proto \(a damaged file, or not a pprof profile\)$/);
+    assert.doesNotMatch(result.stderr, /Unrecognized|value type/);
+  }
+});
+
 test('a snapshot from a newer leakscan: exit 2, says to upgrade', async () => {
   const file = join(dir, 'future.json');
   writeFileSync(file, JSON.stringify({ format: 'leakscan.snapshot', version: 99, runtime: 'go', takenAt: 0, source: {}, frames: [], stacks: [], tasks: [] }));

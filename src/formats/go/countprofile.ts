@@ -126,8 +126,10 @@ export function parseProfileProto(bytes: Uint8Array, builder: SnapshotBuilder): 
   let profile: Profile;
   try {
     profile = Profile.decode(bytes);
-  } catch (error) {
-    throw new InputError(`not a valid profile.proto: ${(error as Error).message}`);
+  } catch {
+    // The decoder's own words ("Unrecognized value type: 7") speak of wire
+    // types, not of the file: what the user needs is that it is not a profile.
+    throw new InputError('not a valid profile.proto (a damaged file, or not a pprof profile)');
   }
   const strings = profile.stringTable.strings;
   const str = (index: number | bigint): string => strings[Number(index)] ?? '';
