@@ -7,6 +7,7 @@ import { open, readFile, readdir, readlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { TargetError } from '../util/errors.js';
 import { isNodeExecutable } from './node/executable.js';
+import { permissionAdvice } from './permission-advice.js';
 
 export type DetectedRuntime = { kind: 'go'; version: string } | { kind: 'node' } | { kind: 'unknown'; description: string };
 
@@ -82,7 +83,7 @@ export async function inspectProcess(pid: number): Promise<ProcessInfo> {
 function procError(pid: number, error: unknown, what: string): TargetError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') {
-    return new TargetError(`permission denied reading ${what} of pid ${pid}: run leakscan as the same user as the target, or as root`);
+    return new TargetError(`permission denied reading ${what} of pid ${pid}: ${permissionAdvice('read')}`);
   }
   if (code === 'ENOENT' || code === 'ESRCH') return new TargetError(`pid ${pid} exited`);
   return new TargetError(`cannot read ${what} of pid ${pid}: ${(error as Error).message}`);

@@ -26,6 +26,7 @@ import { TargetError } from '../../util/errors.js';
 import { catchesSignal, isLoopbackAddress, listeningSockets, portHolders, processStartTime } from '../proc.js';
 import type { ListeningSocket, ProcessInfo } from '../proc.js';
 import { isNodeExecutable, nodeVersionOf, unsupportedNodeVersion } from './executable.js';
+import { permissionAdvice } from '../permission-advice.js';
 import { connectHost, parseInspectorFlags, readNodeCommandLine } from './inspect-flags.js';
 import type { InspectorFlags } from './inspect-flags.js';
 import { askInspector, closeInspector } from './inspector-endpoint.js';
@@ -208,8 +209,7 @@ export async function signalSameProcess(pid: number, startTime: string): Promise
     process.kill(pid, 'SIGUSR1'); // identified as Node, catching SIGUSR1, the same process: the signal opens its inspector
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') throw new TargetError(`the target (pid ${pid}) exited before leakscan could open its inspector`);
-    if ((error as NodeJS.ErrnoException).code === 'EPERM')
-      throw new TargetError(`not allowed to signal pid ${pid}: run leakscan as the same user as the target, or as root`);
+    if ((error as NodeJS.ErrnoException).code === 'EPERM') throw new TargetError(`not allowed to signal pid ${pid}: ${permissionAdvice('signal')}`);
     throw error;
   }
 }
