@@ -88,6 +88,9 @@ test('a leak that happened before attach: its timers and listeners show with the
 
     const promises = diff.suspects.find((s) => s.key === '(created before attach) Promise');
     assert.ok(promises && promises.counts.every((n) => n >= 600), `pending promises from before attach: ${promises?.counts.join(', ')}`);
+    // The input has ids (the timers'): the line says why this site has no lifetime.
+    assert.match(promises.explanation, /; lifetime unknown \(counted by the census, no ids\)/);
+    assert.doesNotMatch(promises.explanation, /no task ids in this input/);
 
     // Ages from the async ids: every leaked timer is dated before the first snapshot.
     const taken = snapshots(out);

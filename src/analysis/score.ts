@@ -34,6 +34,7 @@ import type { IdDating } from './id-dating.js';
 import { outlivedEvidence } from './outlived.js';
 import type { OutlivedEvidence } from './outlived.js';
 import { isUnplacedSite } from './unplaced-promises.js';
+import { kindInWords } from '../model/resource-kinds.js';
 import type { SameLeak } from './chains.js';
 import { pluralWord } from '../util/plural.js';
 
@@ -383,7 +384,7 @@ export function explain(s: Suspect, series: SeriesResult): string {
   if (s.survival !== undefined) {
     parts.push(`${formatPercent(s.survival)} survive the window`);
   } else if (s.site.idless && s.growth !== undefined) {
-    parts.push('lifetime unknown (no task ids in this input)');
+    parts.push(`lifetime unknown (${whyNoIds(s.site, series)})`);
   }
   if (s.mainState !== '' && s.mainState !== 'unknown') {
     // Go states are wait reasons ("blocked on chan receive"); Node's are "pending" or "active".
@@ -400,6 +401,24 @@ export function explain(s: Suspect, series: SeriesResult): string {
     parts.push(`${s.site.leakMarkSetAside.count} marked leaked by the Go runtime, set aside: ${s.site.leakMarkSetAside.reason}`);
   }
   return parts.join('; ');
+}
+
+/**
+ * Why an id-less site's tasks cannot be followed from look to look. Within
+ * an input that has ids, a Go site's id-less tasks were counted past a
+ * dump's 64 MiB cut; a Node site's, by the hook-free census (which names a
+ * resource, not a stack: a frame with no file, or resource words beyond its
+ * kind's) or folded into per-site counts past the agent's --max-tracked.
+ */
+function whyNoIds(site: SiteSeries, series: SeriesResult): string {
+  if (series.idClock.every((clock) => clock === undefined)) return 'no task ids in this input';
+  if (site.firstIdsAt === undefined) return 'seen only in snapshots that count tasks without ids';
+  if (series.runtime === 'go') return 'some counted past the 64 MiB cut of a dump, without ids';
+  const kindWords = new Set(site.kinds.map((k) => kindInWords(k.kind)));
+  const census =
+    site.exampleStack.every((frame) => frame.file === '') ||
+    site.labels.some((set) => set.labels.resource !== undefined && !kindWords.has(set.labels.resource));
+  return census ? 'counted by the census, no ids' : "some folded into counts past the agent's --max-tracked, no ids";
 }
 
 /**
