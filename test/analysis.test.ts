@@ -55,6 +55,44 @@ test('debug=1 input: ranked by counts, lifetime and state unknown and said so', 
   assert.match(text.stdout, /lifetime unknown/);
 });
 
+test('a pile made inside the window is dated between the looks around it; one there at the first look, before it at the rate in words', async () => {
+  // surge leaks 39 goroutines on one request and nothing between requests:
+  // the first look finds none of them, the next one all.
+  const surge = await startGoFixture('surge');
+  const series = join(dir, 'surge');
+  mkdirSync(series);
+  const take = async (i: number) => {
+    const result = await runCli(['snapshot', surge.url, '-o', join(series, `s-${i}.json.gz`)]);
+    assert.equal(result.code, 0, result.stderr);
+  };
+  try {
+    await take(1);
+    await sleep(1000);
+    const answer = await fetch(`${surge.url}/search?shards=40&q=leak`);
+    assert.equal(answer.status, 200, await answer.text());
+    // Over six seconds between the looks that see the pile: enough for "no progress" to be said.
+    for (let i = 2; i <= 4; i++) {
+      await take(i);
+      await sleep(4000);
+    }
+  } finally {
+    await surge.stop();
+  }
+  const shard = (json: DiffJson) => json.suspects.find((s) => s.anchor?.fn === 'main.(*searcher).queryShard');
+  const made = shard(await diff([series]));
+  assert.equal(made?.counts[0], 0, 'none at the first look');
+  assert.match(made!.explanation, /no progress: .*; ids \d+–\d+ of \d+: [^;]*, created between the looks at 0s and [1-9]\d*s into the window;/);
+  assert.doesNotMatch(made!.explanation, /before the first look|ids\/min/);
+
+  const later = shard(await diff([2, 3, 4].map((i) => join(series, `s-${i}.json.gz`))));
+  assert.equal(later?.counts[0], 39);
+  assert.match(
+    later!.explanation,
+    /, created about \d+s(?: to \d+s)? before the first look, at the rate the process made new goroutines while watched \(\d+\/min\);/,
+  );
+  assert.doesNotMatch(later!.explanation, /ids\/min/);
+});
+
 test('debug=2 input: the same leak, with lifetime and blocking measured', async () => {
   const [top] = (await diff([full])).suspects;
   assert.equal(top?.anchor?.fn, 'main.(*session).heartbeat');

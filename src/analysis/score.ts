@@ -395,7 +395,7 @@ export function explain(s: Suspect, series: SeriesResult): string {
   if (s.site.maxWaitMinutes !== undefined && s.site.maxWaitMinutes >= 1) {
     parts.push(`waiting up to ${s.site.maxWaitMinutes} min`);
   }
-  parts.push(...explainStuck(s, taskWords));
+  parts.push(...explainStuck(s, series, taskWords));
   if (s.outlived !== undefined) parts.push(explainOutlived(s.outlived));
   if (s.site.leakMarkSetAside !== undefined) {
     parts.push(`${s.site.leakMarkSetAside.count} marked leaked by the Go runtime, set aside: ${s.site.leakMarkSetAside.reason}`);
@@ -443,7 +443,7 @@ const STUCK_SHOWN = 0.1;
 type TaskWords = [one: string, many: string];
 
 /** "no progress: the same 300 goroutines in the same frame at all 12 looks over 55s; a lock ...; created ..." */
-function explainStuck(s: Suspect, [one, many]: TaskWords): string[] {
+function explainStuck(s: Suspect, series: SeriesResult, [one, many]: TaskWords): string[] {
   const stuck = s.stuck;
   if (stuck === undefined || stuck.value < STUCK_SHOWN) return [];
   const parts: string[] = [];
@@ -463,14 +463,41 @@ function explainStuck(s: Suspect, [one, many]: TaskWords): string[] {
         : d.idsPerMinute !== undefined && (d.newestId - d.oldestId) / d.idsPerMinute < seriesMinutesOf(s)
           ? `made within about ${formatMinutes((d.newestId - d.oldestId) / d.idsPerMinute)}`
           : `made over ${tenths} of the 10 tenths of the process's ids`;
-    const when =
-      d.idsPerMinute !== undefined
-        ? `, created ${formatAgo(d.oldestMinutesAgo!, d.newestMinutesAgo!)} before the first look at the window's ${formatRate(d.idsPerMinute)} ids/min`
-        : '';
-    parts.push(`ids ${d.oldestId}–${d.newestId} of ${d.clock}: ${shape}${when}`);
+    parts.push(`ids ${d.oldestId}–${d.newestId} of ${d.clock}: ${shape}${whenCreated(s, d, series)}`);
   }
   if (stuck.share >= 0.5) parts.push(`${formatPercent(stuck.share)} of all ${many}`);
   return parts;
+}
+
+/**
+ * When the stuck tasks were made. The id dating counts back from the look
+ * the site was first seen at with ids, at the rate the process made new
+ * tasks while watched: "before the first look" only when that look is the
+ * first. A site the first look found empty made them inside the window,
+ * and the looks on either side say when better than the ids do (Go hands
+ * out ids in per-processor batches, so a burst's ids can reach far back).
+ */
+function whenCreated(s: Suspect, d: IdDating, series: SeriesResult): string {
+  const firstIndex = s.site.staying?.firstIndex ?? 0;
+  const startedAt = series.times[0]!;
+  const intoWindow = (index: number) => formatMinutes((series.times[index]! - startedAt) / 60_000);
+  // Only a look with ids says the site was empty: a counts-only look files
+  // tasks under keys without their creators (staying.ts).
+  const emptyAt = (index: number) => s.site.counts[index] === 0 && series.idClock[index] !== undefined;
+  if (emptyAt(0)) {
+    let emptyBefore = 0;
+    for (let i = firstIndex - 1; i > 0; i--) {
+      if (emptyAt(i)) {
+        emptyBefore = i;
+        break;
+      }
+    }
+    return `, created between the looks at ${intoWindow(emptyBefore)} and ${intoWindow(firstIndex)} into the window`;
+  }
+  if (d.idsPerMinute === undefined) return '';
+  const look = firstIndex === 0 ? 'the first look' : `the look at ${intoWindow(firstIndex)}`;
+  const made = series.runtime === 'go' ? 'goroutines' : 'async resources';
+  return `, created ${formatAgo(d.oldestMinutesAgo!, d.newestMinutesAgo!)} before ${look}, at the rate the process made new ${made} while watched (${formatRate(d.idsPerMinute)}/min)`;
 }
 
 /** "outlived: 600 repeating timers made over 5s, none cleared in 55s where a healthy site clears them as fast as it makes them (about 6064 in that time), more than the 1 open connection" */
