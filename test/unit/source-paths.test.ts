@@ -49,6 +49,10 @@ test("a build machine's absolute path maps to the same file in this checkout", (
 });
 
 test('provenance: the commit and an https URL for the remote, without credentials', () => {
+  // Run from a git hook or `git rebase --exec`, GIT_DIR and friends point
+  // at the repository being worked on: this test's git commands, and the
+  // ones gitProvenance runs, must act on the temporary one only.
+  for (const name of Object.keys(process.env)) if (name.startsWith('GIT_')) delete process.env[name];
   const root = repository();
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
   git('init', '-q', '-b', 'main');
