@@ -35,6 +35,7 @@ import { outlivedEvidence } from './outlived.js';
 import type { OutlivedEvidence } from './outlived.js';
 import { isUnplacedSite } from './unplaced-promises.js';
 import { kindInWords } from '../model/resource-kinds.js';
+import { isNodeInternalFrame } from '../model/runtime-frames.js';
 import type { SameLeak } from './chains.js';
 import { pluralWord } from '../util/plural.js';
 
@@ -248,8 +249,37 @@ export function stuckEvidence(site: SiteSeries, series: SeriesResult): StuckEvid
 export function scoreSites(series: SeriesResult): Suspect[] {
   const single = series.times.length < 2;
   const suspects = series.sites.map((site) => scoreSite(site, series, single));
-  suspects.sort((a, b) => b.score - a.score || located(b) - located(a) || lastCount(b) - lastCount(a) || (a.key < b.key ? -1 : 1));
+  const ours = (s: Suspect): number => (series.runtime === 'node' && inNodeCode(s) ? 0 : 1);
+  suspects.sort(
+    (a, b) =>
+      band(b.score) - band(a.score) ||
+      ours(b) - ours(a) ||
+      b.score - a.score ||
+      located(b) - located(a) ||
+      lastCount(b) - lastCount(a) ||
+      (a.key < b.key ? -1 : 1),
+  );
   return suspects;
+}
+
+/**
+ * The bands the reports colour and `check` gates on by default: 70 or more
+ * (a leak), 30 to 69 (a suspect), under 30 (quiet).
+ */
+function band(score: number): number {
+  return score >= 70 ? 2 : score >= 30 ? 1 : 0;
+}
+
+/**
+ * A Node site anchored in Node's own code (the function of a listener Node
+ * adds, such as `clearIncoming`, which node:_http_server puts on every
+ * request): the user can change nothing there. When the program holds
+ * requests it leaks, their listeners grow with the program's own leaking
+ * site, a point above or below it from one run to the next as requests in
+ * flight come and go; within a band the program's site is listed first.
+ */
+function inNodeCode(s: Suspect): boolean {
+  return s.site.anchor !== undefined && isNodeInternalFrame(s.site.anchor);
 }
 
 /**

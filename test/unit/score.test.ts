@@ -85,6 +85,55 @@ test('equal scores: the site that points at code ranks before the one with no st
   );
 });
 
+test("within a band, a Node site anchored in Node's own code ranks after the program's, whatever a point of score says", () => {
+  // fastify-shop leaking a listener that holds the request: each leaked
+  // request keeps the 'end' listener node:_http_server adds to every
+  // request. Counts from a default attach where Node's site scored a point
+  // higher (the requests in flight at each look differ).
+  const site = (key: string, counts: number[], anchor: { fn: string; file: string; line: number }): SiteSeries => ({
+    key,
+    anchor,
+    userCode: !anchor.file.startsWith('node:'),
+    counts,
+    states: new Map([['active', counts.reduce((a, b) => a + b, 0)]]),
+    observations: counts.reduce((a, b) => a + b, 0),
+    firstSeen: 0,
+    leaked: 0,
+    idless: true,
+    exampleStack: [anchor],
+    callPaths: [],
+    labels: [],
+    kinds: [{ kind: 'listener', count: counts[counts.length - 1]! }],
+  });
+  const times = [0, 1000, 2000, 3000, 4000, 5000];
+  const rank = (sites: SiteSeries[]) =>
+    scoreSites({
+      runtime: 'node',
+      times,
+      totals: times.map(() => 200),
+      ignored: times.map(() => 0),
+      notStarted: times.map(() => 0),
+      sites,
+      warnings: [],
+      hasIds: false,
+      sources: [],
+      idClock: [],
+    });
+  const node = (counts: number[]) => site('clearIncoming node:_http_server:953', counts, { fn: 'clearIncoming', file: 'node:_http_server', line: 953 });
+  const program = (counts: number[]) => site('onChange fastify-shop.mjs:87', counts, { fn: 'onChange', file: 'fastify-shop.mjs', line: 87 });
+  const suspects = rank([node([12, 19, 20, 25, 30, 35]), program([13, 16, 20, 25, 30, 35])]);
+  assert.ok(suspects.every((s) => s.score >= 70));
+  assert.ok(suspects.find((s) => s.key.startsWith('clearIncoming'))!.score > suspects.find((s) => s.key.startsWith('onChange'))!.score);
+  assert.deepEqual(
+    suspects.map((s) => s.key),
+    ['onChange fastify-shop.mjs:87', 'clearIncoming node:_http_server:953'],
+  );
+  // A band apart, the score decides: Node's growing site is still listed first.
+  const apart = rank([node([12, 19, 20, 25, 30, 35]), program([10, 10, 11, 11, 12, 12])]);
+  assert.equal(apart[0]!.key, 'clearIncoming node:_http_server:953');
+  assert.ok(apart[1]!.score < 70);
+});
+
 test('a sampled Node series says once how much of the time the agent watched', () => {
   // What each snapshot file carries is read back exactly.
   for (const [dutyCycle, share] of [
