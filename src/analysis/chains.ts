@@ -27,7 +27,11 @@
  * - a listener site of Node's own code whose file the chain's stacks pass
  *   through (node:events), and that grew in step with the chain or one of
  *   its sites (its growth at each step a constant multiple of theirs), is
- *   the chain's listeners.
+ *   the chain's listeners;
+ * - a listener site of Node's own code growing in step with any site of
+ *   the program: what the program's leaked listener or promise closes over
+ *   (a request) keeps the listeners Node put on it (`clearIncoming`, one
+ *   per request).
  *
  * The deepest call is the one listed (where the promise is made or stuck),
  * then the one that holds the most, then the later line of one function; it
@@ -36,6 +40,7 @@
  * (check fails on the leak once, exactly when it failed on one of them).
  */
 import type { SeriesResult, SiteSeries } from './series.js';
+import { suspectOrder } from './score.js';
 import type { Suspect } from './score.js';
 import type { Frame } from '../model/format.js';
 import { isNodeInternalFrame } from '../model/runtime-frames.js';
@@ -46,7 +51,7 @@ const SUSPECT_FROM = 30;
 /** How far a listener site's growth may stray from a constant multiple of the chain's and still be in step. */
 const IN_STEP_TOLERANCE = 0.2;
 
-export type SameLeakReason = 'the same async call' | 'a caller awaiting it' | 'its listeners, growing in step';
+export type SameLeakReason = 'the same async call' | 'a caller awaiting it' | 'its listeners, growing in step' | "Node's listeners on what it holds";
 
 export interface SameLeak {
   suspect: Suspect;
@@ -135,9 +140,14 @@ function nodeFilesOf(chain: readonly Suspect[]): Set<string> {
   return files;
 }
 
+/** A listener site of Node's own code: no frame of the program. */
+function isNodeListener(site: SiteSeries): boolean {
+  return holdsOnly(site, 'listener') && site.anchor !== undefined && !site.userCode && isNodeInternalFrame(site.anchor);
+}
+
 /** A listener site with no frame of the program, in one of `files`. */
 function isNodeListenerIn(site: SiteSeries, files: ReadonlySet<string>): boolean {
-  return holdsOnly(site, 'listener') && site.anchor !== undefined && !site.userCode && files.has(site.anchor.file);
+  return isNodeListener(site) && files.has(site.anchor!.file);
 }
 
 /**
@@ -202,11 +212,25 @@ export function foldSameLeaks(suspects: readonly Suspect[], series: SeriesResult
       takeStrongestScore(head);
     }
   }
+  // A leaked listener or promise of the program holds what it closes over:
+  // a request it captured keeps the listeners Node put on that request
+  // (node:_http_server's clearIncoming, one per request), which grow with
+  // the program's site, one per leaked thing. The program's site is the
+  // one to act on.
+  for (const head of candidates) {
+    if (folded.has(head) || !head.site.userCode) continue;
+    for (const s of candidates) {
+      if (folded.has(s) || s === head || !isNodeListener(s.site) || !growsInStep(head.site.counts, s.site.counts)) continue;
+      (head.sameLeak ??= []).push({ suspect: s, reason: "Node's listeners on what it holds" });
+      folded.add(s);
+      takeStrongestScore(head);
+    }
+  }
   for (const head of suspects) {
     if (head.scoredAs !== undefined) head.explanation += `; scored as ${head.scoredAs.key} of the same leak (its own score ${head.scoredAs.ownScore})`;
   }
-  // A listed site may have taken a higher score from its leak: order again (a stable sort keeps scoreSites' order among equals).
-  return suspects.filter((s) => !folded.has(s)).sort((a, b) => b.score - a.score);
+  // A listed site may have taken a higher score from its leak: order again, as scoreSites does.
+  return suspects.filter((s) => !folded.has(s)).sort(suspectOrder(series));
 }
 
 /**

@@ -249,17 +249,19 @@ export function stuckEvidence(site: SiteSeries, series: SeriesResult): StuckEvid
 export function scoreSites(series: SeriesResult): Suspect[] {
   const single = series.times.length < 2;
   const suspects = series.sites.map((site) => scoreSite(site, series, single));
+  return suspects.sort(suspectOrder(series));
+}
+
+/** The order suspects are listed in: by score band, the program's sites first within one, then by score and the tie-breaks below. */
+export function suspectOrder(series: SeriesResult): (a: Suspect, b: Suspect) => number {
   const ours = (s: Suspect): number => (series.runtime === 'node' && inNodeCode(s) ? 0 : 1);
-  suspects.sort(
-    (a, b) =>
-      band(b.score) - band(a.score) ||
-      ours(b) - ours(a) ||
-      b.score - a.score ||
-      located(b) - located(a) ||
-      lastCount(b) - lastCount(a) ||
-      (a.key < b.key ? -1 : 1),
-  );
-  return suspects;
+  return (a, b) =>
+    band(b.score) - band(a.score) ||
+    ours(b) - ours(a) ||
+    b.score - a.score ||
+    located(b) - located(a) ||
+    lastCount(b) - lastCount(a) ||
+    (a.key < b.key ? -1 : 1);
 }
 
 /**

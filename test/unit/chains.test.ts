@@ -215,3 +215,32 @@ test('growsWithin: each step between nothing and the whole step, within a fifth 
   assert.ok(!growsWithin([0, 10, 20, 30], [5, 5, 5, 5]), 'flat');
   assert.ok(!growsWithin([0, 0, 0, 30], [0, 10, 20, 30]), 'grew where the whole did not');
 });
+
+test("Node's listeners on the requests a leaked listener holds go with the program's line", () => {
+  const SHOP = '/srv/shop/app.mjs';
+  const analysis = series([
+    // The program's listener, left on the price feed with the request it closes over.
+    { stack: [frame('onChange', SHOP, 87)], kind: 'listener', counts: [15, 27, 39, 51, 63, 75], resource: "'change' listener on PriceFeed" },
+    // Node's 'end' listener on each of those requests.
+    {
+      stack: [frame('clearIncoming', 'node:_http_server', 953)],
+      kind: 'listener',
+      counts: [15, 28, 39, 51, 63, 76],
+      resource: "'end' listener on IncomingMessage",
+    },
+    // Another of Node's listener sites, on its own schedule.
+    {
+      stack: [frame('onResFinished', 'node:_http_server', 978)],
+      kind: 'listener',
+      counts: [0, 40, 6, 50, 10, 70],
+      resource: "'finish' listener on ServerResponse",
+    },
+  ]);
+  const [leak] = analysis.suspects;
+  assert.equal(leak!.site.anchor?.fn, 'onChange');
+  assert.deepEqual(
+    leak!.sameLeak?.map((m) => [m.suspect.site.anchor?.fn, m.reason]),
+    [['clearIncoming', "Node's listeners on what it holds"]],
+  );
+  assert.ok(!analysis.suspects.some((s) => s.site.anchor?.fn === 'clearIncoming'), 'not a suspect of its own');
+});
