@@ -30,6 +30,8 @@ test('the packed tarball installs with --engine-strict and runs leakscan --versi
     'no compiled addon in the package',
   );
   assert.ok(paths.includes('native/src/leakscan_native.cc') && paths.includes('binding.gyp'), 'the addon can be built from source');
+  assert.ok(paths.includes('fixtures/node/pending-promises.mjs'), 'the demo targets are shipped');
+  assert.ok(!paths.includes('fixtures/node/fastify-shop.mjs'), 'no fixture that needs a devDependency');
 
   const project = tempDir('leakscan-install-');
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true }));
