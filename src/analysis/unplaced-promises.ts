@@ -53,16 +53,30 @@ export function apportion(total: number, weights: readonly number[]): number[] {
   return parts;
 }
 
-/** Spreads the unplaced site's counts over the promise sites of the last snapshot; changes `series` in place and returns it. */
+/**
+ * Spreads the unplaced site's counts over the promise sites of the last
+ * snapshot. Returns a new series: the sites it changes are copies, because
+ * the series builder's sites are read again at the next snapshot (an
+ * attach ranks its snapshots so far after each one), and placing the same
+ * counts twice would add them twice.
+ */
 export function placeUnplacedPromises(series: SeriesResult): SeriesResult {
   const unplaced = series.sites.find(isUnplacedSite);
   if (unplaced === undefined) return series;
   const last = series.times.length - 1;
-  const targets = series.sites.filter((site) => site !== unplaced && placedPromises(site, last) > 0);
-  if (targets.length === 0) return series;
-  const weights = targets.map((site) => placedPromises(site, last));
+  const originals = series.sites.filter((site) => site !== unplaced && placedPromises(site, last) > 0);
+  if (originals.length === 0) return series;
+  const weights = originals.map((site) => placedPromises(site, last));
   const totalWeight = weights.reduce((a, b) => a + b, 0);
   const estimated = unplaced.counts.filter((n) => n > 0).length;
+  const targets = originals.map(
+    (site, t): SiteSeries => ({
+      ...site,
+      counts: [...site.counts],
+      states: new Map(site.states),
+      placedFromCensus: { snapshots: estimated, share: weights[t]! / totalWeight },
+    }),
+  );
   for (let i = 0; i <= last; i++) {
     const count = unplaced.counts[i]!;
     if (count === 0) continue;
@@ -74,9 +88,6 @@ export function placeUnplacedPromises(series: SeriesResult): SeriesResult {
       if (part > 0) site.firstSeen = Math.min(site.firstSeen, i);
     });
   }
-  targets.forEach((site, t) => {
-    site.placedFromCensus = { snapshots: estimated, share: weights[t]! / totalWeight };
-  });
-  series.sites = series.sites.filter((site) => site !== unplaced);
-  return series;
+  const copyOf = new Map(originals.map((site, t) => [site, targets[t]!]));
+  return { ...series, sites: series.sites.filter((site) => site !== unplaced).map((site) => copyOf.get(site) ?? site) };
 }

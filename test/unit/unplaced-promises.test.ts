@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SnapshotBuilder } from '../../src/model/builder.js';
-import { analyze } from '../../src/analysis/analyze.js';
+import { analyze, Analyzer, defaultAnalysisOptions } from '../../src/analysis/analyze.js';
 import type { Analysis } from '../../src/analysis/analyze.js';
 import { apportion } from '../../src/analysis/unplaced-promises.js';
 import { UNPLACED_PROMISES_FRAME, UNPLACED_PROMISES_WORDS } from '../../src/model/census-sites.js';
@@ -26,7 +26,11 @@ interface Look {
 }
 
 function series(looks: Look[]): Analysis {
-  const snapshots = looks.map((look, i) => {
+  return analyze(snapshotsOf(looks));
+}
+
+function snapshotsOf(looks: Look[]) {
+  return looks.map((look, i) => {
     const b = new SnapshotBuilder('node', { profile: 'node-agent', startedAt: START });
     for (const [line, records] of Object.entries(look.records)) {
       const stack = b.stack([b.frame('call', '/srv/app/rpc.mjs', Number(line)), b.frame('handle', '/srv/app/server.mjs', 12)]);
@@ -40,7 +44,6 @@ function series(looks: Look[]): Analysis {
     snapshot.watchedShare = 0.01;
     return snapshot;
   });
-  return analyze(snapshots);
 }
 
 /** A leak of 8 promises/s (40 per look), caught by the sample at look `caughtAt`. */
@@ -106,4 +109,17 @@ test('apportion: whole parts in proportion that add up to the total', () => {
   assert.deepEqual(apportion(7, [3, 1]), [5, 2]);
   assert.deepEqual(apportion(5, [0, 0]), [0, 0]);
   assert.deepEqual(apportion(0, [2, 5]), [0, 0]);
+});
+
+test('ranking the snapshots so far after each one (as attach does) places the counts once: the end is what diff gives', () => {
+  const snapshots = snapshotsOf(steadyLeak(8));
+  const live = new Analyzer(defaultAnalysisOptions);
+  snapshots.forEach((snapshot, i) => {
+    live.add(snapshot, `snapshot ${i + 1}`);
+    if (i > 0) live.finish();
+  });
+  const [once] = analyze(snapshots).suspects;
+  const [top] = live.finish().suspects;
+  assert.deepEqual(top!.site.counts, once!.site.counts);
+  assert.equal(top!.score, once!.score);
 });
