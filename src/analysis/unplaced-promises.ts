@@ -69,14 +69,12 @@ export function placeUnplacedPromises(series: SeriesResult): SeriesResult {
   const weights = originals.map((site) => placedPromises(site, last));
   const totalWeight = weights.reduce((a, b) => a + b, 0);
   const estimated = unplaced.counts.filter((n) => n > 0).length;
-  const targets = originals.map(
-    (site, t): SiteSeries => ({
-      ...site,
-      counts: [...site.counts],
-      states: new Map(site.states),
-      placedFromCensus: { snapshots: estimated, share: weights[t]! / totalWeight },
-    }),
-  );
+  const targets = originals.map((site, t): SiteSeries => ({
+    ...site,
+    counts: [...site.counts],
+    states: new Map(site.states),
+    placedFromCensus: { snapshots: estimated, share: weights[t]! / totalWeight },
+  }));
   for (let i = 0; i <= last; i++) {
     const count = unplaced.counts[i]!;
     if (count === 0) continue;
