@@ -19,7 +19,10 @@ export interface BundledNodeProgram {
 
 /** Starts fixtures/node/<name>.mjs without the user's NODE_OPTIONS and waits for its first line. */
 export async function launchBundledNodeProgram(name: string): Promise<BundledNodeProgram> {
-  const child = spawn(process.execPath, [join(packageRoot, 'fixtures', 'node', `${name}.mjs`)], {
+  // Its inspector, opened when leakscan attaches, takes a free port: 9229
+  // may be another Node program's (a debugger, a dev server), and the demo
+  // must not depend on it.
+  const child = spawn(process.execPath, ['--inspect-port=0', join(packageRoot, 'fixtures', 'node', `${name}.mjs`)], {
     stdio: ['ignore', 'pipe', 'ignore'],
     env: { ...process.env, NODE_OPTIONS: '' },
   });
