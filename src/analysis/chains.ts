@@ -76,9 +76,24 @@ function sameCall(a: SiteSeries, b: SiteSeries): boolean {
   return a.callPaths.some((pa) => b.callPaths.some((pb) => samePath(pa, pb)));
 }
 
-/** A frame of `caller`'s function on one of `site`'s call paths (below its anchor): named functions by name, anonymous ones by their line too. */
-function calledFrom(site: SiteSeries, caller: Frame): boolean {
-  return site.callPaths.some((path) => path.some((f) => f.fn === caller.fn && f.file === caller.file && (!isAnonymous(caller) || f.line === caller.line)));
+/**
+ * A frame of `caller`'s function on one of `site`'s call paths (below its
+ * anchor). Named functions are matched by name. An anonymous function (an
+ * async arrow handler) has no name: its own promise is placed at its first
+ * line, and the call it is stuck in at a later line of the same file, so
+ * the frame matches when it is at or after the caller's line and the
+ * frames below it are the caller's own callers.
+ */
+function calledFrom(site: SiteSeries, caller: SiteSeries): boolean {
+  const anchor = caller.anchor!;
+  return site.callPaths.some((path) =>
+    path.some((f, j) => {
+      if (f.file !== anchor.file || f.fn !== anchor.fn) return false;
+      if (!isAnonymous(anchor) || f.line === anchor.line) return true;
+      const below = path.slice(j + 1);
+      return f.line > anchor.line && below.length > 0 && caller.callPaths.some((own) => samePath(own, below));
+    }),
+  );
 }
 
 /**
@@ -89,7 +104,7 @@ function calledFrom(site: SiteSeries, caller: Frame): boolean {
  * growth at every step (growsWithin).
  */
 function awaits(caller: SiteSeries, callee: SiteSeries): boolean {
-  if (!caller.userCode || caller.anchor === undefined || !calledFrom(callee, caller.anchor)) return false;
+  if (!caller.userCode || caller.anchor === undefined || !calledFrom(callee, caller)) return false;
   return growsInStep(callee.counts, caller.counts) || (callee.callPaths.length > 1 && growsWithin(callee.counts, caller.counts));
 }
 

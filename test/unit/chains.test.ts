@@ -244,3 +244,29 @@ test("Node's listeners on the requests a leaked listener holds go with the progr
   );
   assert.ok(!analysis.suspects.some((s) => s.site.anchor?.fn === 'clearIncoming'), 'not a suspect of its own');
 });
+
+test('an anonymous async handler awaiting a leaking helper goes with it, though its promise and its call are on different lines', () => {
+  const SVC = '/srv/users/app.mjs';
+  const server = [frame('emit', 'node:events', 519), frame('parserOnIncoming', 'node:_http_server', 1140)];
+  const analysis = series([
+    // fetchUserProfile's `new Promise`, a reply lost for 1 call in 4, awaited at the handler's lines 23 and 26.
+    { stack: [frame('fetchUserProfile', SVC, 8), frame('(anonymous)', SVC, 23), ...server], kind: 'PROMISE', counts: [0, 6, 12, 17, 24, 30] },
+    { stack: [frame('fetchUserProfile', SVC, 8), frame('(anonymous)', SVC, 26), ...server], kind: 'PROMISE', counts: [0, 5, 11, 16, 20, 26] },
+    // The async arrow handler's own promise, placed at its first line, 21.
+    { stack: [frame('(anonymous)', SVC, 21), ...server], kind: 'PROMISE', counts: [0, 11, 23, 33, 44, 56] },
+    // Another anonymous function of the file, at line 40, called from elsewhere: not the handler.
+    { stack: [frame('(anonymous)', SVC, 40), frame('tick', 'node:internal/timers', 594)], kind: 'PROMISE', counts: [0, 9, 20, 30, 41, 50] },
+  ]);
+  const listed = analysis.suspects.filter((s) => s.score >= 30);
+  assert.deepEqual(
+    listed.map((s) => [s.site.anchor?.fn, s.site.anchor?.line]),
+    [
+      ['fetchUserProfile', 8],
+      ['(anonymous)', 40],
+    ],
+  );
+  assert.deepEqual(
+    listed[0]!.sameLeak?.map((m) => [m.suspect.site.anchor?.line, m.reason]),
+    [[21, 'a caller awaiting it']],
+  );
+});
