@@ -139,6 +139,13 @@ export function xmlEscape(text: string): string {
   );
 }
 
+/** The site's function for a message: V8's "(anonymous)" where it has no name (an arrow function), the key without an anchor. */
+function siteName(s: Suspect): string {
+  const anchor = s.site.anchor;
+  if (anchor === undefined) return s.key;
+  return anchor.fn === '' ? '(anonymous)' : anchor.fn;
+}
+
 function where(s: Suspect): string {
   const a = s.site.anchor;
   return a && a.file ? `${a.file}:${a.line}` : '';
@@ -211,7 +218,7 @@ function gateSarif(result: GateResult, options: GateOutputOptions): string {
     const builder = new SarifResultBuilder().initSimple({
       ruleId,
       level: 'error',
-      messageText: `${anchor?.fn ?? suspect.key}: ${suspect.explanation} (score ${suspect.score}; ${verdict.reason})`,
+      messageText: `${siteName(suspect)}: ${suspect.explanation} (score ${suspect.score}; ${verdict.reason})`,
       ...(fileUri !== undefined ? { fileUri, ...(anchor!.line > 0 ? { startLine: anchor!.line } : {}) } : {}),
     });
     if (rel !== undefined) fileOf.set(builder.result, rel);
@@ -262,7 +269,7 @@ function gateGithub(result: GateResult, options: GateOutputOptions): string {
     const rel = anchor ? paths.relativePath(anchor.file) : undefined;
     const props = [
       ...(rel !== undefined ? [`file=${escapeProperty(rel)}`, `line=${anchor!.line}`] : []),
-      `title=${escapeProperty(`leak: ${anchor?.fn ?? suspect.key} (score ${suspect.score})`)}`,
+      `title=${escapeProperty(`leak: ${siteName(suspect)} (score ${suspect.score})`)}`,
     ];
     lines.push(`::error ${props.join(',')}::${escapeData(`${suspect.explanation}. ${verdict.reason}`)}`);
   }
