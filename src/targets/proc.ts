@@ -221,6 +221,23 @@ export async function processStartTime(pid: number): Promise<string | undefined>
 }
 
 /**
+ * When `pid` started, in milliseconds since the Unix epoch: the boot time
+ * (btime of /proc/stat) plus its start time in clock ticks. Linux shows
+ * ticks to user space at USER_HZ, 100 per second on every architecture it
+ * supports. Undefined when either cannot be read.
+ */
+export async function processStartedAt(pid: number): Promise<number | undefined> {
+  const ticks = Number(await processStartTime(pid));
+  if (!Number.isFinite(ticks)) return undefined;
+  try {
+    const boot = Number(/^btime (\d+)$/m.exec(await readFile('/proc/stat', 'utf8'))?.[1]);
+    return Number.isFinite(boot) ? boot * 1000 + ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Whether `pid` has a handler for signal number `signal` (SigCgt in
  * /proc/<pid>/status). A process that does not catch SIGUSR1 is killed by
  * it. Undefined when the status cannot be read.

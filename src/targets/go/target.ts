@@ -6,7 +6,7 @@
  */
 import type { Snapshot } from '../../model/format.js';
 import { LeakscanError, TargetError } from '../../util/errors.js';
-import { processExists } from '../proc.js';
+import { processExists, processStartedAt } from '../proc.js';
 import { NotPprofError } from './pprof-client.js';
 import { BudgetedGoReader } from './budgeted-reader.js';
 import type { BudgetedReadOptions } from './budgeted-reader.js';
@@ -81,6 +81,9 @@ export class GoTarget implements Target {
         const snapshot = await this.reader.read(turn);
         if (options.pid !== undefined) snapshot.source.pid = options.pid;
         if (options.runtimeVersion !== undefined) snapshot.source.runtimeVersion = options.runtimeVersion;
+        // The process's age bounds how long ago its goroutines can have been made (id-dating.ts).
+        const startedAt = await this.startedAt();
+        if (startedAt !== undefined) snapshot.source.startedAt = startedAt;
         this.taken++;
         this.failuresInARow = 0;
         return snapshot;
@@ -105,6 +108,14 @@ export class GoTarget implements Target {
   /** Nothing to undo: pprof is read with plain HTTP requests, none left open between snapshots. */
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  private startTime: Promise<number | undefined> | undefined;
+
+  /** When the process started (read once; by pid only). */
+  private startedAt(): Promise<number | undefined> {
+    if (this.options.pid === undefined) return Promise.resolve(undefined);
+    return (this.startTime ??= processStartedAt(this.options.pid));
   }
 
   private async alive(): Promise<boolean> {
