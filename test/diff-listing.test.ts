@@ -68,3 +68,19 @@ test('one goroutine, one site, one snapshot: the words are singular', async () =
   assert.match(series.stdout, /no progress: the same 1 goroutine in the same frame/);
   assert.doesNotMatch(`${series.stdout}${diff.stdout}${check.stdout}${check.stderr}`, /\b1 (goroutines|sites|snapshots)\b/);
 });
+
+test('when nothing scores 30, diff says so plainly, and says what a window under a minute cannot tell', async () => {
+  const healthy = async (stepMs: number) => {
+    const dir = tempDir();
+    const snapshots = leakingService(6, () => 0).map((s, i) => ({ ...s, takenAt: 1_000_000 + i * stepMs }));
+    await Promise.all(snapshots.map((s, i) => writeSnapshotFile(join(dir, `s-${i + 1}.json.gz`), s)));
+    return (await runCli(['diff', dir])).stdout;
+  };
+  assert.match(await healthy(60_000), /^no site scores 30 or more: nothing here looks like a leak$/m);
+  assert.match(
+    await healthy(2000),
+    /^no site scores 30 or more; over a window under a minute only growth counts, so a pile that stopped growing may still be a leak$/m,
+  );
+  const leaking = await runCli(['diff', await series()]);
+  assert.doesNotMatch(leaking.stdout, /no site scores 30/);
+});

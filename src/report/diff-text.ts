@@ -3,6 +3,7 @@ import { isRuntimeFrame } from '../model/runtime-frames.js';
 import chalk from 'chalk';
 import type { Analysis } from '../analysis/analyze.js';
 import type { Suspect } from '../analysis/score.js';
+import type { SeriesResult } from '../analysis/series.js';
 import type { Frame } from '../model/format.js';
 import { describeFrame } from './frame-text.js';
 import { formatTime, padStart, plural, safeText, wrapText } from './format.js';
@@ -49,7 +50,21 @@ export function renderDiff(analysis: Analysis, options: DiffTextOptions): string
     out.push('', renderSuspect(i + 1, suspect, options.frames, options.width, analysis.series.runtime));
   }
   out.push(...footer);
+  // The verdict a reader looks for first, when the list holds nothing worth it.
+  if (shown.every((s) => s.score < SUSPECT_SCORE)) out.push('', quietVerdict(series));
   return out.join('\n') + '\n';
+}
+
+/** The score from which a site is called a suspect (docs/scoring.md). */
+const SUSPECT_SCORE = 30;
+
+/** Nothing scored: said plainly, and what a short window cannot tell (a pile that stopped growing scores only over a minute). */
+function quietVerdict(series: SeriesResult): string {
+  const minutes = (series.times[series.times.length - 1]! - series.times[0]!) / 60_000;
+  if (minutes >= 1) return chalk.green(`no site scores ${SUSPECT_SCORE} or more: nothing here looks like a leak`);
+  return chalk.yellow(
+    `no site scores ${SUSPECT_SCORE} or more; over a window under a minute only growth counts, so a pile that stopped growing may still be a leak`,
+  );
 }
 
 /**
