@@ -406,7 +406,7 @@ export function explain(s: Suspect, series: SeriesResult): string {
   const placed = s.site.placedFromCensus;
   if (placed !== undefined) {
     parts.push(
-      `${placed.snapshots} of the ${n} counts estimated: ${formatPercent(placed.share)} of the pending promises the census counted before the agent's sampled windows placed them here`,
+      `${placed.snapshots} of the ${n} counts are estimates: this site's share (${formatPercent(placed.share)}) of the new pending promises counted before the agent's sampling saw where they were made`,
     );
   }
   if (isUnplacedSite(s.site)) parts.push("the agent's sampled windows caught none of them being made: --track all places each one");
