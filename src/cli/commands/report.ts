@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -8,6 +9,7 @@ import { analyzeInputs } from '../analyze-files.js';
 
 interface ReportFlags extends AnalysisFlags {
   output?: string;
+  out?: string;
   title?: string;
 }
 
@@ -17,6 +19,8 @@ export function registerReport(program: Command, run: (action: () => Promise<num
     .description('write a self-contained HTML report: suspects, a flamegraph of live tasks, and a differential flamegraph first → last')
     .argument('<snapshots...>', 'snapshot or dump files in time order, or directories of them')
     .option('-o, --output <file>', 'the HTML file to write (default: report.html beside the snapshots)')
+    // attach, run and check spell their output option --out: the same word works here.
+    .addOption(new Option('--out <file>').hideHelp().conflicts('output'))
     .option('--title <text>', 'the report title (default: names the target)');
   addAnalysisOptions(command)
     .addHelpText(
@@ -36,7 +40,13 @@ Examples:
 async function reportCommand(inputs: string[], flags: ReportFlags): Promise<void> {
   const options = await resolveAnalysisOptions(flags);
   const analysis = await analyzeInputs(inputs, options);
-  await writeHtmlReport(flags.output ?? (await besideInputs(inputs)), analysis, options.groupBy, (line) => process.stderr.write(`${line}\n`), flags.title);
+  await writeHtmlReport(
+    flags.output ?? flags.out ?? (await besideInputs(inputs)),
+    analysis,
+    options.groupBy,
+    (line) => process.stderr.write(`${line}\n`),
+    flags.title,
+  );
 }
 
 /** report.html in the last input's directory (the input itself when it is one), as attach leaves it. */
