@@ -174,7 +174,7 @@ function laterLine(a: Suspect, b: Suspect): number {
   return (b.site.anchor?.line ?? 0) - (a.site.anchor?.line ?? 0);
 }
 
-/** The suspects with each leak's other sites folded into the one that holds the most; order kept. */
+/** The suspects with each leak's other sites folded into the one to act on, ordered as scoreSites orders them. */
 export function foldSameLeaks(suspects: readonly Suspect[], series: SeriesResult): Suspect[] {
   if (series.runtime !== 'node') return [...suspects];
   const last = series.times.length - 1;
