@@ -139,6 +139,7 @@ export async function runSamplingSession(options: SessionOptions): Promise<numbe
     say(`leakscan: ${safeText(stopped.message)}; the ranking above uses the ${taken} taken${skipReport ? ', and no HTML report was written' : ''}`);
     return outputCode !== ExitCode.ok ? outputCode : stopped.exitCode;
   }
-  if (stopped === 'aborted') say(`interrupted: analysed the ${plural(taken, 'snapshot')} taken`);
+  // An output of its own (check's gate) says what an interruption means for it: no verdict, nothing analysed.
+  if (stopped === 'aborted' && !options.output) say(`interrupted: analysed the ${plural(taken, 'snapshot')} taken`);
   return outputCode;
 }
