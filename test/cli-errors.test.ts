@@ -424,3 +424,12 @@ test('standard output that cannot be written (a full disk): exit 2, one line, no
     closeSync(stdout);
   }
 });
+
+test('--duration shorter than --interval: one line, exit 2, before anything is read', async () => {
+  for (const args of [
+    ['check', '--url', 'http://127.0.0.1:1', '--duration', '1s', '--interval', '5s'],
+    ['attach', '999999', '--duration', '1s', '--interval', '5s'],
+  ]) {
+    assertOneLineError(await runCli(args), 2, /--duration 1s is shorter than --interval 5s: a series needs two snapshots one interval apart/);
+  }
+});

@@ -11,6 +11,7 @@ import { sampleSeries } from './sampler.js';
 import { renderDiff } from '../report/diff-text.js';
 import { diffJson } from '../report/diff-json.js';
 import { ExitCode, LeakscanError, OutputError, TargetError } from '../util/errors.js';
+import { formatDuration } from '../util/duration.js';
 import { describeFsError } from '../util/atomic-write.js';
 import { snapshotProgressLine } from './sampling-progress.js';
 import { writeHtmlReport } from '../report/html-file.js';
@@ -51,7 +52,16 @@ export function snapshotCount(flags: Pick<SamplingFlags, 'count' | 'duration' | 
   if (flags.count !== undefined && flags.duration !== undefined) {
     throw new LeakscanError('give --count or --duration, not both', ExitCode.usage);
   }
-  if (flags.duration !== undefined) return Math.max(2, Math.floor(flags.duration / flags.interval) + 1);
+  if (flags.duration !== undefined) {
+    // A series is two snapshots at the least, one --interval apart: a shorter --duration would be stretched without a word.
+    if (flags.duration < flags.interval) {
+      throw new LeakscanError(
+        `--duration ${formatDuration(flags.duration)} is shorter than --interval ${formatDuration(flags.interval)}: a series needs two snapshots one interval apart; lengthen --duration or shorten --interval`,
+        ExitCode.usage,
+      );
+    }
+    return Math.floor(flags.duration / flags.interval) + 1;
+  }
   return flags.count ?? defaultCount;
 }
 
