@@ -273,21 +273,33 @@ test('a busy service leaking a timer on 1 request in 1,000: the default sampled 
 // over the sites the records found (src/analysis/unplaced-promises.ts).
 // Measured over default attaches (score of the leak's site, 0 = not found):
 // 0, 47, 0, 0, 65, 92 with records alone; 100, 100, 100 with the unplaced
-// count placed.
+// count placed. The sample still catches none of the leak in some attaches
+// (2 of the last 6 here, on a loaded machine): the growth is then failed
+// at the site without a line, as the README says.
 test('a busy service leaking a pending promise on 1 request in 1,000: the default sampled attach finds it with 70 or more, and check fails', () =>
   withInspectorPort(async () => {
     const name = 'busy-rare-leak';
     const { code, output, diff, file } = await checkBusyService('promise', { FIXTURE_LEAK_KIND: 'promise' });
     const [top] = diff.suspects;
+    // The gate fails on the leak whether or not the sample caught one being made.
+    assert.equal(code, 1, output);
+    assert.ok(top!.score >= 70, `score ${top!.score} (${top!.explanation})`);
+    if (top!.key.startsWith('(made since attach')) {
+      // The agent's windows caught none of the leaked promises being made
+      // (a chance of about 1 in 5 per default attach here): the growth is
+      // then shown, and failed, without a line, and the line says how to
+      // place it. Only when no record of the leak's line exists at all.
+      assert.match(top!.explanation, /--track all places each one/);
+      assert.ok(!diff.suspects.some((s) => s.anchor?.file === file && s.anchor.line === markedLine(name, 'promise')), 'a record was caught but not used');
+      return;
+    }
     assert.equal(top?.anchor?.file, file, `ranked first: ${top?.key}`);
     assert.equal(top!.anchor!.line, markedLine(name, 'promise'));
-    assert.ok(top!.score >= 70, `score ${top!.score} (${top!.explanation})`);
     assert.deepEqual(top!.holds, [{ kind: 'Promise', count: top!.counts.at(-1) }]);
     assert.ok(
       diff.suspects.every((s) => !s.key.startsWith('(made since attach')),
       'the promises counted before a record placed them are in the leak site, not beside it',
     );
-    assert.equal(code, 1, output);
   }));
 
 test('the same busy service without the leak: nothing scores 30 under the default sampled attach, and check passes', () =>
