@@ -14,14 +14,7 @@ import type { Frame } from '../src/model/format.js';
 import { writeSnapshotFile } from '../src/model/file.js';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
-
-const START = 1_700_000_000_000;
-const APP = '/srv/payments/consumer.mjs';
-const frame = (fn: string, file: string, line: number): Frame => ({ fn, file, line });
-const CALLERS = [frame('(anonymous)', APP, 109), frame('publish', APP, 85), frame('(anonymous)', APP, 128)];
-/** onPayment's own promise, and the one `once()` returns, awaited at line 103. */
-const OWN = [frame('onPayment', APP, 99), ...CALLERS];
-const AWAITED = [frame('once', 'node:events', 1002), frame('onPayment', APP, 103), ...CALLERS];
+import { APP, AWAITED, OWN, START } from './helpers/payment-chain.js';
 
 /** Six snapshots 5 s apart, as `leakscan attach` writes them, into a new directory. */
 async function foldedLeakSeries(): Promise<string> {

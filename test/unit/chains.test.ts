@@ -15,16 +15,8 @@ import type { Analysis } from '../../src/analysis/analyze.js';
 import { growsInStep, growsWithin } from '../../src/analysis/chains.js';
 import { renderDiff } from '../../src/report/diff-text.js';
 import { diffJson } from '../../src/report/diff-json.js';
+import { APP, AWAITED, OWN, START, frame } from '../helpers/payment-chain.js';
 
-const START = 1_700_000_000_000;
-const APP = '/srv/payments/consumer.mjs';
-const frame = (fn: string, file: string, line: number): Frame => ({ fn, file, line });
-
-const CALLERS = [frame('(anonymous)', APP, 109), frame('publish', APP, 85), frame('(anonymous)', APP, 128)];
-/** onPayment's own promise, placed at the function's first line. */
-const OWN = [frame('onPayment', APP, 99), ...CALLERS];
-/** The promise `once()` returns, through Node's code, awaited at line 103. */
-const AWAITED = [frame('once', 'node:events', 1002), frame('onPayment', APP, 103), ...CALLERS];
 const RESOLVER = frame('resolver', 'node:events', 985);
 const ERROR_LISTENER = frame('errorListener', 'node:events', 978);
 
