@@ -96,6 +96,11 @@ export function goPackagePath(fn: string): string {
   return dot < 0 ? fn : fn.slice(0, dot);
 }
 
+/** A frame's function as people read it: V8's "(anonymous)" for a function with no name (an arrow function, a callback). */
+export function functionName(frame: Frame): string {
+  return frame.fn || '(anonymous)';
+}
+
 /** The base name of a path, for keys that must not depend on where code is checked out. */
 export function baseName(file: string): string {
   const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));

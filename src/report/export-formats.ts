@@ -14,7 +14,7 @@
 import { gzipSync } from 'node:zlib';
 import { Function as PprofFunction, Label, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import type { Frame, Snapshot, Task } from '../model/format.js';
-import { shortPath } from '../model/site.js';
+import { functionName, shortPath } from '../model/site.js';
 
 export const EXPORT_FORMATS = ['pprof', 'collapsed', 'speedscope'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -44,7 +44,7 @@ export function pprofProfile(snapshot: Snapshot, keep: TaskFilter = keepAll): Bu
     let functionId = functionOf.get(fnKey);
     if (functionId === undefined) {
       functionId = functions.length + 1;
-      const name = strings.dedup(frame.fn || '(anonymous)');
+      const name = strings.dedup(functionName(frame));
       functions.push(new PprofFunction({ id: functionId, name, systemName: name, filename: strings.dedup(frame.file) }));
       functionOf.set(fnKey, functionId);
     }
@@ -92,7 +92,7 @@ export function pprofProfile(snapshot: Snapshot, keep: TaskFilter = keepAll): Bu
 
 /** A frame's name in folded stacks: no ";" (the separator) and no line breaks. */
 function foldedName(frame: Frame, runtime: Snapshot['runtime']): string {
-  const name = runtime === 'node' ? `${frame.fn || '(anonymous)'}${frame.file ? ` ${shortPath(frame.file)}:${frame.line}` : ''}` : frame.fn || '(unknown)';
+  const name = runtime === 'node' ? `${functionName(frame)}${frame.file ? ` ${shortPath(frame.file)}:${frame.line}` : ''}` : frame.fn || '(unknown)';
   return name.replace(/[;\r\n]/g, '_');
 }
 
@@ -129,7 +129,7 @@ export function speedscopeDocument(snapshots: readonly { snapshot: Snapshot; nam
     let id = frameIds.get(key);
     if (id === undefined) {
       id = frames.length;
-      frames.push({ name: frame.fn || '(anonymous)', ...(frame.file ? { file: frame.file } : {}), ...(frame.line > 0 ? { line: frame.line } : {}) });
+      frames.push({ name: functionName(frame), ...(frame.file ? { file: frame.file } : {}), ...(frame.line > 0 ? { line: frame.line } : {}) });
       frameIds.set(key, id);
     }
     return id;

@@ -10,7 +10,7 @@
  * deeper frames are folded into their parent.
  */
 import type { Frame, Snapshot, Task } from '../model/format.js';
-import { SiteResolver } from '../model/site.js';
+import { SiteResolver, functionName } from '../model/site.js';
 import type { GroupBy } from '../model/site.js';
 import { emptyDictionary } from '../model/dictionary.js';
 
@@ -78,7 +78,7 @@ export function buildFlameTree(snapshot: Snapshot, options: TreeOptions): FlameN
       let child = node.childMap.get(key);
       if (child === undefined) {
         if (nodes >= options.maxNodes) break; // fold what is deeper into this node
-        child = { name: frame.fn || '(anonymous)', value: 0, f: frame.line > 0 ? `${frame.file}:${frame.line}` : frame.file };
+        child = { name: functionName(frame), value: 0, f: frame.line > 0 ? `${frame.file}:${frame.line}` : frame.file };
         node.childMap.set(key, child);
         nodes++;
       }

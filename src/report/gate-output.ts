@@ -18,6 +18,7 @@ import type { Suspect } from '../analysis/score.js';
 import { foldInternalSites } from '../analysis/internal-sites.js';
 import { plural, safeText } from './format.js';
 import { describeFrame } from './frame-text.js';
+import { functionName } from '../model/site.js';
 import { sparkline } from './sparkline.js';
 import { holdsLines, sameLeakLines, seriesWarningLines } from './suspect-text.js';
 import { SourcePaths } from './source-paths.js';
@@ -143,7 +144,7 @@ export function xmlEscape(text: string): string {
 function siteName(s: Suspect): string {
   const anchor = s.site.anchor;
   if (anchor === undefined) return s.key;
-  return anchor.fn === '' ? '(anonymous)' : anchor.fn;
+  return functionName(anchor);
 }
 
 function where(s: Suspect): string {
