@@ -40,6 +40,7 @@ import type { CensusFindings, IdClock } from './census-reader.js';
 import { TimerCallbacks } from './timer-callbacks.js';
 import type { TimerCallback } from './timer-callbacks.js';
 import type { Target } from '../target.js';
+import { PromiseLedger } from './promise-ledger.js';
 import { beforeAttachFrame, UNPLACED_PROMISES_FRAME, UNPLACED_PROMISES_WORDS } from '../../model/census-sites.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -109,12 +110,8 @@ export class NodeTarget implements Target {
   /** Why the last attempt to remove the agent failed, for the detach line. */
   private detachFailure: string | undefined;
   private detached = false;
-  /** Pending promises the agent did not record, as of the last snapshot. */
-  private promisesBeforeAttach: number | undefined;
-  /** The last heap walk's count of promises made since attach, per unit of the agent's sampled promise weight. */
-  private promiseScale: number | undefined;
-  /** Pending promises made since attach that no sampled record places, at the last heap walk. */
-  private unplacedPromises: number | undefined;
+  /** What the census's pending promises are beyond the agent's records (promise-ledger.ts). */
+  private readonly promises = new PromiseLedger();
   private readonly census: CensusReader;
   private readonly idClock = new IdDating();
   private readonly timerCallbacks = new TimerCallbacks();
@@ -252,55 +249,37 @@ export class NodeTarget implements Target {
     }
 
     this.timerCallbacks.learn(findings.groups);
-    let promiseScale = 1;
-    let untracked = 0;
-    if (findings.promises !== undefined) {
-      const recorded = recordedPending(data);
-      // Promises made before attach can only settle, never multiply: what
-      // the census counts beyond the agent's records (an estimate when the
-      // agent samples) is held to never grow, so sampling noise is not growth.
-      // A snapshot without a heap walk repeats the last walk's count.
-      untracked =
-        !findings.walked && this.promisesBeforeAttach !== undefined
-          ? this.promisesBeforeAttach
-          : Math.max(0, findings.promises.pending - recorded.exact - recorded.sampled);
-      if (this.promisesBeforeAttach !== undefined) untracked = Math.min(untracked, this.promisesBeforeAttach);
-      this.promisesBeforeAttach = untracked;
-      // Pending promises made since attach beyond those the agent saw made while watching all the time.
-      const sinceAttach = Math.max(0, findings.promises.pending - untracked - recorded.exact);
-      promiseScale = this.sampledPromiseScale(findings, sinceAttach, recorded);
-      // Until a sampled record places them, those are a count of their own:
-      // a steady leak the agent's windows have not caught yet still shows as
-      // growth, and the analysis places it once a record does (unplaced-promises.ts).
-      if (findings.walked || this.unplacedPromises === undefined) this.unplacedPromises = recorded.sampled > 0 ? 0 : sinceAttach;
-    }
+    const promises =
+      findings.promises === undefined
+        ? { beforeAttach: 0, unplaced: 0, scale: 1 }
+        : this.promises.next(findings.promises, findings.walked, recordedPending(data));
     const { builder } = builderFromAgent(
       data,
       { pid: this.pid, url: this.inspectorUrl, runtimeVersion: this.nodeVersion, profile: 'node-agent', startedAt: Math.round(findings.clock.startedAt) },
       CENSUS_COVERS,
       (asyncId) => this.timerCallbacks.get(asyncId),
-      promiseScale,
+      promises.scale,
     );
     // The builder holds the agent's records only so far: the timers it no longer tracks have ended.
     this.timerCallbacks.keepOnly(new Set(builder.tasks.flatMap((task) => (task.id !== undefined ? [Number(task.id)] : []))));
     this.idClock.add(findings.clock);
     addCensusTasks(builder, findings, (id) => this.idClock.ageMs(id, findings.clock.now));
-    if (untracked > 0) {
+    if (promises.beforeAttach > 0) {
       builder.addTask({
         kind: 'PROMISE',
         state: 'pending',
         stack: builder.stack([builder.frame(beforeAttachFrame('Promise'), '', 0)]),
-        count: untracked,
+        count: promises.beforeAttach,
         origin: 'census',
         labels: { resource: 'Promise (V8 does not say where a promise was made)' },
       });
     }
-    if (this.unplacedPromises !== undefined && this.unplacedPromises > 0 && data.dutyCycle < 1) {
+    if (promises.unplaced > 0 && data.dutyCycle < 1) {
       builder.addTask({
         kind: 'PROMISE',
         state: 'pending',
         stack: builder.stack([builder.frame(UNPLACED_PROMISES_FRAME, '', 0)]),
-        count: this.unplacedPromises,
+        count: promises.unplaced,
         origin: 'census',
         labels: { resource: UNPLACED_PROMISES_WORDS },
       });
@@ -337,12 +316,6 @@ export class NodeTarget implements Target {
    * since attach, less the ones the agent saw while watching all the time.
    * Between heap walks the last walk's scale holds.
    */
-  private sampledPromiseScale(findings: CensusFindings, sinceAttach: number, recorded: { exact: number; sampled: number }): number {
-    if (recorded.sampled === 0 || findings.promises === undefined) return 1;
-    if (findings.walked || this.promiseScale === undefined) this.promiseScale = sinceAttach / recorded.sampled;
-    return this.promiseScale;
-  }
-
   /**
    * Asks the agent to remove itself, twice if the first answer was lost: a
    * target busy in a long synchronous task or a garbage collection under
@@ -460,7 +433,7 @@ export function builderFromAgent(
   source: Snapshot['source'],
   exact: ReadonlySet<string> = new Set(),
   callbackOf: (asyncId: number) => TimerCallback | undefined = () => undefined,
-  /** Multiplies the weight of sampled promise records (sampledPromiseScale). */
+  /** Multiplies the weight of sampled promise records (promise-ledger.ts). */
   promiseScale = 1,
 ): { builder: SnapshotBuilder; trackedPending: number } {
   const at = agentColumns(data.columns);
