@@ -1,7 +1,9 @@
 import type { Analyzer } from '../analysis/analyze.js';
 import type { Snapshot } from '../model/format.js';
 import { taskTotal } from '../model/builder.js';
-import { plural } from '../report/format.js';
+import { plural, safeText } from '../report/format.js';
+import { baseName, functionName } from '../model/site.js';
+import type { Suspect } from '../analysis/score.js';
 import { formatDuration } from '../util/duration.js';
 
 /** One line per snapshot on stderr: what was taken and the leading suspect so far. */
@@ -13,9 +15,16 @@ export function snapshotProgressLine(index: number, count: number, snapshot: Sna
   if (views !== undefined && views.details === undefined) line += ' (counts only)';
   if (index > 0) {
     const [top] = analyzer.finish().suspects;
-    if (top && top.score > 0) line += `; top suspect so far: ${top.site.anchor?.fn || top.key} (score ${top.score})`;
+    if (top && top.score > 0) line += `; top suspect so far: ${safeText(siteWords(top))} (score ${top.score})`;
   }
   return line;
+}
+
+/** "openSession leaked-before-attach.mjs:53", as the ranking names the site; a site with no line by its key. */
+function siteWords(s: Suspect): string {
+  const anchor = s.site.anchor;
+  if (anchor === undefined) return s.key;
+  return anchor.file ? `${functionName(anchor)} ${baseName(anchor.file)}${anchor.line ? `:${anchor.line}` : ''}` : functionName(anchor);
 }
 
 /** "12 snapshots, 5s apart: about 55s": what sampling will do, and how long it takes. */
