@@ -85,6 +85,9 @@ test('a leak that happened before attach: its timers and listeners show with the
       listener.labels.map((l) => l.labels),
       [{ resource: "'change' listener on EventEmitter" }],
     );
+    // Flat, and no ids to follow: what says leak is 600 copies on the one config emitter, whose limit the program removed.
+    assert.ok(listener.score >= 70, `score ${listener.score} (${listener.explanation})`);
+    assert.match(listener.explanation, /piled on one emitter: 600 copies of this listener for its event, never fewer at 4 looks/);
 
     const promises = diff.suspects.find((s) => s.key === '(created before attach) Promise');
     assert.ok(promises && promises.counts.every((n) => n >= 600), `pending promises from before attach: ${promises?.counts.join(', ')}`);

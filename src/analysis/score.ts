@@ -5,7 +5,7 @@
  * A score combines independent kinds of evidence, each a chance in 0..1
  * that the site leaks, as "at least one of them is right":
  *
- *   score = 100 x (1 - (1 - growth) x (1 - stuck) x (1 - outlived))
+ *   score = 100 x (1 - (1 - growth) x (1 - stuck) x (1 - outlived) x (1 - piled))
  *
  * - growth: the count climbs during the window, confirmed by the tasks
  *   surviving it and being blocked (today's signal; a big existing pile
@@ -19,7 +19,10 @@
  *   site holds most of the process's tasks;
  * - outlived (Node): repeating timers made steadily before the window,
  *   more than the open connections, none cleared while watched, where a
- *   healthy population would have seen some end (outlived.ts).
+ *   healthy population would have seen some end (outlived.ts);
+ * - piled (Node): one emitter holds more copies of one listener than its
+ *   limit and the open connections, never fewer while watched: Node's own
+ *   MaxListenersExceededWarning, read from the heap (piled-listeners.ts).
  *
  * A site the runtime itself proved leaked (Go's goroutineleak profile)
  * scores 100, unless the wait is one programs make on purpose (main parked
@@ -33,6 +36,8 @@ import { dateStayingIds, processMinutesAt } from './id-dating.js';
 import type { IdDating } from './id-dating.js';
 import { outlivedEvidence } from './outlived.js';
 import type { OutlivedEvidence } from './outlived.js';
+import { NODE_LISTENER_LIMIT, piledEvidence } from './piled-listeners.js';
+import type { PiledEvidence } from './piled-listeners.js';
 import { isUnplacedSite } from './unplaced-promises.js';
 import { kindInWords } from '../model/resource-kinds.js';
 import { isNodeInternalFrame } from '../model/runtime-frames.js';
@@ -73,11 +78,13 @@ export interface Suspect {
   /** Component values, for the JSON output and the docs. */
   components: { growth: number; lifetime: number; blocking: number };
   /** Each kind of evidence as a chance in 0..1 (the score combines them). */
-  evidence: { growth: number; stuck: number; outlived: number; proof: boolean };
+  evidence: { growth: number; stuck: number; outlived: number; piled: number; proof: boolean };
   /** The tasks that made no progress, when any did (ids needed). */
   stuck?: StuckEvidence;
   /** Repeating timers made before the window, none of them cleared in it (Node; outlived.ts). */
   outlived?: OutlivedEvidence;
+  /** Copies of one listener piled on one emitter past its limit, never fewer while watched (Node; piled-listeners.ts). */
+  piled?: PiledEvidence;
   /** Other sites of the same leak, folded into this one (chains.ts): not suspects of their own. */
   sameLeak?: SameLeak[];
   /** The folded site whose higher score this one took, and its own score before (chains.ts). */
@@ -346,6 +353,8 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
   const stuckValue = stuck?.value ?? 0;
   const outlived = single ? undefined : outlivedEvidence(site, series);
   const outlivedValue = outlived?.value ?? 0;
+  const piled = single ? undefined : piledEvidence(site, series);
+  const piledValue = piled?.value ?? 0;
   let growth: GrowthStats | undefined;
   let score: number;
   let growthValue = 0;
@@ -358,7 +367,7 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
     growth = growthStats(site.counts, series.times);
     growthValue = growthComponent(growth);
     growthEvidence = growthValue * (0.5 + 0.25 * lifetimeComponent + 0.25 * blockingComponent) * (inFlight ? IN_FLIGHT_GROWTH : 1);
-    score = 100 * (1 - (1 - growthEvidence) * (1 - stuckValue) * (1 - outlivedValue));
+    score = 100 * (1 - (1 - growthEvidence) * (1 - stuckValue) * (1 - outlivedValue) * (1 - piledValue));
   }
   if (confirmed) score = 100;
   score = Math.round(Math.max(0, Math.min(100, score)));
@@ -372,10 +381,11 @@ function scoreSite(site: SiteSeries, series: SeriesResult, single: boolean): Sus
     mainStateShare,
     confirmed,
     components: { growth: growthValue, lifetime: lifetimeComponent, blocking: blockingComponent },
-    evidence: { growth: growthEvidence, stuck: stuckValue, outlived: outlivedValue, proof: confirmed },
+    evidence: { growth: growthEvidence, stuck: stuckValue, outlived: outlivedValue, piled: piledValue, proof: confirmed },
   };
   if (stuck !== undefined) suspect.stuck = stuck;
   if (outlived !== undefined) suspect.outlived = outlived;
+  if (piled !== undefined) suspect.piled = piled;
   if (growth) suspect.growth = growth;
   if (survival !== undefined) suspect.survival = survival;
   if (stepSurvival !== undefined) suspect.stepSurvival = stepSurvival;
@@ -429,6 +439,7 @@ export function explain(s: Suspect, series: SeriesResult): string {
   }
   parts.push(...explainStuck(s, series, taskWords));
   if (s.outlived !== undefined) parts.push(explainOutlived(s.outlived));
+  if (s.piled !== undefined) parts.push(explainPiled(s.piled));
   if (s.site.leakMarkSetAside !== undefined) {
     parts.push(`${s.site.leakMarkSetAside.count} marked leaked by the Go runtime, set aside: ${s.site.leakMarkSetAside.reason}`);
   }
@@ -537,6 +548,16 @@ function explainOutlived(o: OutlivedEvidence): string {
   const expected = o.spanMinutes > 0 ? (o.count * o.windowMinutes) / o.spanMinutes : o.count;
   const connections = `${o.connections} open ${pluralWord(o.connections, 'connection')}`;
   return `outlived: ${o.count} repeating ${pluralWord(o.count, 'timer')} made over ${formatMinutes(o.spanMinutes)}, none cleared in ${formatMinutes(o.windowMinutes)} where a healthy site clears them as fast as it makes them (about ${formatRate(expected)} in that time), more than the ${connections}`;
+}
+
+/** "piled on one emitter: 849 copies of this listener for its event, never fewer at 12 looks, past its limit (removed with setMaxListeners(0); Node warns past 10) and the 4 open connections" */
+function explainPiled(p: PiledEvidence): string {
+  const limit =
+    p.limit > 0
+      ? `its limit of ${p.limit}, past which Node warns of a possible leak,`
+      : `Node's default limit of ${NODE_LISTENER_LIMIT} (the program removed the emitter's limit)`;
+  const connections = `${p.connections} open ${pluralWord(p.connections, 'connection')}`;
+  return `piled on one emitter: ${p.copies} copies of this listener for its event, never fewer at ${p.looks} looks, more than ${limit} and the ${connections}`;
 }
 
 function seriesMinutesOf(s: Suspect): number {

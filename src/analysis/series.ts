@@ -84,6 +84,13 @@ export interface SiteSeries {
    * placed (unplaced-promises.ts): an estimate.
    */
   placedFromCensus?: { snapshots: number; share: number };
+  /**
+   * Node listeners: at each snapshot, the most copies of the site's
+   * listener that one emitter held for its event, with that emitter's
+   * listener limit (Task.onOneEmitter; `{ copies: 0, limit: 0 }` where the
+   * census found none). Undefined for other sites.
+   */
+  onOneEmitter?: { copies: number; limit: number }[];
   /** What the site holds in the latest snapshot where it had tasks: task kinds ("Timeout", "PROMISE", "goroutine") with counts, most first. */
   kinds: { kind: string; count: number }[];
 }
@@ -176,6 +183,7 @@ export class SeriesBuilder {
     const setAsideNow = new Map<SiteSeries, { count: number; reason: string }>();
     const placesNow = new Map<SiteSeries, Map<string, TaskPlace>>();
     const stacksWalked = new Map<SiteSeries, Set<number>>();
+    const pilesNow = new Map<SiteSeries, { copies: number; limit: number }>();
     let maxId: number | undefined;
     let ignored = 0;
     let notStarted = 0;
@@ -249,6 +257,7 @@ export class SeriesBuilder {
           else setAsideNow.set(series, { count: n, reason });
         }
       }
+      if (task.onOneEmitter !== undefined && task.onOneEmitter.copies > (pilesNow.get(series)?.copies ?? 0)) pilesNow.set(series, { ...task.onOneEmitter });
       if (task.waitMinutes !== undefined) series.maxWaitMinutes = Math.max(series.maxWaitMinutes ?? 0, task.waitMinutes);
       if (task.ageMs !== undefined) series.maxAgeMs = Math.max(series.maxAgeMs ?? 0, task.ageMs);
       if (task.id === undefined) {
@@ -292,6 +301,8 @@ export class SeriesBuilder {
       if (staying === undefined) this.staying.set(series, (staying = new StayingTasks()));
       if (withIds) staying.look(index, placesNow.get(series) ?? new Map<string, TaskPlace>());
       else staying.count(series.counts[index]);
+      const pile = pilesNow.get(series);
+      if (pile !== undefined || series.onOneEmitter !== undefined) (series.onOneEmitter ??= [])[index] = pile ?? { copies: 0, limit: 0 };
       const aside = setAsideNow.get(series);
       if (aside !== undefined) series.leakMarkSetAside = aside;
       if (carriesIds) {
@@ -324,7 +335,10 @@ export class SeriesBuilder {
     if (this.runtime === undefined) throw new InputError('no snapshots to analyse');
     // Sites first seen late have no entries for the earlier snapshots.
     for (const series of this.sites.values()) {
-      for (let i = 0; i < this.times.length; i++) series.counts[i] ??= 0;
+      for (let i = 0; i < this.times.length; i++) {
+        series.counts[i] ??= 0;
+        if (series.onOneEmitter !== undefined) series.onOneEmitter[i] ??= { copies: 0, limit: 0 };
+      }
       const staying = this.staying.get(series)?.summary();
       if (staying !== undefined) series.staying = staying;
     }

@@ -84,6 +84,13 @@ function checkTaskFields(task: Task, name: string): void {
       throw new InputError(`${name}: snapshot has a task whose ${field} is not a number`);
     }
   }
+  if (task.onOneEmitter !== undefined) {
+    const pile = task.onOneEmitter as unknown as Record<string, unknown> | null;
+    const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+    if (typeof pile !== 'object' || pile === null || !isCount(pile.copies) || !isCount(pile.limit)) {
+      throw new InputError(`${name}: snapshot has a task whose listeners on one emitter are not counts`);
+    }
+  }
   if (task.labels !== undefined) {
     const labels = task.labels as unknown;
     if (typeof labels !== 'object' || labels === null || Array.isArray(labels) || Object.values(labels).some((v) => typeof v !== 'string')) {

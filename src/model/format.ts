@@ -207,6 +207,14 @@ export interface Task {
    */
   origin?: 'census';
   /**
+   * Node, a listener the census found: the most copies of it that one
+   * emitter holds for its event, and that emitter's listener limit (its
+   * `setMaxListeners`, else Node's default of 10; 0 when the program
+   * removed the limit). Node warns of a possible leak past the limit
+   * (MaxListenersExceededWarning); piled-listeners.ts reads the same count.
+   */
+  onOneEmitter?: { copies: number; limit: number };
+  /**
    * Node: the id of the first resource of a chain in which each resource was
    * created by the previous one at the same place (a retry loop's timers, a
    * poller re-arming itself). Lifetime follows the chain: one logical task,

@@ -42,8 +42,8 @@ export interface DiffJson {
     createdBy: Frame | null;
     stack: Frame[];
     maxWaitMinutes: number | null;
-    /** Each kind of evidence as a chance in 0..1; the score is 100 x (1 - (1 - growth) x (1 - stuck) x (1 - outlived)), or 100 when proof. */
-    evidence: { growth: number; stuck: number; outlived: number; proof: boolean };
+    /** Each kind of evidence as a chance in 0..1; the score is 100 x (1 - (1 - growth) x (1 - stuck) x (1 - outlived) x (1 - piled)), or 100 when proof. */
+    evidence: { growth: number; stuck: number; outlived: number; piled: number; proof: boolean };
     /** The tasks that made no progress (same state and frame at every look), with what dates and weighs them. */
     stuck: null | {
       count: number;

@@ -53,6 +53,37 @@ test('a real census answer reads back as what the census saw', () => {
   assert.ok(listeners.groups.some((g) => g.fn === 'onChange' && g.resource === "'change' listener on EventEmitter"));
 });
 
+test("the census reads how many copies of one listener one emitter holds, and that emitter's limit", () => {
+  // A feed that every order subscribes to and none leaves: its limit removed to silence Node's warning.
+  const feed = new EventEmitter();
+  feed.setMaxListeners(0);
+  const requests = Array.from({ length: 5 }, () => new EventEmitter());
+  for (let i = 0; i < 25; i++) feed.on('price', (p: unknown) => p);
+  // Per-request emitters, two copies each: many in all, few on any one.
+  for (const request of requests) for (let i = 0; i < 2; i++) request.on('close', () => undefined);
+  const raised = new EventEmitter();
+  raised.setMaxListeners(40);
+  for (let i = 0; i < 3; i++) raised.on('reload', () => undefined);
+  const part = censusPart(runCensus(EMITTER_CENSUS, [feed, ...requests, raised]), 'its event emitters');
+  const group = (event: string) => part.groups.find((g) => g.resource === `'${event}' listener on EventEmitter`);
+  assert.deepEqual(group('price')?.onOneEmitter, { copies: 25, limit: 0 });
+  assert.equal(group('close')?.count, 10);
+  assert.deepEqual(group('close')?.onOneEmitter, { copies: 2, limit: EventEmitter.defaultMaxListeners });
+  assert.deepEqual(group('reload')?.onOneEmitter, { copies: 3, limit: 40 });
+});
+
+test('listeners on one emitter that are not counts are refused with one line', () => {
+  const answer = JSON.parse(realEmitters) as { groups: Record<string, unknown>[] };
+  for (const bad of [{ copies: -1, limit: 10 }, { copies: 3 }, 'many', null]) {
+    answer.groups[0]!.onOneEmitter = bad;
+    assert.equal(
+      readsOrRefuses(() => censusPart(JSON.stringify(answer), 'its event emitters')),
+      undefined,
+      JSON.stringify(bad),
+    );
+  }
+});
+
 test('a census answer cut anywhere is refused with one line', () => {
   for (const text of [realTimers, realEmitters]) {
     for (let cut = 0; cut < text.length; cut++) {

@@ -81,6 +81,15 @@ function group(value: unknown, what: string): CensusGroup {
     count: Math.round(count(value.count, what, "a group's count")),
     ids: asyncIds(value.ids, what, "a group's ids"),
     tracked: asyncIds(value.tracked, what, "a group's tracked ids"),
+    ...(value.onOneEmitter !== undefined ? { onOneEmitter: onOneEmitter(value.onOneEmitter, what) } : {}),
+  };
+}
+
+function onOneEmitter(value: unknown, what: string): NonNullable<CensusGroup['onOneEmitter']> {
+  if (!isRecord(value)) refuse(what, `a group's listeners on one emitter are ${typeOf(value)}`);
+  return {
+    copies: Math.round(count(value.copies, what, "a group's copies on one emitter")),
+    limit: Math.round(count(value.limit, what, "an emitter's listener limit")),
   };
 }
 

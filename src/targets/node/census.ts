@@ -48,6 +48,13 @@ export interface CensusGroup {
   /** Async ids of the objects read that the agent does not track. */
   ids: number[];
   /**
+   * Listeners: the most copies of this listener one emitter holds for its
+   * event, and that emitter's listener limit (its setMaxListeners, else
+   * Node's default; 0 when removed). Node's MaxListenersExceededWarning is
+   * the same count set against the same limit (piled-listeners.ts).
+   */
+  onOneEmitter?: { copies: number; limit: number };
+  /**
    * Async ids of objects of this group that the agent tracks (counted there,
    * not here). For intervals, every one read (up to the id limit): the
    * agent's record of such a timer is given this group's callback frame, so
@@ -176,7 +183,16 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
     } catch { return undefined; }
   };
   const agent = globalThis[Symbol.for('leakscan.agent')];
-  const net = (globalThis[Symbol.for('leakscan.agent')]?.builtin ?? ((name) => process.getBuiltinModule(name)))('node:net');
+  const builtin = globalThis[Symbol.for('leakscan.agent')]?.builtin ?? ((name) => process.getBuiltinModule(name));
+  const net = builtin('node:net');
+  // A limit of 0 or Infinity is no limit; Node's default applies where the program set none.
+  const limitOf = (e) => {
+    let limit = own(e, '_maxListeners');
+    if (typeof limit !== 'number') {
+      try { limit = builtin('node:events').defaultMaxListeners; } catch { limit = 10; }
+    }
+    return typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? limit : 0;
+  };
   const list = this;
   const step = list.length > limit ? list.length / limit : 1;
   const scale = step;
@@ -226,6 +242,8 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
       for (const name of Reflect.ownKeys(events)) {
         const value = own(events, name);
         const fns = typeof value === 'function' ? [value] : Array.isArray(value) ? value : [];
+        // Copies of one listener on this emitter for this event, per group.
+        const here = new Map();
         for (const f of fns) {
           if (typeof f !== 'function') continue;
           // once() wraps the program's listener; the wrapper says nothing.
@@ -238,7 +256,11 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
           const key = 'L' + resource + '\\0' + fnName + '\\0' + source.length + '\\0' + source.slice(0, 48) + source.slice(-48);
           const g = group(key, () => ({ key, rep: reps.push(fn) - 1, kind: 'listener', resource, fn: fnName, count: 0, ids: [], tracked: [] }));
           g.count += scale;
+          here.set(g, (here.get(g) ?? 0) + 1);
           listeners++;
+        }
+        for (const [g, copies] of here) {
+          if (g.onOneEmitter === undefined || copies > g.onOneEmitter.copies) g.onOneEmitter = { copies, limit: limitOf(e) };
         }
       }
     }

@@ -520,12 +520,22 @@ export function addCensusTasks(builder: SnapshotBuilder, findings: CensusFinding
         ? builder.stack([])
         : builder.stack([builder.frame(group.kind === 'listener' ? `(listener) ${group.resource}` : group.resource, '', 0)]);
     const labels = { resource };
+    const pile = group.onOneEmitter !== undefined ? { onOneEmitter: group.onOneEmitter } : {};
     for (const id of group.ids) {
       const age = ageMs(id);
-      builder.addTask({ id: String(id), kind: group.kind, state: 'active', stack, origin: 'census', labels, ...(age !== undefined ? { ageMs: age } : {}) });
+      builder.addTask({
+        id: String(id),
+        kind: group.kind,
+        state: 'active',
+        stack,
+        origin: 'census',
+        labels,
+        ...pile,
+        ...(age !== undefined ? { ageMs: age } : {}),
+      });
     }
     const rest = group.count - group.ids.length;
-    if (rest > 0) builder.addTask({ kind: group.kind, state: 'active', stack, origin: 'census', labels, count: rest });
+    if (rest > 0) builder.addTask({ kind: group.kind, state: 'active', stack, origin: 'census', labels, ...pile, count: rest });
   }
   for (const [asyncId, type] of findings.handles) {
     builder.addTask({
