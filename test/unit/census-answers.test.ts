@@ -72,6 +72,25 @@ test("the census reads how many copies of one listener one emitter holds, and th
   assert.deepEqual(group('reload')?.onOneEmitter, { copies: 3, limit: 40 });
 });
 
+test('over the read limit, an emitter piled with listeners is read whole whatever the sample, at its true count', () => {
+  // Each leaked listener keeps its request alive, and a request is an emitter too: thousands of them, one feed.
+  const feed = new EventEmitter();
+  feed.setMaxListeners(100);
+  const requests = Array.from({ length: 3000 }, () => new EventEmitter());
+  for (const request of requests) {
+    request.on('close', () => undefined);
+    feed.on('flags', () => request);
+  }
+  // The feed last, where a stride through 3,001 emitters reading 1,000 of them would skip it.
+  const part = censusPart(runCensus(EMITTER_CENSUS, [...requests, feed]), 'its event emitters');
+  assert.ok(part.read < part.live, `sampled: ${part.read} of ${part.live}`);
+  const flags = part.groups.find((g) => g.resource === "'flags' listener on EventEmitter");
+  assert.equal(flags?.count, 3000);
+  assert.deepEqual(flags.onOneEmitter, { copies: 3000, limit: 100 });
+  const close = part.groups.find((g) => g.resource === "'close' listener on EventEmitter");
+  assert.ok(close !== undefined && Math.abs(close.count - 3000) <= 3, `the rest is sampled and scaled: ${close?.count}`);
+});
+
 test('listeners on one emitter that are not counts are refused with one line', () => {
   const answer = JSON.parse(realEmitters) as { groups: Record<string, unknown>[] };
   for (const bad of [{ copies: -1, limit: 10 }, { copies: 3 }, 'many', null]) {

@@ -193,9 +193,32 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
     }
     return typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? limit : 0;
   };
-  const list = this;
+  // Over the read limit, emitters are sampled and their counts scaled up.
+  // An emitter that holds more than PILE listeners for one event is read
+  // whatever the sample, at its true count: a listener leak is many copies
+  // on one shared emitter among thousands of others (the requests each
+  // leaked listener keeps alive are emitters too), and a sample would skip
+  // it at some looks and multiply it at others.
+  const PILE = 10;
+  const piledOn = (e) => {
+    const events = own(e, '_events');
+    if (!events || typeof events !== 'object') return false;
+    try {
+      for (const name of Reflect.ownKeys(events)) {
+        const value = own(events, name);
+        if (Array.isArray(value) && value.length > PILE) return true;
+      }
+    } catch {}
+    return false;
+  };
+  const whole = [];
+  let list = this;
+  if (list.length > limit) {
+    const rest = [];
+    for (const e of list) (piledOn(e) ? whole : rest).push(e);
+    list = rest;
+  }
   const step = list.length > limit ? list.length / limit : 1;
-  const scale = step;
   const groups = new Map();
   const reps = [];
   const out = [];
@@ -230,8 +253,7 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
       return (out.address.includes(':') ? '[' + out.address + ']' : out.address) + ':' + out.port;
     } catch { return undefined; }
   };
-  for (let k = 0; k < list.length; k += step) {
-    const e = list[Math.floor(k)];
+  const readEmitter = (e, scale) => {
     read++;
     const type = typeOf(e);
     // A socket keeps its handle under the symbol kHandle ('_handle' is a getter of the prototype); a server under '_handle'.
@@ -265,7 +287,7 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
       }
     }
     // Sockets and servers that hold an open handle, by address.
-    if (!handle || typeof handle !== 'object') continue;
+    if (!handle || typeof handle !== 'object') return;
     let kind;
     let resource;
     try {
@@ -278,18 +300,18 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
           kind = 'TCPWRAP';
           // An accepted socket is named after the server's address, a client one after its peer.
           const peer = addressOf(handle, 'getpeername');
-          if (peer === undefined) continue; // not connected (yet, or any more)
+          if (peer === undefined) return; // not connected (yet, or any more)
           resource = own(e, 'server') ? 'TCP socket accepted on ' + addressOf(handle, 'getsockname') : 'TCP socket to ' + peer;
         } else if (handleType === 'Pipe') {
           kind = 'PIPEWRAP';
           resource = 'pipe';
-        } else continue;
-      } else continue;
-    } catch { continue; }
+        } else return;
+      } else return;
+    } catch { return; }
     const g = group('H' + resource, () => ({ key: 'H' + resource, rep: -1, kind, resource, fn: '', count: 0, ids: [], tracked: [] }));
     g.count += scale;
     const id = asyncIdOf(handle);
-    if (typeof id !== 'number') continue;
+    if (typeof id !== 'number') return;
     if (agent && agent.isTracked(id)) {
       g.count -= scale;
       if (g.tracked.length < 4) g.tracked.push(id);
@@ -297,9 +319,11 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
       g.ids.push(id);
       ids++;
     }
-  }
+  };
+  for (const e of whole) readEmitter(e, 1);
+  for (let k = 0; k < list.length; k += step) readEmitter(list[Math.floor(k)], step);
   for (const g of out) g.count = Math.round(g.count);
-  return { json: JSON.stringify({ groups: out, live: list.length, read, ms: performance.now() - started, listeners }), reps };
+  return { json: JSON.stringify({ groups: out, live: this.length, read, ms: performance.now() - started, listeners }), reps };
 }`;
 
 /**
