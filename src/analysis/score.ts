@@ -20,9 +20,10 @@
  * - outlived (Node): repeating timers made steadily before the window,
  *   more than the open connections, none cleared while watched, where a
  *   healthy population would have seen some end (outlived.ts);
- * - piled (Node): one emitter holds more copies of one listener than its
- *   limit and the open connections, never fewer while watched: Node's own
- *   MaxListenersExceededWarning, read from the heap (piled-listeners.ts).
+ * - piled (Node): one emitter holds more copies of one listener than the
+ *   limit the program left in force and the open connections, never fewer
+ *   while watched: Node's own MaxListenersExceededWarning, read from the
+ *   heap (piled-listeners.ts).
  *
  * A site the runtime itself proved leaked (Go's goroutineleak profile)
  * scores 100, unless the wait is one programs make on purpose (main parked
@@ -36,7 +37,7 @@ import { dateStayingIds, processMinutesAt } from './id-dating.js';
 import type { IdDating } from './id-dating.js';
 import { outlivedEvidence } from './outlived.js';
 import type { OutlivedEvidence } from './outlived.js';
-import { NODE_LISTENER_LIMIT, piledEvidence } from './piled-listeners.js';
+import { piledEvidence } from './piled-listeners.js';
 import type { PiledEvidence } from './piled-listeners.js';
 import { isUnplacedSite } from './unplaced-promises.js';
 import { kindInWords } from '../model/resource-kinds.js';
@@ -202,6 +203,15 @@ export function growthComponent(g: GrowthStats): number {
  * - concentration: up to x1.2 as the site's share of all tasks goes from
  *   half to all (a pile that is the whole process is what LeakProf flags).
  */
+/**
+ * Windows shorter than this say less than the defaults (12 snapshots 5 s
+ * apart, 55 s): stuck evidence counts how long tasks stayed put, in full
+ * from a minute, so a pile that stopped growing weighs less the shorter it
+ * is watched. Below the defaults by a margin, so a default run whose last
+ * snapshot came a moment early is not warned about.
+ */
+export const SHORT_WINDOW_SECONDS = 50;
+
 export function stuckEvidence(site: SiteSeries, series: SeriesResult): StuckEvidence | undefined {
   const st = site.staying;
   if (st === undefined || st.count <= 0) return undefined;
@@ -550,14 +560,10 @@ function explainOutlived(o: OutlivedEvidence): string {
   return `outlived: ${o.count} repeating ${pluralWord(o.count, 'timer')} made over ${formatMinutes(o.spanMinutes)}, none cleared in ${formatMinutes(o.windowMinutes)} where a healthy site clears them as fast as it makes them (about ${formatRate(expected)} in that time), more than the ${connections}`;
 }
 
-/** "piled on one emitter: 849 copies of this listener for its event, never fewer at 12 looks, past its limit (removed with setMaxListeners(0); Node warns past 10) and the 4 open connections" */
+/** "piled on one emitter: 849 copies of this listener for its event, never fewer at 12 looks, more than its limit of 10, past which Node warns of a possible leak, and the 4 open connections" */
 function explainPiled(p: PiledEvidence): string {
-  const limit =
-    p.limit > 0
-      ? `its limit of ${p.limit}, past which Node warns of a possible leak,`
-      : `Node's default limit of ${NODE_LISTENER_LIMIT} (the program removed the emitter's limit)`;
   const connections = `${p.connections} open ${pluralWord(p.connections, 'connection')}`;
-  return `piled on one emitter: ${p.copies} copies of this listener for its event, never fewer at ${p.looks} looks, more than ${limit} and the ${connections}`;
+  return `piled on one emitter: ${p.copies} copies of this listener for its event, never fewer at ${p.looks} looks, more than its limit of ${p.limit}, past which Node warns of a possible leak, and the ${connections}`;
 }
 
 function seriesMinutesOf(s: Suspect): number {
