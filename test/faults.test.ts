@@ -127,6 +127,14 @@ test('a Node program that finishes mid-run: one line saying so, what was taken i
   assert.ok(diff.snapshots.length >= 2 && diff.snapshots.length < 10, `${diff.snapshots.length} snapshots ranked`);
 });
 
+test('check on a Node program that finishes mid-run with nothing failing: no verdict, never "passed", exit 3', async () => {
+  const program = 'setInterval(() => {}, 100); setTimeout(() => process.exit(0), 2500);';
+  const result = await runCli(['check', '--interval', '1', '--count', '10', '--out', join(dir, 'node-finished-check'), '--', process.execPath, '-e', program]);
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(result.stderr, /^leakscan: check stopped after \d+ snapshots, with nothing failing so far: no verdict \(exit 3\)$/m);
+  assert.doesNotMatch(result.stdout + result.stderr, /passed/);
+});
+
 test('an --out that cannot be created: one line, exit 2, the target untouched', async () => {
   const fixture = await startGoFixture('heartbeat');
   running.push(fixture);

@@ -55,7 +55,7 @@ test('another user than the target: told to run as the target user or as root', 
   const result = attachAs(NOBODY, pid, 'as-nobody');
   assert.equal(result.code, 3, result.stderr);
   assert.deepEqual(result.errors, [
-    `leakscan: permission denied reading its executable of pid ${pid}: run leakscan as the same user as the target, or as root`,
+    `leakscan: permission denied reading the executable of pid ${pid}: run leakscan as the same user as the target, or as root`,
   ]);
 });
 
@@ -66,7 +66,7 @@ test('root without CAP_SYS_PTRACE: told which capability is missing, not to run 
   assert.equal(result.errors.length, 1, result.stderr);
   assert.match(
     result.errors[0]!,
-    new RegExp(`^leakscan: permission denied reading its executable of pid ${pid}: leakscan runs as root but without CAP_SYS_PTRACE \\(`),
+    new RegExp(`^leakscan: permission denied reading the executable of pid ${pid}: leakscan runs as root but without CAP_SYS_PTRACE \\(`),
   );
   assert.match(result.errors[0]!, /docker run --cap-add=SYS_PTRACE/);
   assert.doesNotMatch(result.errors[0]!, /as root$|or as root/);

@@ -3,6 +3,7 @@ import { isRuntimeFrame } from '../model/runtime-frames.js';
 import chalk from 'chalk';
 import type { Analysis } from '../analysis/analyze.js';
 import type { Suspect } from '../analysis/score.js';
+import { SHORT_WINDOW_SECONDS } from '../analysis/score.js';
 import type { SeriesResult } from '../analysis/series.js';
 import type { Frame } from '../model/format.js';
 import { describeFrame } from './frame-text.js';
@@ -58,12 +59,12 @@ export function renderDiff(analysis: Analysis, options: DiffTextOptions): string
 /** The score from which a site is called a suspect (docs/scoring.md). */
 const SUSPECT_SCORE = 30;
 
-/** Nothing scored: said plainly, and what a short window cannot tell (a pile that stopped growing scores only over a minute). */
+/** Nothing scored: said plainly, and what a short window cannot tell (a pile that stopped growing weighs less the shorter it is watched). */
 function quietVerdict(series: SeriesResult): string {
-  const minutes = (series.times[series.times.length - 1]! - series.times[0]!) / 60_000;
-  if (minutes >= 1) return chalk.green(`no site scores ${SUSPECT_SCORE} or more: nothing here looks like a leak`);
+  const seconds = (series.times[series.times.length - 1]! - series.times[0]!) / 1000;
+  if (seconds >= SHORT_WINDOW_SECONDS) return chalk.green(`no site scores ${SUSPECT_SCORE} or more: nothing here looks like a leak`);
   return chalk.yellow(
-    `no site scores ${SUSPECT_SCORE} or more; over a window under a minute only growth counts, so a pile that stopped growing may still be a leak`,
+    `no site scores ${SUSPECT_SCORE} or more; over ${formatDuration(seconds * 1000)}, less than the defaults' 55s, a pile that stopped growing weighs less, so it may still be a leak`,
   );
 }
 

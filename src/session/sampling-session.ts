@@ -68,9 +68,10 @@ export function snapshotCount(flags: Pick<SamplingFlags, 'count' | 'duration' | 
 /**
  * Prints or writes the result of a session; returns the exit code. Default:
  * the ranked suspects. `interruptedBy` is the signal that cut the sampling
- * short, if one did: the analysis then covers only what was taken.
+ * short, if one did, and `failedBy` the error that did (the target exited):
+ * the analysis then covers only what was taken.
  */
-export type SessionOutput = (analysis: Analysis, interruptedBy?: InterruptSignal) => Promise<number>;
+export type SessionOutput = (analysis: Analysis, interruptedBy?: InterruptSignal, failedBy?: LeakscanError) => Promise<number>;
 
 export type InterruptSignal = 'SIGINT' | 'SIGTERM';
 
@@ -131,7 +132,7 @@ export async function runSamplingSession(options: SessionOptions): Promise<numbe
   const minScore = flags.minScore ?? options.analysis.minScore ?? 0;
   let outputCode: number = ExitCode.ok;
   if (options.output) {
-    outputCode = await options.output(analysis, stopped === 'aborted' ? interruptedBy : undefined);
+    outputCode = await options.output(analysis, stopped === 'aborted' ? interruptedBy : undefined, stopped instanceof LeakscanError ? stopped : undefined);
   } else if (flags.json) {
     process.stdout.write(JSON.stringify(diffJson(analysis, { top: flags.top, minScore }), null, 2) + '\n');
   } else {

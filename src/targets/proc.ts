@@ -64,7 +64,7 @@ export async function inspectProcess(pid: number): Promise<ProcessInfo> {
   try {
     argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter((a) => a !== '');
   } catch (error) {
-    throw procError(pid, error, 'its command line');
+    throw procError(pid, error, 'the command line');
   }
   let exe: string | undefined;
   try {
@@ -72,7 +72,7 @@ export async function inspectProcess(pid: number): Promise<ProcessInfo> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && argv.length === 0) throw new TargetError(`pid ${pid} is a kernel thread, not a Go or Node process`);
-    if (code !== 'ENOENT') throw procError(pid, error, 'its executable');
+    if (code !== 'ENOENT') throw procError(pid, error, 'the executable');
   }
   const runtime = await detectRuntime(pid, exe, argv);
   const info: ProcessInfo = { pid, argv, runtime };
@@ -92,7 +92,7 @@ function procError(pid: number, error: unknown, what: string): TargetError {
 async function detectRuntime(pid: number, exe: string | undefined, argv: string[]): Promise<DetectedRuntime> {
   // /proc/<pid>/exe opens the running binary even if the file was replaced on disk.
   const goVersion = await readGoBuildVersion(`/proc/${pid}/exe`).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'EACCES' || error.code === 'EPERM') throw procError(pid, error, 'its executable');
+    if (error.code === 'EACCES' || error.code === 'EPERM') throw procError(pid, error, 'the executable');
     return undefined;
   });
   if (goVersion !== undefined) return { kind: 'go', version: goVersion };
@@ -273,7 +273,7 @@ export async function listeningSockets(pid: number): Promise<ListeningSocket[]> 
   try {
     fds = await readdir(`/proc/${pid}/fd`);
   } catch (error) {
-    throw procError(pid, error, 'its open files');
+    throw procError(pid, error, 'the open files');
   }
   const inodes = new Set<string>();
   await Promise.all(

@@ -3,12 +3,14 @@ import { Option } from 'commander';
 import { resolve as resolvePath } from 'node:path';
 import type { Analysis } from '../../analysis/analyze.js';
 import { runGate, defaultGateOptions } from '../../analysis/gate.js';
+import { SHORT_WINDOW_SECONDS } from '../../analysis/score.js';
 import type { GateOptions } from '../../analysis/gate.js';
 import { readBaseline } from '../../analysis/baseline.js';
 import { renderGate, GATE_FORMATS } from '../../report/gate-output.js';
 import type { GateFormat } from '../../report/gate-output.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { ExitCode, InputError, TargetError } from '../../util/errors.js';
+import type { LeakscanError } from '../../util/errors.js';
 import { addAnalysisOptions, resolveAnalysisOptions } from '../analysis-options.js';
 import type { AnalysisFlags } from '../analysis-options.js';
 import { analyzeInputs } from '../analyze-files.js';
@@ -30,7 +32,6 @@ import { plural } from '../../report/format.js';
 /** Fewer snapshots than this see too little of a site's growth for a verdict to rest on: check says so. */
 const FEW_SNAPSHOTS = 4;
 /** Under this a window shows growth only: a pile that stopped growing needs time to be seen stuck. */
-const SHORT_WINDOW_SECONDS = 60;
 
 interface CheckFlags extends AnalysisFlags, LiveTargetFlags, Omit<FleetFlags, 'count' | 'interval' | 'timeout' | 'sample'> {
   pid?: string;
@@ -87,7 +88,8 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
       'after',
       `
 Exit codes: 0 no new leak, 1 a leak failed the check, 2 usage, input or
-output error, 3 the target could not be read, 70 a bug in leakscan,
+output error, 3 the target could not be read (or exited before the last
+snapshot with nothing failing yet: no verdict), 70 a bug in leakscan,
 130/143 sampling interrupted by Ctrl-C (SIGINT) or SIGTERM: no verdict.
 
 Examples:
@@ -131,7 +133,7 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
   if (maxGrowth !== undefined) gate.maxGrowth = maxGrowth;
   if (flags.baseline !== undefined) gate.baseline = await readBaseline(flags.baseline);
 
-  const output = async (result: Analysis, interruptedBy?: InterruptSignal): Promise<number> => {
+  const output = async (result: Analysis, interruptedBy?: InterruptSignal, failedBy?: LeakscanError): Promise<number> => {
     if (interruptedBy !== undefined) {
       // A gate that did not see the whole series has no verdict: never "passed", never 0.
       process.stderr.write(
@@ -143,6 +145,13 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
       throw new InputError(`the baseline is for ${gate.baseline.runtime}, the snapshots are ${result.series.runtime}`);
     }
     const verdict = runGate(result, gate);
+    if (failedBy !== undefined && verdict.failed === 0) {
+      // The snapshots stopped early (the target exited): what failed did fail, but a pass would speak for a window not watched.
+      process.stderr.write(
+        `leakscan: check stopped after ${plural(result.series.times.length, 'snapshot')}, with nothing failing so far: no verdict (exit ${failedBy.exitCode})\n`,
+      );
+      return failedBy.exitCode;
+    }
     for (const { format, file } of formats) {
       const text = renderGate(format, verdict, { version, sourceRoot: resolvePath(flags.sourceRoot) });
       if (file === undefined) process.stdout.write(text);
@@ -170,7 +179,7 @@ async function checkCommand(inputs: string[], flags: CheckFlags, version: string
       // is judged by how long tasks stayed stuck (docs/scoring.md), and seconds
       // of it is what a slow but healthy caller shows too.
       process.stderr.write(
-        `leakscan check: warning: the snapshots span ${Math.round(windowSeconds)}s; under a minute only growth can fail a site, not a pile that stopped growing (the defaults span 55s)\n`,
+        `leakscan check: warning: the snapshots span ${Math.round(windowSeconds)}s, less than the defaults' 55s: a pile that stopped growing weighs less the shorter it is watched, so this pass says less\n`,
       );
     }
     return verdict.failed > 0 ? ExitCode.leaksFound : ExitCode.ok;
