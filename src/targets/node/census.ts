@@ -134,7 +134,8 @@ export const TIMER_CENSUS = `function (limit, idLimit) {
     try { source = fn ? text.call(fn) : ''; } catch {}
     const name = fn && typeof own(fn, 'name') === 'string' ? own(fn, 'name') : '';
     const repeat = own(t, '_repeat') !== null && own(t, '_repeat') !== undefined;
-    const resource = (repeat ? 'setInterval ' : 'setTimeout ') + own(t, '_idleTimeout') + ' ms';
+    // Whole milliseconds: a jittered delay (20 + Math.random() * 60) is one delay per timer to the last digit.
+    const resource = (repeat ? 'setInterval ' : 'setTimeout ') + Math.round(own(t, '_idleTimeout')) + ' ms';
     const key = resource + '\\0' + name + '\\0' + source.length + '\\0' + source.slice(0, 48) + source.slice(-48);
     let g = groups.get(key);
     if (g === undefined) {

@@ -37,6 +37,7 @@ import { CensusReader } from './census-reader.js';
 import { agentColumns, isAgentSnapshot, recordedPending } from './agent-records.js';
 import type { AgentSnapshot } from './agent-records.js';
 import type { CensusFindings, IdClock } from './census-reader.js';
+import type { CensusGroup } from './census.js';
 import { TimerCallbacks } from './timer-callbacks.js';
 import type { TimerCallback } from './timer-callbacks.js';
 import type { Target } from '../target.js';
@@ -506,6 +507,18 @@ function censusResourceWords(kind: string, resource: string): string {
  * switched from one to the other mid-window would read as growth. What the
  * agent saw made stays at its creation stack.
  */
+/**
+ * The site of census resources whose function has no location: a listener
+ * by its event and emitter, a timer by its kind without its delay (a
+ * jittered sleep of timers/promises, whose callback is Node's own, would
+ * make one site per delay; the labels keep each delay), else the resource.
+ */
+function unlocatedFrameName(group: CensusGroup): string {
+  if (group.kind === 'listener') return `(listener) ${group.resource}`;
+  if (group.kind === 'Timeout') return group.resource.replace(/ \d+ ms$/, ' (callback not located)');
+  return group.resource;
+}
+
 export function addCensusTasks(builder: SnapshotBuilder, findings: CensusFindings, ageMs: (id: number) => number | undefined): void {
   for (const group of findings.groups) {
     const resource = censusResourceWords(group.kind, group.resource);
@@ -518,7 +531,7 @@ export function addCensusTasks(builder: SnapshotBuilder, findings: CensusFinding
       ? builder.stack([builder.frame(group.location.fn, group.location.file, group.location.line)])
       : accepted
         ? builder.stack([])
-        : builder.stack([builder.frame(group.kind === 'listener' ? `(listener) ${group.resource}` : group.resource, '', 0)]);
+        : builder.stack([builder.frame(unlocatedFrameName(group), '', 0)]);
     const labels = { resource };
     const pile = group.onOneEmitter !== undefined ? { onOneEmitter: group.onOneEmitter } : {};
     for (const id of group.ids) {
