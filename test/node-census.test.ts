@@ -147,7 +147,7 @@ test('a leak made before attach and still going after it is one site with its wh
     assert.ok(diff.foldedInternals.length > 0, 'Node keeps some resources of its own (its HTTP agent, its promise machinery)');
     assert.ok(diff.foldedInternals.every((s) => s.score < 30));
     const text = await runCli(['diff', out, '--top', '100']);
-    assert.match(text.stdout, new RegExp(`holds ${interval!.counts.at(-1)!.toLocaleString('en-US')} Timeout\\n`));
+    assert.match(text.stdout, new RegExp(`holds ${interval!.counts.at(-1)!.toLocaleString('en-US')} Timeouts\\n`));
     assert.match(text.stdout, new RegExp(`${diff.foldedInternals.length} sites? of Node's own code \\(no frame of the program\\) scoring under 30 not listed`));
     await fixture.stop();
   }));

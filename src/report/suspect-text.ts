@@ -10,14 +10,14 @@ import type { Suspect } from '../analysis/score.js';
 import type { SameLeak } from '../analysis/chains.js';
 import { describeFrame } from './frame-text.js';
 import { safeText } from './format.js';
-import { kindInWords } from '../model/resource-kinds.js';
+import { kindCountInWords } from '../model/resource-kinds.js';
 
-/** What a site holds, in words: "608 Timeout", "5 Promise, 2 TCP socket". */
+/** What a site holds, in words: "608 Timeouts", "5 Promises, 1 TCP socket". */
 export function holdsText(kinds: readonly { kind: string; count: number }[]): string {
-  return kinds.map(({ kind, count }) => `${count.toLocaleString('en-US')} ${kindInWords(kind)}`).join(', ');
+  return kinds.map(({ kind, count }) => `${count.toLocaleString('en-US')} ${kindCountInWords(kind, count)}`).join(', ');
 }
 
-/** Another site of the same leak, in words: "200 Promise at onPayment listener-promise.mjs:99 (the same async call)". */
+/** Another site of the same leak, in words: "200 Promises at onPayment listener-promise.mjs:99 (the same async call)". */
 export function sameLeakText({ suspect, reason }: SameLeak): string {
   const where = suspect.site.anchor ? describeFrame(suspect.site.anchor) : suspect.key;
   return `${holdsText(suspect.site.kinds)} at ${where} (${reason})`;

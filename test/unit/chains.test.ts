@@ -76,8 +76,8 @@ test('the promises one async call leaves pending, and the listeners once() left 
     ],
   );
   const text = renderDiff(analysis, { top: 10, minScore: 0, frames: 3 });
-  assert.match(text, /with 50 Promise at onPayment {2}consumer\.mjs:99 \(the same async call\)/);
-  assert.match(text, /with 96 listener at resolver {2}node:events:985 \(its listeners, growing in step\)/);
+  assert.match(text, /with 50 Promises at onPayment {2}consumer\.mjs:99 \(the same async call\)/);
+  assert.match(text, /with 96 listeners at resolver {2}node:events:985 \(its listeners, growing in step\)/);
   const json = diffJson(analysis, { top: 10, minScore: 0 });
   assert.deepEqual(
     json.suspects[0]!.sameLeak.map((m) => [m.key, m.reason, m.holds]),

@@ -69,7 +69,7 @@ test('a site says what it holds, in words, in the text and the JSON', () => {
   ]);
   const socket = json.suspects.find((s) => s.key.startsWith('TCP socket'));
   assert.deepEqual(socket?.holds, [{ kind: 'TCP socket', count: 1 }]);
-  assert.match(renderDiff(analysis, { top: 50, minScore: 0, frames: 3 }), /holds 50 Timeout, 1 Promise\n/);
+  assert.match(renderDiff(analysis, { top: 50, minScore: 0, frames: 3 }), /holds 50 Timeouts, 1 Promise\n/);
 });
 
 test('a Go report folds nothing and names no kinds in its text', () => {
