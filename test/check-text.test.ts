@@ -51,6 +51,8 @@ test('check lists a leak with what it holds, the other sites of the same leak, a
   assert.equal(check.code, 1, check.stderr);
   assert.match(check.stdout, /^FAIL +\d+ .* onPayment {2}consumer\.mjs:103$/m);
   assert.match(check.stdout, /^ +holds 150 Promises$/m);
+  // What the site is, in the target's words, as diff's labels line says it.
+  assert.match(check.stdout, /^ +holds 150 Promises\n +labels resource=Promise$/m);
   assert.match(check.stdout, /^ +with 50 Promises at onPayment {2}consumer\.mjs:99 \(the same async call\)$/m);
   assert.match(check.stdout, /^ +with 96 listeners at resolver {2}node:events:985 \(its listeners, growing in step\)$/m);
   assert.match(check.stdout, /^warning: the agent watched about 50% of the time in 6 of 6 snapshots .*counts are estimates/m);

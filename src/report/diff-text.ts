@@ -10,7 +10,7 @@ import { describeFrame } from './frame-text.js';
 import { formatTime, padStart, plural, safeText, wrapText } from './format.js';
 import { sparkline } from './sparkline.js';
 import { FOLD_INTERNAL_BELOW, foldInternalSites } from '../analysis/internal-sites.js';
-import { holdsLines, sameLeakLines, seriesWarningLines } from './suspect-text.js';
+import { holdsLines, labelLines, sameLeakLines, seriesWarningLines } from './suspect-text.js';
 
 export interface DiffTextOptions {
   top: number;
@@ -102,14 +102,7 @@ function renderSuspect(rank: number, s: Suspect, frameCount: number, width: numb
   const isAnchor = (f: Frame) => anchor !== undefined && f.fn === anchor.fn && f.file === anchor.file && f.line === anchor.line;
   const userFrames = s.site.exampleStack.filter((f) => !isAnchor(f) && !isRuntimeFrame(f)).slice(0, frameCount);
   for (const frame of userFrames) lines.push(`${indent}${chalk.dim('  in')} ${describeFrame(frame)}`);
-  const topLabels = s.site.labels[0];
-  if (topLabels) {
-    const text = Object.entries(topLabels.labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    lines.push(`${indent}${chalk.dim('labels')} ${safeText(text)}`);
-  }
-  lines.push(...sameLeakLines(s, indent));
+  lines.push(...labelLines(s, indent), ...sameLeakLines(s, indent));
   return lines.join('\n');
 }
 

@@ -20,7 +20,7 @@ import { plural, safeText } from './format.js';
 import { describeFrame } from './frame-text.js';
 import { functionName } from '../model/site.js';
 import { sparkline } from './sparkline.js';
-import { holdsLines, sameLeakLines, seriesWarningLines } from './suspect-text.js';
+import { holdsLines, labelLines, sameLeakLines, seriesWarningLines } from './suspect-text.js';
 import { SourcePaths } from './source-paths.js';
 import { gitProvenance } from './git-provenance.js';
 
@@ -78,7 +78,7 @@ function gateText(result: GateResult): string {
     const site = suspect.site.anchor ? describeFrame(suspect.site.anchor) : safeText(suspect.key);
     out.push(`${mark} ${String(suspect.score).padStart(3)} ${sparkline(suspect.site.counts)}  ${site}`);
     out.push(`${DETAIL_INDENT}${safeText(suspect.explanation)}`);
-    out.push(...holdsLines(suspect, series.runtime, DETAIL_INDENT), ...sameLeakLines(suspect, DETAIL_INDENT));
+    out.push(...holdsLines(suspect, series.runtime, DETAIL_INDENT), ...labelLines(suspect, DETAIL_INDENT), ...sameLeakLines(suspect, DETAIL_INDENT));
     if (verdict.kind !== 'pass') out.push(`${DETAIL_INDENT}${chalk.dim(safeText(verdict.reason))}`);
   }
   if (unlisted > 0) out.push(`${plural(unlisted, 'more passing site')} not listed (--format json lists them)`);

@@ -31,6 +31,16 @@ export function holdsLines(s: Suspect, runtime: string, indent: string): string[
   return runtime === 'node' && s.site.kinds.length > 0 ? [`${indent}${chalk.dim('holds')} ${safeText(holdsText(s.site.kinds))}`] : [];
 }
 
+/** The `labels` line: the site's most common label set (Go's pprof labels; what a Node resource is, "'change' listener on EventEmitter"). */
+export function labelLines(s: Suspect, indent: string): string[] {
+  const top = s.site.labels[0];
+  if (top === undefined) return [];
+  const text = Object.entries(top.labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return [`${indent}${chalk.dim('labels')} ${safeText(text)}`];
+}
+
 /** One `with` line for each other site folded into this suspect's leak (chains.ts). */
 export function sameLeakLines(s: Suspect, indent: string): string[] {
   return (s.sameLeak ?? []).map((other) => `${indent}${chalk.dim('with')} ${safeText(sameLeakText(other))}`);
