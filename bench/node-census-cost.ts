@@ -11,6 +11,7 @@
  *   npm run bench:node-census
  *   LEAKSCAN_CLI=<another checkout>/bin/leakscan.js npm run bench:node-census   # the same against another build
  *   BENCH_SIZES=1000,100000 npm run bench:node-census
+ *   BENCH_SIZES=1000 BENCH_EMITTERS=100000 npm run bench:node-census   # with 100,000 emitters beside them
  *
  * One attach per row: 5 snapshots, 1 s apart.
  */
@@ -90,6 +91,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const row = (cells: (string | number)[]) => console.log(`| ${cells.join(' | ')} |`);
 
 console.log(`leakscan: ${cli}`);
+if (process.env.BENCH_EMITTERS) console.log(`with ${Number(process.env.BENCH_EMITTERS).toLocaleString('en-US')} more emitters, one listener each`);
 row([
   'live resources',
   'census',

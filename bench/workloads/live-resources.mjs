@@ -1,6 +1,8 @@
 // Workload for bench/node-census-cost: a Node service holding many live
 // async resources (BENCH_RESOURCES pending promises, one in a hundred of
-// them with a live timer beside it, and as many listeners), serving a tick
+// them with a live timer beside it, and as many listeners; BENCH_EMITTERS
+// more emitters, default 0, each with one listener, as requests a service
+// keeps are: over the census's read limit they are sampled), serving a tick
 // every millisecond so that any stall shows as event-loop delay.
 // Reads commands on stdin, one per line, and answers each with one JSON line:
 //   "reset"  -> starts a new measurement
@@ -22,6 +24,12 @@ for (let i = 0; i < count; i++) {
     bus.on('tick', () => {});
   }
 }
+const emitters = [];
+for (let i = 0; i < Number(process.env.BENCH_EMITTERS ?? 0); i++) {
+  const e = new EventEmitter();
+  e.on('close', () => {});
+  emitters.push(e);
+}
 setInterval(() => {}, 1); // work every millisecond: a stall delays it
 
 const delay = monitorEventLoopDelay({ resolution: 5 });
@@ -35,7 +43,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     const memory = process.memoryUsage();
     process.stdout.write(
       JSON.stringify({
-        held: held.length + bus.listenerCount('tick'),
+        held: held.length + bus.listenerCount('tick') + emitters.length,
         maxDelayMs: delay.max / 1e6,
         p99DelayMs: delay.percentile(99) / 1e6,
         rssMb: mb(memory.rss),
