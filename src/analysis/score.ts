@@ -186,6 +186,15 @@ export function growthComponent(g: GrowthStats): number {
 }
 
 /**
+ * Windows shorter than this say less than the defaults (12 snapshots 5 s
+ * apart, 55 s): stuck evidence counts how long tasks stayed put, in full
+ * from a minute, so a pile that stopped growing weighs less the shorter it
+ * is watched. Below the defaults by a margin, so a default run whose last
+ * snapshot came a moment early is not warned about.
+ */
+export const SHORT_WINDOW_SECONDS = 50;
+
+/**
  * Stuck evidence, 0..1, from the tasks that stayed in the same state and
  * frame at every look (staying.ts):
  *
@@ -203,15 +212,6 @@ export function growthComponent(g: GrowthStats): number {
  * - concentration: up to x1.2 as the site's share of all tasks goes from
  *   half to all (a pile that is the whole process is what LeakProf flags).
  */
-/**
- * Windows shorter than this say less than the defaults (12 snapshots 5 s
- * apart, 55 s): stuck evidence counts how long tasks stayed put, in full
- * from a minute, so a pile that stopped growing weighs less the shorter it
- * is watched. Below the defaults by a margin, so a default run whose last
- * snapshot came a moment early is not warned about.
- */
-export const SHORT_WINDOW_SECONDS = 50;
-
 export function stuckEvidence(site: SiteSeries, series: SeriesResult): StuckEvidence | undefined {
   const st = site.staying;
   if (st === undefined || st.count <= 0) return undefined;

@@ -31,7 +31,6 @@ import { plural } from '../../report/format.js';
 
 /** Fewer snapshots than this see too little of a site's growth for a verdict to rest on: check says so. */
 const FEW_SNAPSHOTS = 4;
-/** Under this a window shows growth only: a pile that stopped growing needs time to be seen stuck. */
 
 interface CheckFlags extends AnalysisFlags, LiveTargetFlags, Omit<FleetFlags, 'count' | 'interval' | 'timeout' | 'sample'> {
   pid?: string;
