@@ -2,7 +2,8 @@ import type { Analyzer } from '../analysis/analyze.js';
 import type { Snapshot } from '../model/format.js';
 import { taskTotal } from '../model/builder.js';
 import { plural, safeText } from '../report/format.js';
-import { baseName, functionName } from '../model/site.js';
+import { functionName } from '../model/site.js';
+import { frameWhere } from '../report/frame-text.js';
 import type { Suspect } from '../analysis/score.js';
 import { formatDuration } from '../util/duration.js';
 
@@ -24,7 +25,8 @@ export function snapshotProgressLine(index: number, count: number, snapshot: Sna
 function siteWords(s: Suspect): string {
   const anchor = s.site.anchor;
   if (anchor === undefined) return s.key;
-  return anchor.file ? `${functionName(anchor)} ${baseName(anchor.file)}${anchor.line ? `:${anchor.line}` : ''}` : functionName(anchor);
+  const where = frameWhere(anchor);
+  return where ? `${functionName(anchor)} ${where}` : functionName(anchor);
 }
 
 /** "12 snapshots, 5s apart: about 55s": what sampling will do, and how long it takes. */

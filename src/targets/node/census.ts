@@ -184,14 +184,14 @@ export const EMITTER_CENSUS = `function (limit, idLimit) {
     } catch { return undefined; }
   };
   const agent = globalThis[Symbol.for('leakscan.agent')];
-  const builtin = globalThis[Symbol.for('leakscan.agent')]?.builtin ?? ((name) => process.getBuiltinModule(name));
+  const builtin = agent?.builtin ?? ((name) => process.getBuiltinModule(name));
   const net = builtin('node:net');
+  let defaultLimit = 10;
+  try { defaultLimit = builtin('node:events').defaultMaxListeners; } catch {}
   // A limit of 0 or Infinity is no limit; Node's default applies where the program set none.
   const limitOf = (e) => {
-    let limit = own(e, '_maxListeners');
-    if (typeof limit !== 'number') {
-      try { limit = builtin('node:events').defaultMaxListeners; } catch { limit = 10; }
-    }
+    const set = own(e, '_maxListeners');
+    const limit = typeof set === 'number' ? set : defaultLimit;
     return typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? limit : 0;
   };
   // Over the read limit, emitters are sampled and their counts scaled up.

@@ -66,7 +66,7 @@ export class PromiseLedger {
     const sinceAttach = Math.max(0, promises.pending - beforeAttach - recorded.exact);
     if (recorded.sampled > 0 && (walked || this.scale === undefined)) this.scale = sinceAttach / recorded.sampled;
     if (walked || this.unplaced === undefined) {
-      this.unplaced = recorded.sampled > 0 ? 0 : Math.max(0, promises.pending - recorded.exact - this.firstLevel);
+      this.unplaced = recorded.sampled > 0 ? 0 : Math.max(0, unrecorded - this.firstLevel);
     }
     return { beforeAttach, unplaced: this.unplaced, scale: recorded.sampled > 0 ? (this.scale ?? 1) : 1 };
   }
